@@ -1,0 +1,63 @@
+/**
+ * The `strata` command line: a thin shell over the library. Each command's flags and rendering live
+ * in their own file here; the work lives in src/commands/. Heavy modules load inside the actions.
+ */
+import sade from 'sade'
+import { readFileSync } from 'node:fs'
+import { StrataError } from '../errors.js'
+import { makeOut, renderError, type Out } from './output.js'
+import type { Flags } from './options.js'
+import { registerMigrate } from './migrate.js'
+import { registerStatus } from './status.js'
+import { registerNew } from './new.js'
+import { registerLint } from './lint.js'
+
+export type Action = (out: Out, ...args: unknown[]) => Promise<number | void>
+export type Register = (prog: ReturnType<typeof sade>, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void
+
+const registrations: Register[] = [registerMigrate, registerStatus, registerNew, registerLint]
+
+const GLOBAL_FLAGS: [string, string, unknown?][] = [
+  ['--url', 'Postgres URL (default: DATABASE_URL)'],
+  ['--dir', 'migrations directory (default: STRATA_DIR, core/migrations, migrations)'],
+  ['--schema', 'schema of the ledger tables', 'strata'],
+  ['--embedded', 'use the embedded Postgres in .strata/pg (no server needed)', false],
+  ['--allow-embedded-in-ci', 'allow --embedded when CI is set', false],
+  ['--env-file', 'read variables from this file (default: .env when present)'],
+  ['--json', 'print one JSON document on stdout', false],
+  ['--yes', 'confirm without a prompt', false],
+]
+
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json')
+  let out = makeOut(json)
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+  const prog = sade('strata').version(pkg.version)
+  for (const [flag, desc, def] of GLOBAL_FLAGS) prog.option(flag, desc, def as string)
+  let exitCode = 0
+  const wrap = (action: Action) => async (...args: unknown[]) => {
+    const flags = args[args.length - 1] as Flags
+    out = makeOut(!!flags.json, typeof flags.url === 'string' ? flags.url : process.env.DATABASE_URL)
+    exitCode = (await action(out, ...args)) ?? 0
+  }
+  for (const register of registrations) register(prog, wrap)
+
+  try {
+    const known = Object.keys((prog as unknown as { tree: Record<string, unknown> }).tree).filter((k) => !k.startsWith('__'))
+    const command = argv.slice(2).find((a) => !a.startsWith('-'))
+    if (command && !known.includes(command)) throw new StrataError('usage', `unknown command ${JSON.stringify(command)}; run strata --help for the list`)
+    const parsed = prog.parse(argv, {
+      lazy: true,
+      unknown: (flag: string) => {
+        throw new StrataError('usage', `unknown option ${flag}; run strata ${command ?? ''} --help for the options`.replace('  ', ' '))
+      },
+    }) as unknown as { handler: (...a: unknown[]) => Promise<void>; args: unknown[] } | undefined
+    if (!parsed) return 0 // --help or --version was printed
+    if (!parsed.handler) throw new StrataError('usage', 'no command given; run strata --help')
+    await parsed.handler(...parsed.args)
+    return exitCode
+  } catch (e) {
+    if (!out.url) out = makeOut(out.json, process.env.DATABASE_URL)
+    return renderError(e, out)
+  }
+}

@@ -1,0 +1,25 @@
+import type { Register } from './index.js'
+import { list, str, type Flags } from './options.js'
+import { StrataError } from '../errors.js'
+import { resolveDir } from '../files.js'
+
+export const registerLint: Register = (prog, wrap) => {
+  prog
+    .command('lint [...paths]', 'Lint migration files without a database.')
+    .option('--format', 'pretty, json or github', 'pretty')
+    .option('--rule', 'set a rule: <rule>=off|warning|error (repeatable)')
+    .example('lint')
+    .example('lint migrations/007_api_keys.sql --format github')
+    .action(
+      wrap(async (out, first, flags) => {
+        const f = flags as Flags
+        const format = f.json ? 'json' : (str(f, 'format') ?? 'pretty')
+        if (format !== 'pretty' && format !== 'json' && format !== 'github') throw new StrataError('usage', `--format ${format}: use pretty, json or github`)
+        const paths = [first, ...(f._ as unknown[])].filter((p): p is string => typeof p === 'string' && p !== '')
+        const { runLint } = await import('../commands/lint.js')
+        const result = await runLint({ paths, dir: resolveDir(str(f, 'dir')), format, rules: list(f, 'rule') })
+        process.stdout.write(result.output.endsWith('\n') || !result.output ? result.output : result.output + '\n')
+        return result.exitCode
+      }),
+    )
+}

@@ -1,0 +1,52 @@
+import type { Register } from './index.js'
+import { common, durationMs, list, str, version, type Flags } from './options.js'
+import { c, ms } from './output.js'
+
+export const registerMigrate: Register = (prog, wrap) => {
+  prog
+    .command('migrate', 'Apply pending migrations in order, each in a transaction with its ledger row.', { alias: 'up' })
+    .option('--to', 'stop after this version')
+    .option('--dry-run', 'print the plan and lint findings, touch nothing', false)
+    .option('--single-transaction', 'all pending files in one transaction: all or nothing', false)
+    .option('--out-of-order', 'apply pending files that sort before the last applied one', false)
+    .option('--allow-destructive', 'let destructive statements (DROP, TRUNCATE, ...) through', false)
+    .option('--lock-timeout', 'SET LOCAL lock_timeout for each file; 0 is off', '10s')
+    .option('--statement-timeout', 'SET LOCAL statement_timeout for each file; 0 is off', '0')
+    .option('--wait', 'how long to wait for another runner', '60s')
+    .option('--rule', 'set a lint rule: <rule>=off|warning|error (repeatable)')
+    .example('migrate --url postgres://app@localhost/app')
+    .example('migrate --dry-run')
+    .action(
+      wrap(async (out, flags) => {
+        const f = flags as Flags
+        const { migrate } = await import('../commands/migrate.js')
+        const result = await migrate({
+          ...common(f),
+          to: version(f, 'to'),
+          dryRun: !!f['dry-run'],
+          singleTransaction: !!f['single-transaction'],
+          outOfOrder: !!f['out-of-order'],
+          allowDestructive: !!f['allow-destructive'],
+          lockTimeout: str(f, 'lock-timeout'),
+          statementTimeout: str(f, 'statement-timeout'),
+          waitMs: durationMs(f, 'wait'),
+          rules: list(f, 'rule'),
+          onProgress: (e) => {
+            if (e.type === 'target') out.line(`${c.dim('target')} ${e.target}`)
+            else if (e.type === 'waiting') out.note(c.yellow(e.message))
+            else if (e.type === 'applied') out.line(`${c.green('applied')}  ${e.file.path}  ${c.dim(ms(e.ms))}`)
+            else if (e.type === 'skipped') out.line(`${c.dim('skipped')}  ${e.file.path}  ${c.dim(e.reason)}`)
+          },
+        })
+        out.result({ ok: true, ...result })
+        for (const finding of result.lint.findings) {
+          out.line(`${c.yellow(finding.severity)}  ${finding.file}:${finding.line}:${finding.column}  ${finding.rule}  ${finding.message}`)
+        }
+        if (result.dryRun) {
+          if (!result.plan.length) out.line('nothing to apply')
+          for (const p of result.plan) out.line(`${c.cyan('would apply')}  ${p.path}  ${c.dim(p.mode)}`)
+        } else if (!result.applied.length) out.line(result.skipped.length ? 'nothing left to apply: another runner applied them' : 'nothing to apply: the database is up to date')
+        else out.line(`${result.applied.length} migration(s) applied in ${ms(result.applied.reduce((t, a) => t + a.ms, 0))}`)
+      }),
+    )
+}

@@ -1,0 +1,46 @@
+/** Turning parsed flags into library options, with usage errors (exit 2) for values that do not fit. */
+import { loadEnvFile, type CommonOptions } from '../config.js'
+import { StrataError } from '../errors.js'
+
+export type Flags = Record<string, unknown>
+
+export function common(flags: Flags): CommonOptions {
+  loadEnvFile(str(flags, 'env-file'))
+  return {
+    url: str(flags, 'url'),
+    dir: str(flags, 'dir'),
+    schema: str(flags, 'schema'),
+    embedded: !!flags.embedded,
+    allowEmbeddedInCi: !!flags['allow-embedded-in-ci'],
+  }
+}
+
+export function str(flags: Flags, key: string): string | undefined {
+  const v = flags[key]
+  if (v === undefined || v === false) return undefined
+  if (v === true || Array.isArray(v)) throw new StrataError('usage', `--${key} needs one value`)
+  return String(v)
+}
+
+export function list(flags: Flags, key: string): string[] {
+  const v = flags[key]
+  if (v === undefined) return []
+  return (Array.isArray(v) ? v : [v]).map(String)
+}
+
+export function version(flags: Flags, key: string): number | undefined {
+  const v = str(flags, key)
+  if (v === undefined) return undefined
+  if (!/^\d+$/.test(v)) throw new StrataError('usage', `--${key} ${JSON.stringify(v)} is not a version number`)
+  return Number(v)
+}
+
+/** `60s`, `500ms`, `2min` or plain seconds, in milliseconds. */
+export function durationMs(flags: Flags, key: string): number | undefined {
+  const v = str(flags, key)
+  if (v === undefined) return undefined
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|m)?$/.exec(v)
+  if (!m) throw new StrataError('usage', `--${key} ${JSON.stringify(v)} is not a duration like 60s, 500ms or 2min`)
+  const unit = m[2] ?? 's'
+  return Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000)
+}

@@ -1,0 +1,32 @@
+import type { Register } from './index.js'
+import { common, type Flags } from './options.js'
+import { c, ms } from './output.js'
+
+const paint: Record<string, (s: string) => string> = {
+  applied: c.green,
+  pending: c.cyan,
+  changed: c.red,
+  missing: c.red,
+  failed: c.red,
+  running: c.yellow,
+  'out-of-order': c.yellow,
+}
+
+export const registerStatus: Register = (prog, wrap) => {
+  prog.command('status', 'One line per migration: applied, pending, changed, missing or failed.').action(
+    wrap(async (out, flags) => {
+      const { status } = await import('../commands/status.js')
+      const result = await status(common(flags as Flags))
+      out.result({ ok: true, ...result })
+      out.line(`${c.dim('target')} ${result.target}`)
+      const width = Math.max(7, ...result.entries.map((e) => (e.file ?? `${e.version}_${e.name}`).length))
+      for (const e of result.entries) {
+        const name = (e.file ?? `${e.version}_${e.name}`).padEnd(width)
+        const when = e.appliedAt ? `${e.appliedAt.replace('T', ' ').slice(0, 19)}  ${ms(e.executionMs)}` : ''
+        out.line(`${paint[e.state](e.state.padEnd(12))} ${name}  ${c.dim(when)}`)
+      }
+      const summary = Object.entries(result.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`)
+      out.line(summary.length ? summary.join(', ') : 'no migrations')
+    }),
+  )
+}

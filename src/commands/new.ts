@@ -1,0 +1,59 @@
+/** `strata new <name>`: write the next migration file, numbered in the style the directory already uses. */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { StrataError } from '../errors.js'
+import { resolveDir } from '../files.js'
+
+export interface NewOptions {
+  name: string
+  dir?: string
+  cwd?: string
+  /** Also write the empty `.down.sql`. */
+  withDown?: boolean
+  /** For tests: the clock used for timestamp-numbered directories. */
+  now?: Date
+}
+
+export interface NewResult {
+  path: string
+  downPath?: string
+  version: string
+}
+
+export function newMigration(options: NewOptions): NewResult {
+  const cwd = options.cwd ?? process.cwd()
+  const dir = resolveDir(options.dir, cwd)
+  const name = options.name.trim().replace(/\s+/g, '_')
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) {
+    throw new StrataError('usage', `migration name ${JSON.stringify(options.name)} may contain only letters, digits, _ and -`)
+  }
+  const abs = join(cwd, dir)
+  mkdirSync(abs, { recursive: true })
+  const version = nextVersion(readdirSync(abs), options.now ?? new Date())
+  const path = join(abs, `${version}_${name}.sql`)
+  if (existsSync(path)) throw new StrataError('usage', `${relative(cwd, path)} already exists`)
+  writeFileSync(path, `-- ${name}\n-- Write idempotent SQL: CREATE ... IF NOT EXISTS, CREATE OR REPLACE, DROP ... IF EXISTS.\n\n`)
+  const result: NewResult = { path: relative(cwd, path), version }
+  if (options.withDown) {
+    const down = join(abs, `${version}_${name}.down.sql`)
+    writeFileSync(down, `-- Reverts ${version}_${name}.sql. Run by strata down.\n\n`)
+    result.downPath = relative(cwd, down)
+  }
+  return result
+}
+
+/**
+ * max + 1, zero-padded to the width in use (3 in an empty directory); in a directory of timestamp
+ * versions (YYYYMMDDHHMMSS, as Supabase and dbmate write them) the current UTC time, when it is later.
+ */
+export function nextVersion(entries: string[], now: Date): string {
+  const versions = entries.map((e) => /^(\d+)_[A-Za-z0-9_-]+(\.down)?\.sql$/.exec(e)?.[1]).filter((v): v is string => !!v)
+  if (!versions.length) return '001'
+  const width = Math.max(...versions.map((v) => v.length))
+  const max = versions.reduce((m, v) => (BigInt(v) > m ? BigInt(v) : m), 0n)
+  if (width === 14 && /^20\d{12}$/.test(String(max))) {
+    const stamp = BigInt(now.toISOString().replace(/\D/g, '').slice(0, 14))
+    return String(stamp > max ? stamp : max + 1n)
+  }
+  return String(max + 1n).padStart(width, '0')
+}

@@ -1,0 +1,47 @@
+/** `strata status`: one line per file: applied / pending / changed / missing / failed, with time and duration. */
+import { resolveOptions, type CommonOptions } from '../config.js'
+import { openTarget } from '../db/target.js'
+import { readMigrations } from '../files.js'
+import { readLedger } from '../ledger.js'
+import { makePlan, type EntryState } from '../plan.js'
+
+export interface StatusEntry {
+  version: number
+  name: string
+  state: EntryState
+  file: string | null
+  appliedAt: string | null
+  executionMs: number | null
+  appliedBy: string | null
+}
+
+export interface StatusResult {
+  target: string
+  entries: StatusEntry[]
+  counts: Record<EntryState, number>
+}
+
+export async function status(options: CommonOptions = {}): Promise<StatusResult> {
+  const cfg = resolveOptions(options)
+  const files = readMigrations(cfg.dir, cfg.cwd)
+  const target = await openTarget(cfg)
+  try {
+    const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
+    const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }
+    const entries = plan.entries.map((e): StatusEntry => {
+      counts[e.state]++
+      return {
+        version: e.version,
+        name: e.name,
+        state: e.state,
+        file: e.file?.path ?? null,
+        appliedAt: e.row?.finished_at?.toISOString() ?? null,
+        executionMs: e.row?.execution_ms ?? null,
+        appliedBy: e.row?.applied_by ?? null,
+      }
+    })
+    return { target: target.shown, entries, counts }
+  } finally {
+    await target.close()
+  }
+}

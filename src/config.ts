@@ -1,0 +1,73 @@
+/**
+ * Options shared by every command, and where each comes from: flag, then environment, then default.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { StrataError } from './errors.js'
+import { resolveDir } from './files.js'
+
+export interface CommonOptions {
+  /** Postgres URL; else DATABASE_URL. */
+  url?: string
+  /** Migrations directory; else STRATA_DIR, else core/migrations when it exists, else migrations. */
+  dir?: string
+  /** Ledger schema, default `strata`. */
+  schema?: string
+  /** Use the embedded Postgres in `.strata/pg` instead of a URL. */
+  embedded?: boolean
+  /** `--embedded` is refused when CI is set, unless this is given too. */
+  allowEmbeddedInCi?: boolean
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface Resolved {
+  cwd: string
+  dir: string
+  schema: string
+  url?: string
+  embedded: boolean
+}
+
+export function resolveOptions(opts: CommonOptions): Resolved {
+  const cwd = opts.cwd ?? process.cwd()
+  const env = opts.env ?? process.env
+  const schema = opts.schema ?? env.STRATA_SCHEMA ?? 'strata'
+  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(schema)) throw new StrataError('usage', `--schema ${JSON.stringify(schema)} is not a plain identifier`)
+  const url = opts.url ?? (env.DATABASE_URL || undefined)
+  if (opts.embedded && env.CI && !opts.allowEmbeddedInCi) {
+    throw new StrataError('config', 'refusing --embedded because CI is set: a deploy job must never succeed against a throwaway database', {
+      hint: 'set DATABASE_URL (or --url) to the real database; pass --allow-embedded-in-ci if a scratch database is really what you want',
+    })
+  }
+  if (!opts.embedded && !url) {
+    throw new StrataError('config', 'no database URL', {
+      hint: 'set DATABASE_URL (in the environment or a .env file), pass --url postgres://user:password@host:5432/db, or use --embedded for a local scratch Postgres',
+    })
+  }
+  if (url && !opts.embedded && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new StrataError('config', 'the database URL must start with postgres:// or postgresql://')
+  }
+  return { cwd, dir: resolveDir(opts.dir, cwd, env), schema, url: opts.embedded ? undefined : url, embedded: !!opts.embedded }
+}
+
+/**
+ * Load KEY=VALUE lines into `env` without overriding what is already set (the shell wins over the file).
+ * `--env-file` must exist; the default `.env` is read only when present.
+ */
+export function loadEnvFile(path: string | undefined, cwd = process.cwd(), env = process.env): void {
+  const file = join(cwd, path ?? '.env')
+  if (!existsSync(file)) {
+    if (path) throw new StrataError('config', `--env-file ${path} does not exist`)
+    return
+  }
+  for (const raw of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw)
+    if (!m || m[1] in env) continue
+    let value = m[2]
+    const quoted = /^(['"])(.*)\1$/.exec(value)
+    if (quoted) value = quoted[1] === '"' ? quoted[2].replace(/\\n/g, '\n') : quoted[2]
+    else value = value.replace(/\s+#.*$/, '')
+    env[m[1]] = value
+  }
+}

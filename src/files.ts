@@ -1,0 +1,119 @@
+/**
+ * Migration files on disk: discovery, naming rules, checksums and directives.
+ * The file format is documented in one place: docs/file-format.md.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { StrataError } from './errors.js'
+
+export interface MigrationFile {
+  version: number
+  name: string
+  /** Path as given to the user (relative to the cwd when possible). */
+  path: string
+  content: string
+  checksum: string
+  noTransaction: boolean
+  /** The `.down.sql` beside it, when there is one. */
+  downPath?: string
+}
+
+const UP = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
+const DOWN = /^(\d+)_([A-Za-z0-9_-]+)\.down\.sql$/
+
+/** `--dir`, else STRATA_DIR, else core/migrations when it exists, else migrations. */
+export function resolveDir(dir: string | undefined, cwd = process.cwd(), env = process.env): string {
+  if (dir) return dir
+  if (env.STRATA_DIR) return env.STRATA_DIR
+  return existsSync(join(cwd, 'core/migrations')) ? 'core/migrations' : 'migrations'
+}
+
+/** Strip a UTF-8 BOM and turn CRLF/CR into LF, so editors and git settings do not change a checksum. */
+export function normalize(content: string): string {
+  return content.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
+}
+
+export function checksum(content: string): string {
+  return createHash('sha256').update(normalize(content)).digest('hex')
+}
+
+/** True when `-- strata:<name>` stands in a comment line before the first statement. */
+export function hasDirective(content: string, name: string): boolean {
+  for (const raw of normalize(content).split('\n')) {
+    const line = raw.trim()
+    if (line === '') continue
+    if (!line.startsWith('--')) return false
+    if (new RegExp(`^--\\s*strata:${name}\\s*$`).test(line)) return true
+  }
+  return false
+}
+
+/** Read every migration in `dir`, sorted by the integer value of the version. Bad names are errors, never skipped. */
+export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[] {
+  const abs = join(cwd, dir)
+  let entries: string[]
+  try {
+    if (!statSync(abs).isDirectory()) throw new Error('not a directory')
+    entries = readdirSync(abs)
+  } catch (e) {
+    throw new StrataError('config', `cannot read the migrations directory ${dir}: ${(e as Error).message}`, {
+      file: dir,
+      hint: 'pass --dir <path>, set STRATA_DIR, or create core/migrations or migrations',
+    })
+  }
+  const show = (f: string) => relative(cwd, join(abs, f)) || f
+  const ups: MigrationFile[] = []
+  const downs = new Map<string, string>()
+  const badNames: string[] = []
+  for (const entry of entries) {
+    if (!entry.toLowerCase().endsWith('.sql')) continue
+    const down = DOWN.exec(entry)
+    if (down) {
+      downs.set(`${down[1]}_${down[2]}`, show(entry))
+      continue
+    }
+    const up = UP.exec(entry)
+    if (!up) {
+      badNames.push(show(entry))
+      continue
+    }
+    const version = Number(up[1])
+    if (!Number.isSafeInteger(version)) {
+      badNames.push(`${show(entry)} (version too large)`)
+      continue
+    }
+    const content = readFileSync(join(abs, entry), 'utf8')
+    ups.push({
+      version,
+      name: up[2],
+      path: show(entry),
+      content,
+      checksum: checksum(content),
+      noTransaction: hasDirective(content, 'no-transaction'),
+    })
+  }
+  if (badNames.length) {
+    throw new StrataError(
+      'files',
+      `${badNames.length === 1 ? 'a file does' : `${badNames.length} files do`} not match <version>_<name>.sql or <version>_<name>.down.sql:\n  ${badNames.join('\n  ')}`,
+      { file: badNames[0], hint: 'rename them (version = digits, name = letters, digits, _ and -), or move them out of the directory' },
+    )
+  }
+  ups.sort((a, b) => a.version - b.version || a.path.localeCompare(b.path))
+  const clashes: string[] = []
+  for (let i = 1; i < ups.length; i++) {
+    if (ups[i].version === ups[i - 1].version) clashes.push(`version ${ups[i].version}: ${ups[i - 1].path} and ${ups[i].path}`)
+  }
+  if (clashes.length) {
+    throw new StrataError('files', `duplicate migration versions:\n  ${clashes.join('\n  ')}`, {
+      file: ups.find((u) => clashes[0].includes(u.path))?.path,
+      hint: 'give each file its own version number (strata new <name> picks the next one)',
+    })
+  }
+  for (const up of ups) {
+    const down = downs.get(`${String(up.path.match(/(\d+_[A-Za-z0-9_-]+)\.sql$/)?.[1])}`)
+    if (down) up.downPath = down
+  }
+  return ups
+}

@@ -1,0 +1,38 @@
+/** Throwaway project folders with migration files, and the strata CLI run as a real process. */
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..')
+export const bin = join(repoRoot, 'bin/strata.js')
+
+/** A folder with `files` (path → content) written inside it; returns its path. */
+export function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-project-'))
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true })
+    writeFileSync(join(dir, path), content)
+  }
+  return dir
+}
+
+export interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export function strata(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<Run> {
+  return new Promise((done) => {
+    const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, NO_COLOR: '1', ...opts.env }
+    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
+    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('exit', (code) => done({ code: code ?? -1, stdout, stderr }))
+  })
+}
