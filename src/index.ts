@@ -1,1 +1,11 @@
-export {}
+/**
+ * pgstrata: the programmatic API. Every command of the CLI is a function here that returns a
+ * structured result or throws a StrataError (code, message, facts); nothing here prints or exits.
+ */
+export { migrate, type MigrateOptions, type MigrateResult, type AppliedFile, type Progress } from './commands/migrate.js'
+export { status, type StatusResult, type StatusEntry } from './commands/status.js'
+export { newMigration, type NewOptions, type NewResult } from './commands/new.js'
+export { readMigrations, checksum, normalize, type MigrationFile } from './files.js'
+export { StrataError, type ErrorCode, type ErrorFacts } from './errors.js'
+export { maskUrl } from './url.js'
+export type { CommonOptions } from './config.js'

