@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { StrataError } from './errors.js'
 
 export interface MigrationFile {
@@ -51,7 +51,7 @@ export function hasDirective(content: string, name: string): boolean {
 
 /** Read every migration in `dir`, sorted by the integer value of the version. Bad names are errors, never skipped. */
 export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[] {
-  const abs = join(cwd, dir)
+  const abs = resolve(cwd, dir)
   let entries: string[]
   try {
     if (!statSync(abs).isDirectory()) throw new Error('not a directory')

@@ -3,7 +3,7 @@
  * The protocol is in DESIGN.md ("Applying"); each step below names the guarantee it keeps.
  */
 import { resolveOptions, type CommonOptions } from '../config.js'
-import { openTarget } from '../db/target.js'
+import { withTarget } from '../db/target.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import { normalize, readMigrations, type MigrationFile } from '../files.js'
@@ -62,7 +62,6 @@ export interface MigrateResult {
 
 export async function migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd)
   const timeouts = {
     lock_timeout: checkDuration('--lock-timeout', options.lockTimeout ?? '10s'),
     statement_timeout: checkDuration('--statement-timeout', options.statementTimeout ?? '0'),
@@ -71,8 +70,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const progress = options.onProgress ?? (() => {})
   const onWait = (message: string) => progress({ type: 'waiting', message })
 
-  const target = await openTarget(cfg)
-  try {
+  return withTarget(cfg, () => readMigrations(cfg.dir, cfg.cwd), async (target, files) => {
     progress({ type: 'target', target: target.shown })
     const rows = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
     const plan = makePlan(files, rows, { outOfOrder: options.outOfOrder, to: options.to })
@@ -98,9 +96,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     if (options.singleTransaction) await applyAllInOneTransaction(run, plan.pending)
     else for (const file of plan.pending) await (file.noTransaction ? applyWithoutTransaction(run, file) : applyInTransaction(run, file))
     return result
-  } finally {
-    await target.close()
-  }
+  })
 }
 
 interface Runner {

@@ -1,6 +1,6 @@
 /** `strata new <name>`: write the next migration file, numbered in the style the directory already uses. */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
 import { resolveDir } from '../files.js'
 
@@ -27,7 +27,7 @@ export function newMigration(options: NewOptions): NewResult {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) {
     throw new StrataError('usage', `migration name ${JSON.stringify(options.name)} may contain only letters, digits, _ and -`)
   }
-  const abs = join(cwd, dir)
+  const abs = resolve(cwd, dir)
   mkdirSync(abs, { recursive: true })
   const version = nextVersion(readdirSync(abs), options.now ?? new Date())
   const path = join(abs, `${version}_${name}.sql`)

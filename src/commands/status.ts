@@ -1,6 +1,6 @@
 /** `strata status`: one line per file: applied / pending / changed / missing / failed, with time and duration. */
 import { resolveOptions, type CommonOptions } from '../config.js'
-import { openTarget } from '../db/target.js'
+import { withTarget } from '../db/target.js'
 import { readMigrations } from '../files.js'
 import { readLedger } from '../ledger.js'
 import { makePlan, type EntryState } from '../plan.js'
@@ -23,9 +23,7 @@ export interface StatusResult {
 
 export async function status(options: CommonOptions = {}): Promise<StatusResult> {
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd)
-  const target = await openTarget(cfg)
-  try {
+  return withTarget(cfg, () => readMigrations(cfg.dir, cfg.cwd), async (target, files) => {
     const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
     const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }
     const entries = plan.entries.map((e): StatusEntry => {
@@ -41,7 +39,5 @@ export async function status(options: CommonOptions = {}): Promise<StatusResult>
       }
     })
     return { target: target.shown, entries, counts }
-  } finally {
-    await target.close()
-  }
+  })
 }

@@ -34,3 +34,24 @@ export async function openTarget(cfg: Resolved): Promise<Target> {
   }
   return { sql, url: url!, shown: maskUrl(url!), close }
 }
+
+/**
+ * Connect, and meanwhile do the local work (reading and hashing files) so that the login round trips
+ * overlap it; then run `work` and always close. A local error (bad file names) wins over the connection.
+ */
+export async function withTarget<L, R>(cfg: Resolved, local: () => L, work: (target: Target, local: L) => Promise<R>): Promise<R> {
+  const opening = openTarget(cfg)
+  let prepared: L
+  try {
+    prepared = local()
+  } catch (e) {
+    await opening.then((t) => t.close(), () => {})
+    throw e
+  }
+  const target = await opening
+  try {
+    return await work(target, prepared)
+  } finally {
+    await target.close()
+  }
+}

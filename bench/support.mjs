@@ -1,0 +1,69 @@
+// Shared by the benchmarks: an embedded Postgres in a temp dir, generated histories, and whole-process timing.
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import postgres from 'postgres'
+
+export const root = new URL('..', import.meta.url).pathname
+export const strataBin = join(root, 'bin/strata.js')
+
+export async function scratchPostgres() {
+  const { startEmbedded } = await import('../dist/db/embedded.js')
+  const dir = mkdtempSync(join(tmpdir(), 'strata-bench-'))
+  chmodSync(dir, 0o755)
+  const server = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true })
+  let n = 0
+  return {
+    /** A new empty database on the server, as a URL. */
+    async database() {
+      const name = `bench_${process.pid}_${++n}`
+      const admin = postgres(server.url, { prepare: false, max: 1, onnotice: () => {} })
+      await admin.unsafe(`create database ${name}`)
+      await admin.end()
+      const u = new URL(server.url)
+      u.pathname = `/${name}`
+      return u.toString()
+    },
+    async stop() {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A history of `count` files, each: a table, an index, a SQL function and ten rows. */
+export function generateHistory(count, dir = mkdtempSync(join(tmpdir(), 'strata-history-'))) {
+  mkdirSync(dir, { recursive: true })
+  const width = Math.max(3, String(count).length)
+  for (let i = 1; i <= count; i++) {
+    const rows = Array.from({ length: 10 }, (_, r) => `(${r + 1}, 'row ${r + 1} of table ${i}')`).join(',\n  ')
+    writeFileSync(
+      join(dir, `${String(i).padStart(width, '0')}_table_${i}.sql`),
+      `CREATE TABLE IF NOT EXISTS bench_t${i} (id int PRIMARY KEY, label text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX IF NOT EXISTS bench_t${i}_label_idx ON bench_t${i} (label);
+CREATE OR REPLACE FUNCTION bench_f${i}(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT x + ${i} $$;
+INSERT INTO bench_t${i} (id, label) VALUES
+  ${rows}
+ON CONFLICT (id) DO NOTHING;
+`,
+    )
+  }
+  return dir
+}
+
+/** Run a command `runs` times after one warm-up; wall-clock milliseconds of each whole process. */
+export function timeCommand(cmd, args, { runs = 7, env = {}, cwd = root } = {}) {
+  const times = []
+  for (let i = 0; i <= runs; i++) {
+    const t0 = performance.now()
+    const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const ms = performance.now() - t0
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+    if (i > 0) times.push(ms)
+  }
+  times.sort((a, b) => a - b)
+  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] }
+}
+
+export const fmt = (ms) => `${ms.toFixed(0)} ms`
