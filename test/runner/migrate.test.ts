@@ -162,7 +162,7 @@ test('CREATE INDEX CONCURRENTLY applies in a strata:no-transaction file', async 
 test('a failing no-transaction file is marked failed, keeps what ran, and blocks the next run until repaired', async () => {
   const t = setup({
     '001_t.sql': 'create table if not exists conc_f (id int);',
-    '002_idx.sql': '-- strata:no-transaction\ncreate index concurrently if not exists conc_f_ok on conc_f (id);\ncreate index concurrently conc_f_bad on conc_f (no_such_column);',
+    '002_idx.sql': '-- strata:no-transaction\ncreate index concurrently if not exists conc_f_ok on conc_f (id);\ncreate index concurrently if not exists conc_f_bad on conc_f (no_such_column);',
   })
   const err = await failure(t.run())
   assert.is(err.facts.line, 3)
