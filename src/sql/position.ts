@@ -24,6 +24,15 @@ export class LineIndex {
     return { line: low + 1, column: clamped - this.starts[low]! + 1 };
   }
 
+  /** Character offset where a 1-based line starts. */
+  lineStart(line: number): number {
+    return this.starts[line - 1] ?? this.text.length;
+  }
+
+  get lineCount(): number {
+    return this.starts.length;
+  }
+
   /** The text of a 1-based line, without its line break. */
   lineText(line: number): string {
     const start = this.starts[line - 1] ?? this.text.length;

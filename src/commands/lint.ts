@@ -1,0 +1,73 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { StrataError } from '../errors.js';
+import { lintSources, loadLintConfig } from '../lint/index.js';
+import type { Finding } from '../lint/index.js';
+import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js';
+
+export interface LintOptions {
+  /** Files or directories; empty means `dir`. */
+  paths: string[];
+  /** The migrations directory. */
+  dir: string;
+  format: LintFormat;
+  /** `--rule <id>=off|warning|error` values. */
+  rules?: string[];
+  cwd?: string;
+  /** Colour in pretty output; defaults to kleur's detection (TTY, NO_COLOR). */
+  color?: boolean;
+}
+
+export interface LintResult {
+  findings: Finding[];
+  output: string;
+  exitCode: 0 | 1;
+}
+
+/**
+ * `strata lint [paths...]`: lints files without a database. Returns what to print and the exit code;
+ * throws StrataError ('usage'/'config') for an unknown format, a bad rule setting, or a path that does not exist.
+ */
+export async function runLint(options: LintOptions): Promise<LintResult> {
+  const cwd = options.cwd ?? process.cwd();
+  if (!LINT_FORMATS.includes(options.format)) {
+    throw new StrataError('usage', `unknown format "${options.format}"; use ${LINT_FORMATS.join(', ')}`);
+  }
+  const config = loadLintConfig(cwd, options.rules);
+  const files = sqlFiles(options.paths.length ? options.paths : [options.dir], cwd);
+  const sources = files.map((path) => ({ path, content: readFileSync(resolve(cwd, path), 'utf8') }));
+  const findings = await lintSources(sources, { ...config, fileExists: (path) => existsSync(resolve(cwd, path)) });
+  const output = formatFindings(findings, options.format, {
+    contents: new Map(sources.map((source) => [source.path, source.content])),
+    fileCount: sources.length,
+    color: options.color,
+  });
+  return { findings, output, exitCode: findings.some((finding) => finding.severity === 'error') ? 1 : 0 };
+}
+
+/** The .sql files named, or found (recursively, sorted) in the directories named; paths stay as the user wrote them. */
+function sqlFiles(paths: string[], cwd: string): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(resolve(cwd, path)).isDirectory();
+    } catch {
+      throw new StrataError('usage', `${path}: no such file or directory`);
+    }
+    if (isDirectory) files.push(...sqlFilesIn(path, cwd));
+    else files.push(path);
+  }
+  return files;
+}
+
+function sqlFilesIn(directory: string, cwd: string): string[] {
+  const entries = readdirSync(resolve(cwd, directory), { withFileTypes: true })
+    .filter((entry) => !entry.name.startsWith('.') && entry.name !== 'node_modules')
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  return entries.flatMap((entry) => {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) return sqlFilesIn(path, cwd);
+    return entry.isFile() && entry.name.endsWith('.sql') ? [path] : [];
+  });
+}

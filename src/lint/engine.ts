@@ -1,0 +1,137 @@
+import { loadParser } from '../sql/index.js';
+import type { ParsedFile, Statement } from '../sql/index.js';
+import { parseWith } from '../sql/parse.js';
+import { FileFacts } from './facts.js';
+import { RULES } from './rules/index.js';
+import { Suppressions } from './suppressions.js';
+import type { Finding, LintConfig, Report, Rule, Severity } from './types.js';
+
+export interface Source {
+  path: string;
+  content: string;
+}
+
+interface ActiveRule {
+  rule: Rule;
+  severity: Severity;
+}
+
+interface ActiveRules {
+  byKind: Map<string, ActiveRule[]>;
+  fileRules: ActiveRule[];
+  severity: Map<string, Severity>;
+}
+
+type Parser = Awaited<ReturnType<typeof loadParser>>;
+
+/** Lints SQL sources: text in, findings out. Loads the parser only when there is something to lint. */
+export async function lintSources(sources: Source[], config: LintConfig = { rules: {} }): Promise<Finding[]> {
+  if (sources.length === 0) return [];
+  const parser = await loadParser();
+  const active = activeRules(config);
+  const paths = new Set(sources.map((source) => source.path));
+  const fileExists = config.fileExists ?? ((path: string) => paths.has(path));
+  return sources.flatMap((source) => lintFile(source, parser, active, fileExists));
+}
+
+function activeRules(config: LintConfig): ActiveRules {
+  const active: ActiveRules = { byKind: new Map(), fileRules: [], severity: new Map() };
+  for (const rule of RULES.values()) {
+    const setting = config.rules[rule.id] ?? rule.defaultSeverity;
+    if (setting === 'off') continue;
+    const entry = { rule, severity: setting };
+    active.severity.set(rule.id, setting);
+    if (rule.checkFile) active.fileRules.push(entry);
+    for (const kind of rule.kinds ?? []) {
+      const list = active.byKind.get(kind) ?? [];
+      list.push(entry);
+      active.byKind.set(kind, list);
+    }
+  }
+  return active;
+}
+
+function lintFile(source: Source, parser: Parser, active: ActiveRules, fileExists: (path: string) => boolean): Finding[] {
+  const parsed = parseWith(parser.parseSync, source.content);
+  const facts = new FileFacts(source.path, source.content, parsed, parser, fileExists);
+  const suppressions = new Suppressions(source.content, parsed);
+  const findings: Finding[] = [];
+  const emit = ({ rule, severity }: ActiveRule, report: Report, statement?: Statement) => {
+    if (suppressions.ignoredInFile(rule.id)) return;
+    const start = report.offset ?? statement?.start ?? 0;
+    const end = Math.max(start, report.end ?? statement?.end ?? start);
+    findings.push(finding(source.path, parsed, rule, severity, report, start, end));
+  };
+
+  if (parsed.error) emitSyntaxError(parsed, active, emit);
+  for (const entry of active.fileRules) for (const report of entry.rule.checkFile!(facts)) emit(entry, report);
+  parsed.statements.forEach((statement, index) => {
+    for (const entry of active.byKind.get(statement.kind) ?? []) {
+      if (facts.isDownFile && entry.rule.category === 'destructive') continue; // undoing is what a down file is for
+      for (const report of entry.rule.check!(statement, facts)) {
+        if (!suppressions.ignoredAt(entry.rule.id, index)) emit(entry, report, statement);
+      }
+    }
+    facts.record(statement);
+  });
+  reportUnknownRules(suppressions, active, emit);
+  return findings.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function emitSyntaxError(parsed: ParsedFile, active: ActiveRules, emit: (entry: ActiveRule, report: Report) => void) {
+  const severity = active.severity.get('syntax-error');
+  if (!severity || !parsed.error) return;
+  emit({ rule: RULES.get('syntax-error')!, severity }, {
+    message: `The file does not parse: ${parsed.error.message}.`,
+    help: 'Fix the SQL at this position; no other rule can check this file until it parses.',
+    offset: parsed.error.offset,
+    end: parsed.error.offset + nearToken(parsed.error.message).length,
+  });
+}
+
+/** `syntax error at or near "SELEC"` -> `SELEC`, to underline the token. */
+function nearToken(message: string): string {
+  return /at or near "(.*)"$/.exec(message)?.[1] ?? '';
+}
+
+function reportUnknownRules(suppressions: Suppressions, active: ActiveRules, emit: (entry: ActiveRule, report: Report) => void) {
+  const severity = active.severity.get('unknown-rule');
+  if (!severity) return;
+  const entry = { rule: RULES.get('unknown-rule')!, severity };
+  for (const { directive, rules } of suppressions.mentions()) {
+    if (rules.length === 0) {
+      emit(entry, {
+        message: 'This strata:ignore comment names no rule, so it ignores nothing.',
+        help: 'Write the rule ids after it, e.g. `-- strata:ignore drop-table`.',
+        offset: directive.offset,
+        end: directive.offset + 'strata:ignore'.length,
+      });
+    }
+    for (const mention of rules) {
+      if (RULES.has(mention.name)) continue;
+      emit(entry, {
+        message: `Unknown rule "${mention.name}" in a strata:ignore comment, so it ignores nothing.`,
+        help: `Use one of: ${[...RULES.keys()].join(', ')}.`,
+        offset: mention.offset,
+        end: mention.offset + mention.name.length,
+      });
+    }
+  }
+}
+
+function finding(path: string, parsed: ParsedFile, rule: Rule, severity: Severity, report: Report, start: number, end: number): Finding {
+  const from = parsed.lines.position(start);
+  const to = parsed.lines.position(end);
+  return {
+    file: path,
+    line: from.line,
+    column: from.column,
+    endLine: to.line,
+    endColumn: to.column,
+    severity,
+    rule: rule.id,
+    category: rule.category,
+    message: report.message,
+    help: report.help,
+  };
+}
