@@ -9,3 +9,4 @@ export { readMigrations, checksum, normalize, type MigrationFile } from './files
 export { StrataError, type ErrorCode, type ErrorFacts } from './errors.js'
 export { maskUrl } from './url.js'
 export type { CommonOptions } from './config.js'
+export { snapshotSchema, diffSnapshots, formatDifferences, type Snapshot, type SnapshotObject, type SnapshotOptions, type SchemaDifference, type ObjectKind } from './schema/index.js'
