@@ -56,21 +56,25 @@ comment on table ${s}.events is 'Strata: append-only history of every apply, rol
 
 /** All ledger rows, or none when the ledger does not exist yet (one round trip either way). */
 export async function readLedger(sql: Sql, schema: string): Promise<LedgerRow[]> {
+  return (await readLedgerState(sql, schema)).rows
+}
+
+export async function readLedgerState(sql: Sql, schema: string): Promise<{ rows: LedgerRow[]; exists: boolean }> {
   try {
-    return (await sql.unsafe(
+    const rows = await sql.unsafe(
       `select version, name, checksum, status, started_at, finished_at, execution_ms, applied_by, error
          from ${quoteIdent(schema)}.migrations order by version`,
-    )) as unknown as LedgerRow[]
+    )
+    return { rows: rows as unknown as LedgerRow[], exists: true }
   } catch (e) {
-    if ((e as { code?: string }).code === '42P01' || (e as { code?: string }).code === '3F000') return []
+    const code = (e as { code?: string }).code
+    if (code === '42P01' || code === '3F000') return { rows: [], exists: false }
     throw e
   }
 }
 
 /** Create the ledger when missing, under the runners' lock so that concurrent first runs do not collide. */
 export async function ensureLedger(sql: Sql, schema: string, waitMs: number, onWait?: (msg: string) => void): Promise<void> {
-  const exists = await sql`select to_regclass(${`${quoteIdent(schema)}.events`}) is not null as ok`
-  if (exists[0].ok) return
   await sql.begin(async (tx) => {
     await acquireLock(tx as unknown as Sql, schema, waitMs, onWait)
     await tx.unsafe(ledgerSql(schema))
@@ -107,7 +111,7 @@ export async function acquireLock(tx: Sql, schema: string, waitMs: number, onWai
   }
 }
 
-async function lockHolder(tx: Sql, key: string): Promise<string> {
+export async function lockHolder(tx: Sql, key: string): Promise<string> {
   const k = BigInt(key)
   const classid = Number((k >> 32n) & 0xffffffffn)
   const objid = Number(k & 0xffffffffn)

@@ -1,0 +1,212 @@
+/**
+ * Applying files: the protocol of DESIGN.md ("Applying"), in as few round trips as it allows.
+ *
+ * Per file, two round trips:
+ *   1. BEGIN; SET LOCAL timeouts; pg_try_advisory_xact_lock; re-read this version's ledger row
+ *   2. <the file body, unsplit>; INSERT ledger row; INSERT event; COMMIT
+ * The body and the ledger row travel in one simple-protocol query: the server runs them in order and stops
+ * at the first error, so the row can never be written for a body that failed. Simple-protocol queries cannot
+ * carry parameters, so the few values we add are escaped literals (see `literal`).
+ */
+import type { Sql } from './db/connect.js'
+import { StrataError } from './errors.js'
+import { normalize, type MigrationFile } from './files.js'
+import { migrationFailure } from './failure.js'
+import { actorDetails, lockHolder, lockKey, quoteIdent, recordEvent, type LedgerRow } from './ledger.js'
+
+export type TransactionMode = 'transaction' | 'single-transaction' | 'no-transaction'
+
+export interface Applied {
+  version: number
+  name: string
+  path: string
+  ms: number
+}
+
+export interface ApplyContext {
+  sql: Sql
+  schema: string
+  timeouts: { lock_timeout: string; statement_timeout: string }
+  waitMs: number
+  onWait(message: string): void
+  onStart(file: MigrationFile, mode: TransactionMode): void
+  onApplied(applied: Applied): void
+  onSkipped(file: MigrationFile): void
+}
+
+/** Escape a value for SQL text, correct whatever standard_conforming_strings is (like libpq's PQescapeLiteral). */
+export function literal(value: string | number): string {
+  if (typeof value === 'number') return String(value)
+  const body = value.replace(/'/g, "''")
+  return value.includes('\\') ? ` E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
+
+/**
+ * BEGIN, set the timeouts, take the lock and re-read `versions` in one round trip; on a busy lock roll back,
+ * say who holds it, back off and try again until --wait runs out. READ COMMITTED, so the re-read sees what
+ * the previous holder committed.
+ */
+async function beginLocked(ctx: ApplyContext, versions: number[], setTimeouts = true): Promise<Map<number, LedgerRow>> {
+  const key = lockKey(ctx.schema)
+  const deadline = Date.now() + ctx.waitMs
+  const timeouts = setTimeouts
+    ? `select set_config('lock_timeout', ${literal(ctx.timeouts.lock_timeout)}, true), set_config('statement_timeout', ${literal(ctx.timeouts.statement_timeout)}, true);`
+    : ''
+  const reread = versions.length
+    ? `select version, name, checksum, status from ${quoteIdent(ctx.schema)}.migrations where version in (${versions.join(',')})`
+    : 'select 1 where false'
+  let reported = ''
+  for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
+    const results = (await ctx.sql.unsafe(
+      `begin isolation level read committed; ${timeouts} select pg_try_advisory_xact_lock(${key}) as locked; ${reread}`,
+    )) as unknown as Record<string, unknown>[][]
+    const [locked, rows] = results.slice(-2)
+    if (locked[0].locked) return new Map((rows as unknown as LedgerRow[]).map((r) => [Number(r.version), r]))
+    await ctx.sql.unsafe('rollback')
+    const holder = await lockHolder(ctx.sql, key)
+    if (Date.now() >= deadline) {
+      throw new StrataError('lock', `gave up waiting ${Math.round(ctx.waitMs / 1000)}s for the migration lock, held by ${holder}`, {
+        hint: 'another strata is applying migrations to this database; wait for it, or raise --wait',
+      })
+    }
+    if (holder !== reported) ctx.onWait(`waiting for the migration lock, held by ${holder}`)
+    reported = holder
+    await sleep(Math.min(delay, deadline - Date.now()))
+  }
+}
+
+/** Another runner got here first: fine when it applied the same file, a refusal otherwise. */
+function appliedMeanwhile(row: LedgerRow | undefined, file: MigrationFile): boolean {
+  if (!row) return false
+  if (row.status === 'applied' && row.checksum === file.checksum) return true
+  throw new StrataError('history', `${file.path}: version ${file.version} is already in the ledger as ${row.status}${row.checksum !== file.checksum ? ' with another checksum' : ''}`, { file: file.path })
+}
+
+/** The ledger row and its event, as SQL text that runs right after the body, in its transaction. */
+function recordSql(schema: string, file: MigrationFile, mode: TransactionMode): string {
+  const s = quoteIdent(schema)
+  const actor = actorDetails()
+  // statement_timestamp() is when this query arrived, so the difference is the body's own run time.
+  return `insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms)
+values (${file.version}, ${literal(file.name)}, ${literal(file.checksum)}, 'applied', statement_timestamp(), clock_timestamp(),
+  round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000));
+insert into ${s}.events (action, version, checksum, details)
+select 'apply', version, checksum, jsonb_build_object('name', name, 'path', ${literal(file.path)}, 'execution_ms', execution_ms,
+  'mode', ${literal(mode)}, 'os_user', ${literal(actor.os_user)}, 'host', ${literal(actor.host)})
+from ${s}.migrations where version = ${file.version};`
+}
+
+/** Run body + ledger row (+ COMMIT) as one query; map a server error to the file's line and column. */
+async function runWithRecord(ctx: ApplyContext, file: MigrationFile, mode: TransactionMode, commit: boolean): Promise<number> {
+  const body = normalize(file.content)
+  const t0 = performance.now()
+  try {
+    // The newline ends a trailing `--` comment; the semicolon ends a last statement written without one.
+    await ctx.sql.unsafe(`${body}\n;\n${recordSql(ctx.schema, file, mode)}${commit ? '\ncommit;' : ''}`)
+  } catch (e) {
+    throw migrationFailure(e, file, body, body)
+  }
+  return performance.now() - t0
+}
+
+async function rollback(ctx: ApplyContext): Promise<void> {
+  await ctx.sql.unsafe('rollback').catch(() => {})
+}
+
+/** The default: each file in its own transaction together with its ledger row. */
+export async function applyInTransaction(ctx: ApplyContext, file: MigrationFile): Promise<void> {
+  ctx.onStart(file, 'transaction')
+  const rows = await beginLocked(ctx, [file.version])
+  try {
+    if (appliedMeanwhile(rows.get(file.version), file)) {
+      await ctx.sql.unsafe('commit')
+      return ctx.onSkipped(file)
+    }
+    const ms = await runWithRecord(ctx, file, 'transaction', true)
+    ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: Math.round(ms) })
+  } catch (e) {
+    await rollback(ctx)
+    throw e
+  }
+}
+
+/** --single-transaction: every pending file and its row in one transaction; all or nothing. */
+export async function applyAllInOneTransaction(ctx: ApplyContext, files: MigrationFile[]): Promise<{ failed?: MigrationFile }> {
+  const rows = await beginLocked(ctx, files.map((f) => f.version))
+  const done: Applied[] = []
+  let current: MigrationFile | undefined
+  try {
+    for (const file of files) {
+      current = file
+      if (appliedMeanwhile(rows.get(file.version), file)) {
+        ctx.onSkipped(file)
+        continue
+      }
+      ctx.onStart(file, 'single-transaction')
+      const ms = await runWithRecord(ctx, file, 'single-transaction', false)
+      done.push({ version: file.version, name: file.name, path: file.path, ms: Math.round(ms) })
+    }
+    await ctx.sql.unsafe('commit')
+  } catch (e) {
+    await rollback(ctx)
+    if (e instanceof StrataError) e.facts.failedFile = current?.path
+    throw e
+  }
+  for (const a of done) ctx.onApplied(a)
+  return {}
+}
+
+/**
+ * A `-- strata:no-transaction` file: claim the version with a committed `running` row, run each statement
+ * alone in autocommit, then mark it applied, or failed with the error so that nobody passes it unawares.
+ */
+export async function applyWithoutTransaction(ctx: ApplyContext, file: MigrationFile): Promise<void> {
+  ctx.onStart(file, 'no-transaction')
+  const s = quoteIdent(ctx.schema)
+  const rows = await beginLocked(ctx, [file.version], false)
+  try {
+    if (appliedMeanwhile(rows.get(file.version), file)) {
+      await ctx.sql.unsafe('commit')
+      return ctx.onSkipped(file)
+    }
+    await ctx.sql.unsafe(
+      `insert into ${s}.migrations (version, name, checksum, status) values (${file.version}, ${literal(file.name)}, ${literal(file.checksum)}, 'running'); commit;`,
+    )
+  } catch (e) {
+    await rollback(ctx)
+    throw e
+  }
+
+  const text = normalize(file.content)
+  const { splitStatements } = await import('./sql/index.js') // the parser loads only for files that need splitting
+  const statements = await splitStatements(text)
+  const t0 = performance.now()
+  let done = 0
+  try {
+    for (const stmt of statements) {
+      try {
+        await ctx.sql.unsafe(stmt.text)
+      } catch (e) {
+        throw migrationFailure(e, file, text, stmt.text, stmt.start)
+      }
+      done++
+    }
+  } catch (e) {
+    const error = (e as Error).message
+    await ctx.sql.begin(async (tx) => {
+      await tx.unsafe(`update ${s}.migrations set status = 'failed', finished_at = clock_timestamp(), error = $2 where version = $1`, [file.version, error])
+      await recordEvent(tx as unknown as Sql, ctx.schema, 'fail', file.version, file.checksum, { name: file.name, path: file.path, error, statements_done: done, mode: 'no-transaction' })
+    })
+    const err = e as StrataError
+    err.facts.rolledBack = `${file.path} ran without a transaction: ${done} of ${statements.length} statements took effect and stay; it is marked failed until you fix the database and run strata repair`
+    throw err
+  }
+  const ms = Math.round(performance.now() - t0)
+  await ctx.sql.begin(async (tx) => {
+    await tx.unsafe(`update ${s}.migrations set status = 'applied', finished_at = clock_timestamp(), execution_ms = $2 where version = $1`, [file.version, ms])
+    await recordEvent(tx as unknown as Sql, ctx.schema, 'apply', file.version, file.checksum, { name: file.name, path: file.path, execution_ms: ms, mode: 'no-transaction' })
+  })
+  ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms })
+}
