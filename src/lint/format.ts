@@ -54,32 +54,40 @@ function escapeProperty(text: string): string {
 }
 
 export function formatPretty(findings: Finding[], options: FormatOptions = {}): string {
-  const paint = options.color ?? colors.$.enabled;
-  const style = (color: (text: string) => string, text: string) => (paint ? color(text) : text);
+  // kleur decides from the environment; an explicit option wins, for this call only.
+  const detected = colors.$.enabled;
+  colors.$.enabled = options.color ?? detected;
+  try {
+    return prettyText(findings, options);
+  } finally {
+    colors.$.enabled = detected;
+  }
+}
+
+function prettyText(findings: Finding[], options: FormatOptions): string {
   const blocks: string[] = [];
   for (const [file, group] of groupByFile(findings)) {
     const content = options.contents?.get(file);
     const lines = content === undefined ? undefined : new LineIndex(content);
-    blocks.push(group.map((finding) => prettyFinding(finding, lines, style)).join('\n'));
+    blocks.push(group.map((finding) => prettyFinding(finding, lines)).join('\n'));
   }
-  return blocks.map((block) => block + '\n').join('\n') + (blocks.length ? '\n' : '') + summary(findings, options.fileCount, style) + '\n';
+  return blocks.map((block) => block + '\n').join('\n') + (blocks.length ? '\n' : '') + summary(findings, options.fileCount) + '\n';
 }
 
-type Style = (color: (text: string) => string, text: string) => string;
-
-function prettyFinding(finding: Finding, lines: LineIndex | undefined, style: Style): string {
-  const severity = finding.severity === 'error' ? style(colors.red, 'error') : style(colors.yellow, 'warning');
-  const head = `${style(colors.bold, `${finding.file}:${finding.line}:${finding.column}`)}  ${severity}  ${style(colors.dim, finding.rule)}  ${finding.message}`;
-  const out = [head, `  ${style(colors.cyan, 'help:')} ${finding.help}`];
+function prettyFinding(finding: Finding, lines: LineIndex | undefined): string {
+  const severity = finding.severity === 'error' ? colors.red('error') : colors.yellow('warning');
+  const head = `${colors.bold(`${finding.file}:${finding.line}:${finding.column}`)}  ${severity}  ${colors.dim(finding.rule)}  ${finding.message}`;
+  const out = [head, `  ${colors.cyan('help:')} ${finding.help}`];
   const source = lines?.lineText(finding.line);
   if (source !== undefined) {
     const gutter = String(finding.line);
     const pad = ' '.repeat(gutter.length);
     // Keep tabs so the caret lines up under the same column as in the editor.
     const indent = source.slice(0, finding.column - 1).replace(/[^\t]/g, ' ');
-    const width = finding.endLine === finding.line ? Math.max(1, finding.endColumn - finding.column) : 1;
-    const marker = style(finding.severity === 'error' ? colors.red : colors.yellow, '^'.repeat(Math.min(width, Math.max(1, source.length - indent.length))));
-    out.push(`  ${style(colors.dim, `${gutter} |`)} ${source}`, `  ${style(colors.dim, `${pad} |`)} ${indent}${marker}`);
+    const end = finding.endLine === finding.line ? finding.endColumn : source.length + 1;
+    const width = Math.max(1, Math.min(end, source.length + 1) - finding.column);
+    const marker = (finding.severity === 'error' ? colors.red : colors.yellow)('^'.repeat(width));
+    out.push(`  ${colors.dim(`${gutter} |`)} ${source}`, `  ${colors.dim(`${pad} |`)} ${indent}${marker}`);
   }
   return out.join('\n');
 }
@@ -94,13 +102,13 @@ function groupByFile(findings: Finding[]): Map<string, Finding[]> {
   return groups;
 }
 
-function summary(findings: Finding[], fileCount: number | undefined, style: Style): string {
+function summary(findings: Finding[], fileCount: number | undefined): string {
   const files = fileCount === undefined ? '' : ` in ${plural(fileCount, 'file')}`;
-  if (findings.length === 0) return style(colors.green, `No problems found${files}.`);
+  if (findings.length === 0) return colors.green(`No problems found${files}.`);
   const errors = findings.filter((finding) => finding.severity === 'error').length;
   const warnings = findings.length - errors;
   const counts = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
-  return `${style(errors ? colors.red : colors.yellow, counts)}${files}.`;
+  return `${(errors ? colors.red : colors.yellow)(counts)}${files}.`;
 }
 
 function plural(count: number, noun: string): string {
