@@ -2,7 +2,7 @@
  * Options shared by every command, and where each comes from: flag, then environment, then default.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { StrataError } from './errors.js'
 import { resolveDir } from './files.js'
 
@@ -17,6 +17,8 @@ export interface CommonOptions {
   embedded?: boolean
   /** `--embedded` is refused when CI is set, unless this is given too. */
   allowEmbeddedInCi?: boolean
+  /** CA certificate file to verify the server's TLS certificate with (--ssl-ca); else PGSSLROOTCERT. */
+  sslCa?: string
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
@@ -27,9 +29,21 @@ export interface Resolved {
   schema: string
   url?: string
   embedded: boolean
+  /** Absolute path of the CA certificate file, or `system` for Node's bundled CAs. */
+  sslCa?: string
 }
 
 export function resolveOptions(opts: CommonOptions): Resolved {
+  return { ...resolveCommon(opts), sslCa: sslCaPath(opts) }
+}
+
+/** --ssl-ca, else PGSSLROOTCERT (as libpq reads it), relative to the working directory. */
+function sslCaPath(opts: CommonOptions): string | undefined {
+  const path = opts.sslCa ?? ((opts.env ?? process.env).PGSSLROOTCERT || undefined)
+  return path && path !== 'system' ? resolve(opts.cwd ?? process.cwd(), path) : path
+}
+
+function resolveCommon(opts: CommonOptions): Resolved {
   const cwd = opts.cwd ?? process.cwd()
   const env = opts.env ?? process.env
   const schema = opts.schema ?? env.STRATA_SCHEMA ?? 'strata'

@@ -24,6 +24,7 @@ const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--embedded', 'use the embedded Postgres in .strata/pg (no server needed)', false],
   ['--allow-embedded-in-ci', 'allow --embedded when CI is set', false],
   ['--env-file', 'read variables from this file (default: .env when present)'],
+  ['--ssl-ca', 'CA certificate to verify the server with (default: PGSSLROOTCERT); implies sslmode=verify-full unless the URL sets sslmode'],
   ['--json', 'print one JSON document on stdout', false],
   ['--yes', 'confirm without a prompt', false],
 ]

@@ -12,6 +12,7 @@ export function common(flags: Flags): CommonOptions {
     schema: str(flags, 'schema'),
     embedded: !!flags.embedded,
     allowEmbeddedInCi: !!flags['allow-embedded-in-ci'],
+    sslCa: str(flags, 'ssl-ca'),
   }
 }
 

@@ -21,7 +21,8 @@ export async function openTarget(cfg: Resolved): Promise<Target> {
     url = server.url
     stopServer = server.stop
   }
-  const sql = connect({ url: url! })
+  const sslCa = cfg.embedded ? undefined : cfg.sslCa // the embedded server speaks plain TCP on localhost
+  const sql = connect({ url: url!, sslCa })
   const close = async () => {
     await sql.end({ timeout: 5 }).catch(() => {})
     await stopServer()
@@ -30,7 +31,7 @@ export async function openTarget(cfg: Resolved): Promise<Target> {
     await sql`select 1` // fail here, with a clean message, rather than inside the first real query
   } catch (e) {
     await close()
-    throw connectionError(e, url!)
+    throw connectionError(e, url!, sslCa)
   }
   return { sql, url: url!, shown: maskUrl(url!), close }
 }
