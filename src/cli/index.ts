@@ -11,11 +11,14 @@ import { registerMigrate } from './migrate.js'
 import { registerStatus } from './status.js'
 import { registerNew } from './new.js'
 import { registerLint } from './lint.js'
+import { registerReverse } from './reverse.js'
+import { registerDown } from './down.js'
+import { registerCheckReverse } from './check-reverse.js'
 
 export type Action = (out: Out, ...args: unknown[]) => Promise<number | void>
 export type Register = (prog: ReturnType<typeof sade>, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void
 
-const registrations: Register[] = [registerMigrate, registerStatus, registerNew, registerLint]
+const registrations: Register[] = [registerMigrate, registerStatus, registerNew, registerLint, registerReverse, registerDown, registerCheckReverse]
 
 const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--url', 'Postgres URL (default: DATABASE_URL)'],

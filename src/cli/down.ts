@@ -1,0 +1,54 @@
+import { createInterface } from 'node:readline/promises'
+import type { Register } from './index.js'
+import { common, durationMs, str, version, type Flags } from './options.js'
+import { c, ms } from './output.js'
+import type { DownStep } from '../commands/down.js'
+
+export const registerDown: Register = (prog, wrap) => {
+  prog
+    .command('down', 'Roll back: run down files newest first, each in a transaction with its ledger row removed.')
+    .option('--to', 'keep this version and below (0: roll back everything); default: only the newest applied file')
+    .option('--dry-run', 'print what would be rolled back, touch nothing', false)
+    .option('--lock-timeout', 'SET LOCAL lock_timeout for each file; 0 is off', '10s')
+    .option('--statement-timeout', 'SET LOCAL statement_timeout for each file; 0 is off', '0')
+    .option('--wait', 'how long to wait for another runner', '60s')
+    .example('down')
+    .example('down --to 5 --dry-run')
+    .action(
+      wrap(async (out, flags) => {
+        const f = flags as Flags
+        const { down } = await import('../commands/down.js')
+        const result = await down({
+          ...common(f),
+          to: version(f, 'to'),
+          dryRun: !!f['dry-run'],
+          yes: !!f.yes,
+          // Only a person at a terminal can answer; without one (CI, pipes) down refuses unless --yes.
+          confirm: process.stdin.isTTY && process.stdout.isTTY && !f.json ? ask : undefined,
+          lockTimeout: str(f, 'lock-timeout'),
+          statementTimeout: str(f, 'statement-timeout'),
+          waitMs: durationMs(f, 'wait'),
+          onProgress: (e) => {
+            if (e.type === 'target') out.line(`${c.dim('target')} ${e.target}`)
+            else if (e.type === 'waiting') out.note(c.yellow(e.message))
+            else if (e.type === 'rolled-back') out.line(`${c.green('rolled back')}  ${e.step.path}  ${c.dim(`${e.step.downPath}, ${ms(e.ms)}`)}`)
+            else if (e.type === 'skipped') out.line(`${c.dim('skipped')}  ${e.step.path}  ${c.dim(e.reason)}`)
+          },
+        })
+        out.result({ ok: true, ...result })
+        if (!result.plan.length) out.line('nothing to roll back')
+        else if (result.dryRun) for (const p of result.plan) out.line(`${c.cyan('would roll back')}  ${p.path}  ${c.dim(`with ${p.downPath}`)}`)
+        else out.line(`${result.rolledBack.length} migration(s) rolled back`)
+      }),
+    )
+}
+
+async function ask(plan: DownStep[], target: string): Promise<boolean> {
+  process.stdout.write(`about to roll back on ${target}:\n${plan.map((p) => `  ${p.path}  (${p.downPath})`).join('\n')}\n`)
+  const rl = createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    return /^y(es)?$/i.test((await rl.question('roll back? [y/N] ')).trim())
+  } finally {
+    rl.close()
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * `strata check-reverse`: prove on a scratch database that the down files really undo the up files.
+ * Apply every file (snapshotting the schema after each), run the down files back, newest first, and after
+ * each compare the schema with the snapshot from before its up file; then apply everything again and compare
+ * with the first full schema. Reports the first down file that does not restore the schema, and what differs.
+ *
+ * The scratch database is an embedded Postgres in a temporary directory, or a URL given for one (it must be
+ * empty: check-reverse runs down files on it). Files without a down file are checked with the stub that
+ * `strata reverse` would write, so a stub can be checked before it is written.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect, type Sql } from '../db/connect.js'
+import { StrataError } from '../errors.js'
+import { migrationFailure } from '../failure.js'
+import { hasDirective, normalize, readMigrations, resolveDir, type MigrationFile } from '../files.js'
+import { reverseHistory } from '../reverse/index.js'
+import { diffSnapshots, formatDifferences, snapshotSchema, type SchemaDifference, type Snapshot } from '../schema/index.js'
+import { maskUrl } from '../url.js'
+import { downPathOf } from './reverse.js'
+
+export interface CheckReverseOptions {
+  dir?: string
+  cwd?: string
+  /** An empty database to use as scratch; default: an embedded Postgres in a temporary directory. */
+  url?: string
+  /** SQL files run before the migrations (e.g. stand-ins for platform schemas); their objects are the baseline. */
+  setup?: string[]
+  /** Check only the files above this version (they are rolled back down to it); default 0: all. */
+  to?: number
+  onProgress?: (event: CheckProgress) => void
+}
+
+export type CheckProgress =
+  | { type: 'scratch'; target: string }
+  | { type: 'applied'; path: string }
+  | { type: 'restored'; path: string; downPath: string; generated: boolean }
+  | { type: 'reapplied'; count: number }
+
+export interface CheckedFile {
+  version: number
+  path: string
+  downPath: string
+  /** The down file on disk, or the stub strata reverse would write (not on disk yet). */
+  down: 'file' | 'generated'
+  restored: boolean
+}
+
+export interface CheckFailure {
+  stage: 'setup' | 'up' | 'down' | 'reapply'
+  version?: number
+  path: string
+  downPath?: string
+  message: string
+  differences: SchemaDifference[]
+}
+
+export interface CheckReverseResult {
+  ok: boolean
+  scratch: string
+  files: CheckedFile[]
+  failure?: CheckFailure
+}
+
+interface Checked {
+  file: MigrationFile
+  downPath: string
+  downText: string
+  generated: boolean
+  before?: Snapshot
+}
+
+export async function checkReverse(options: CheckReverseOptions = {}): Promise<CheckReverseResult> {
+  const cwd = options.cwd ?? process.cwd()
+  const files = readMigrations(resolveDir(options.dir, cwd), cwd)
+  const to = options.to ?? 0
+  const checked = await downFiles(files, to, cwd)
+  const setup = (options.setup ?? []).map((path) => ({ path, content: readSetup(cwd, path) }))
+  const progress = options.onProgress ?? (() => {})
+  const scratch = await openScratch(options.url)
+  try {
+    progress({ type: 'scratch', target: scratch.shown })
+    return await roundTrip(scratch.sql, scratch.shown, files, checked, setup, to, progress)
+  } finally {
+    await scratch.close()
+  }
+}
+
+/** The down text of every file above `to`: from disk, or generated from the history. */
+async function downFiles(files: MigrationFile[], to: number, cwd: string): Promise<Map<MigrationFile, Checked>> {
+  const above = files.filter((f) => f.version > to)
+  const generate = new Set(above.filter((f) => !f.downPath))
+  const stubs = await reverseHistory(files.map((f) => ({ path: f.path, content: f.content })), (_, i) => generate.has(files[i]!))
+  const checked = new Map<MigrationFile, Checked>()
+  for (const file of above) {
+    const downPath = downPathOf(file)
+    const stub = stubs.find((s) => s.path === file.path)
+    if (stub?.error) throw new StrataError('lint', `${file.path}:${stub.error.line}:${stub.error.column}: the file does not parse: ${stub.error.message}`, { file: file.path })
+    const downText = stub ? stub.text : readFileSync(join(cwd, downPath), 'utf8')
+    checked.set(file, { file, downPath, downText, generated: !!stub })
+  }
+  return checked
+}
+
+function readSetup(cwd: string, path: string): string {
+  try {
+    return readFileSync(join(cwd, path), 'utf8')
+  } catch (e) {
+    throw new StrataError('config', `cannot read the setup file ${path}: ${(e as Error).message}`, { file: path })
+  }
+}
+
+async function roundTrip(
+  sql: Sql,
+  shown: string,
+  files: MigrationFile[],
+  checked: Map<MigrationFile, Checked>,
+  setup: { path: string; content: string }[],
+  to: number,
+  progress: (e: CheckProgress) => void,
+): Promise<CheckReverseResult> {
+  const result: CheckReverseResult = { ok: false, scratch: shown, files: [] }
+  await refuseNonEmpty(sql, shown)
+  for (const s of setup) {
+    const failed = await attempt(sql, s.path, s.content, false)
+    if (failed) return { ...result, failure: { stage: 'setup', path: s.path, message: failed, differences: [] } }
+  }
+  const snap = () => snapshotSchema(sql, { grants: true })
+  let last = await snap()
+  for (const file of files) {
+    const check = checked.get(file)
+    if (check) check.before = last
+    const failed = await attempt(sql, file.path, file.content, file.noTransaction)
+    if (failed) return { ...result, failure: { stage: 'up', version: file.version, path: file.path, message: `the up file does not apply here: ${failed}`, differences: [] } }
+    progress({ type: 'applied', path: file.path })
+    if (file.version > to) last = await snap()
+  }
+  const full = last
+  for (const check of [...checked.values()].reverse()) {
+    const failure = await checkDown(sql, check, snap)
+    const entry: CheckedFile = { version: check.file.version, path: check.file.path, downPath: check.downPath, down: check.generated ? 'generated' : 'file', restored: !failure }
+    result.files.push(entry)
+    if (failure) return { ...result, failure }
+    progress({ type: 'restored', path: check.file.path, downPath: check.downPath, generated: check.generated })
+  }
+  return { ...result, ...(await reapply(sql, [...checked.keys()], full, snap, progress)) }
+}
+
+async function checkDown(sql: Sql, check: Checked, snap: () => Promise<Snapshot>): Promise<CheckFailure | undefined> {
+  const where = { stage: 'down' as const, version: check.file.version, path: check.file.path, downPath: check.downPath }
+  const failed = await attempt(sql, check.downPath, check.downText, hasDirective(check.downText, 'no-transaction'))
+  if (failed) return { ...where, message: `${check.downPath} failed: ${failed}`, differences: [] }
+  const differences = diffSnapshots(check.before!, await snap())
+  if (!differences.length) return undefined
+  return { ...where, message: `${check.downPath} does not restore the schema from before ${check.file.path}`, differences }
+}
+
+/** Up again after the round trip: the files must apply as they did and build the same schema. */
+async function reapply(sql: Sql, files: MigrationFile[], full: Snapshot, snap: () => Promise<Snapshot>, progress: (e: CheckProgress) => void): Promise<Pick<CheckReverseResult, 'ok' | 'failure'>> {
+  for (const file of files) {
+    const failed = await attempt(sql, file.path, file.content, file.noTransaction)
+    if (failed) return { ok: false, failure: { stage: 'reapply', version: file.version, path: file.path, message: `after the round trip the up file fails: ${failed}`, differences: [] } }
+  }
+  progress({ type: 'reapplied', count: files.length })
+  const differences = diffSnapshots(full, await snap())
+  if (differences.length) return { ok: false, failure: { stage: 'reapply', path: files[files.length - 1]?.path ?? '', message: 'applying the files again after the round trip builds another schema', differences } }
+  return { ok: true }
+}
+
+/** Run a file's text as strata does (one transaction, or statement by statement); the error as text, or undefined. */
+async function attempt(sql: Sql, path: string, content: string, noTransaction: boolean): Promise<string | undefined> {
+  const body = normalize(content)
+  try {
+    if (!noTransaction) {
+      await sql.begin(async (tx) => {
+        try {
+          await tx.unsafe(`${body}\n;`)
+        } catch (e) {
+          throw migrationFailure(e, { path, content }, body, body)
+        }
+      })
+      return undefined
+    }
+    const { splitStatements } = await import('../sql/index.js')
+    for (const stmt of await splitStatements(body)) {
+      try {
+        await sql.unsafe(stmt.text)
+      } catch (e) {
+        throw migrationFailure(e, { path, content }, body, stmt.text, stmt.start)
+      }
+    }
+    return undefined
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e)
+  }
+}
+
+/** A fresh database has the public schema and plpgsql; anything more may be someone's data. */
+async function refuseNonEmpty(sql: Sql, shown: string): Promise<void> {
+  const snapshot = await snapshotSchema(sql)
+  const extra = Object.keys(snapshot.objects).filter((key) => key !== 'schema public' && key !== 'extension plpgsql')
+  if (extra.length) {
+    throw new StrataError('config', `check-reverse needs an empty scratch database, and ${shown} has ${extra.length} object(s), e.g. ${extra.slice(0, 3).join(', ')}`, {
+      hint: 'leave out --url to use an embedded scratch Postgres, or point it at a database created for this check',
+    })
+  }
+}
+
+interface Scratch {
+  sql: Sql
+  shown: string
+  close(): Promise<void>
+}
+
+async function openScratch(url: string | undefined): Promise<Scratch> {
+  if (url) {
+    const sql = connect({ url })
+    return { sql, shown: maskUrl(url), close: () => sql.end({ timeout: 5 }).catch(() => {}) }
+  }
+  const { startEmbedded } = await import('../db/embedded.js')
+  const dir = mkdtempSync(join(tmpdir(), 'strata-check-reverse-'))
+  chmodSync(dir, 0o755) // as root the server runs as another user, who must reach the data dir
+  const server = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true })
+  const sql = connect({ url: server.url })
+  return {
+    sql,
+    shown: 'an embedded scratch Postgres',
+    close: async () => {
+      await sql.end({ timeout: 5 }).catch(() => {})
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export { formatDifferences }

@@ -1,0 +1,256 @@
+/** Types, domains, schemas, extensions, roles, publications; DROP of anything; RENAME of anything. */
+import { irreversible, keyName, noneStep, sqlStep, type FileContext, type KnownObject, type Step, type Stmt } from './context.js'
+import { guardOrIrreversible, relationWord } from './relations.js'
+import { literal, nameList, qualified, rangeVarText, signatureType, type Ast } from './sql-text.js'
+
+function guardedNoop(before: KnownObject): Step {
+  return noneStep(`it already existed (${before.path}:${before.line}), so this create changed nothing`)
+}
+
+export function createType(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node[stmt.kind]
+  const names =
+    stmt.kind === 'CompositeTypeStmt' ? [n.typevar?.schemaname, n.typevar?.relname].filter(Boolean)
+    : stmt.kind === 'CreateDomainStmt' ? nameList(n.domainname)
+    : stmt.kind === 'DefineStmt' ? nameList(n.defnames)
+    : nameList(n.typeName)
+  const word = stmt.kind === 'CreateDomainStmt' ? 'DOMAIN' : 'TYPE'
+  const key = ctx.listKey('type', names)
+  const before = ctx.known(key)
+  if (before && (stmt.guarded || n.if_not_exists)) return guardedNoop(before)
+  ctx.created(key, stmt, { kind: word === 'DOMAIN' ? 'domain' : 'type' })
+  return sqlStep(`DROP ${word} IF EXISTS ${qualified(ctx.lib, names)}`)
+}
+
+export function defineStatement(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.DefineStmt
+  if (n.kind === 'OBJECT_TYPE') return createType(ctx, stmt)
+  const word = String(n.kind).replace(/^OBJECT_/, '').replace(/_/g, ' ')
+  return irreversible(`CREATE ${word}`, `strata does not write the reverse of CREATE ${word}`)
+}
+
+export function alterEnum(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.AlterEnumStmt
+  const names = nameList(n.typeName)
+  if (n.oldVal !== undefined) {
+    return sqlStep(`ALTER TYPE ${qualified(ctx.lib, names)} RENAME VALUE ${literal(n.newVal)} TO ${literal(n.oldVal)}`)
+  }
+  const line = ctx.createdHere.get(ctx.listKey('type', names))
+  if (line !== undefined) return noneStep(`the type goes with its CREATE at line ${line}`)
+  return irreversible('ALTER TYPE ... ADD VALUE', 'Postgres cannot remove a value from an enum; recreate the type by hand if you must')
+}
+
+/** CREATE SCHEMA and CREATE EXTENSION: when they say IF NOT EXISTS, the object may have been there before. */
+function createNamed(ctx: FileContext, stmt: Stmt, kind: 'schema' | 'extension', name: string, ifNotExists: boolean): Step {
+  const key = `${kind}:${name}`
+  const before = ctx.known(key)
+  if (before && (ifNotExists || stmt.guarded)) return guardedNoop(before)
+  ctx.created(key, stmt, { kind })
+  const note = ifNotExists ? `if the ${kind} was there before this migration, delete this statement` : undefined
+  return sqlStep(`DROP ${kind.toUpperCase()} IF EXISTS ${ctx.quote(name)}`, note)
+}
+
+export function createSchema(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.CreateSchemaStmt
+  if (n.schemaElts?.length) return irreversible('CREATE SCHEMA ... CREATE', 'write the reverse of the objects created inside CREATE SCHEMA by hand')
+  return createNamed(ctx, stmt, 'schema', n.schemaname ?? n.authrole?.rolename, !!n.if_not_exists)
+}
+
+export function createExtension(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.CreateExtensionStmt
+  return createNamed(ctx, stmt, 'extension', n.extname, !!n.if_not_exists)
+}
+
+export function createRole(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.CreateRoleStmt
+  const key = `role:${n.role}`
+  const before = ctx.known(key)
+  if (before && stmt.guarded) return guardedNoop(before)
+  ctx.created(key, stmt, { kind: 'role' })
+  return sqlStep(`DROP ROLE IF EXISTS ${ctx.quote(n.role)}`)
+}
+
+export function createPublication(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.CreatePublicationStmt
+  const key = `publication:${n.pubname}`
+  const before = ctx.known(key)
+  if (before && stmt.guarded) return guardedNoop(before)
+  ctx.created(key, stmt, { kind: 'publication' })
+  return sqlStep(`DROP PUBLICATION IF EXISTS ${ctx.quote(n.pubname)}`)
+}
+
+export function alterPublication(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.AlterPublicationStmt
+  const line = ctx.createdHere.get(`publication:${n.pubname}`)
+  if (line !== undefined) return noneStep(`the publication goes with its CREATE at line ${line}`)
+  const swap = n.action === 'AP_AddObjects' ? ['ADD', 'DROP'] : n.action === 'AP_DropObjects' ? ['DROP', 'ADD'] : undefined
+  if (!swap) return irreversible('ALTER PUBLICATION ... SET', 'the publication contents before it are not known from the files')
+  const tokens = stmt.source.tokens.between(stmt.start, stmt.end)
+  const at = tokens.findIndex((t) => t.word === swap[0])
+  if (at < 0) return irreversible('ALTER PUBLICATION', 'strata could not read this statement')
+  const rest = stmt.source.text.slice(tokens[at]!.end, stmt.end)
+  // DROP TABLE in a publication takes no column list or WHERE clause.
+  const objects = swap[1] === 'DROP' ? rest.replace(/\s*\([^)]*\)|\s+WHERE\s+\(.*\)/gis, '') : rest
+  return sqlStep(`${stmt.source.text.slice(stmt.start, tokens[at]!.start)}${swap[1]}${objects}`)
+}
+
+/** How DROP names each kind of object: the key in the model and the text for notes. */
+function dropTarget(ctx: FileContext, removeType: string, object: Ast): string | undefined {
+  switch (removeType) {
+    case 'OBJECT_TABLE':
+    case 'OBJECT_VIEW':
+    case 'OBJECT_MATVIEW':
+    case 'OBJECT_SEQUENCE':
+    case 'OBJECT_INDEX':
+    case 'OBJECT_FOREIGN_TABLE': {
+      const names = nameList(object.List?.items)
+      return `rel:${ctx.schemaOf(names.length > 1 ? names[names.length - 2] : undefined)}.${names[names.length - 1]}`
+    }
+    case 'OBJECT_TYPE':
+    case 'OBJECT_DOMAIN':
+      return ctx.listKey('type', nameList(object.TypeName?.names))
+    case 'OBJECT_SCHEMA':
+    case 'OBJECT_EXTENSION':
+    case 'OBJECT_PUBLICATION':
+    case 'OBJECT_EVENT_TRIGGER':
+      return `${removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase()}:${object.String?.sval}`
+    case 'OBJECT_FUNCTION':
+    case 'OBJECT_PROCEDURE':
+    case 'OBJECT_ROUTINE':
+    case 'OBJECT_AGGREGATE':
+      return object.ObjectWithArgs ? ctx.objectWithArgsKey(object.ObjectWithArgs) : undefined
+    case 'OBJECT_TRIGGER':
+    case 'OBJECT_POLICY':
+    case 'OBJECT_RULE': {
+      const names = nameList(object.List?.items)
+      const name = names.pop()!
+      const table = names.pop()
+      const schema = names.pop()
+      return `${removeType.replace(/^OBJECT_/, '').toLowerCase()}:${ctx.schemaOf(schema)}.${table}.${name}`
+    }
+    default:
+      return undefined
+  }
+}
+
+/** Objects whose rows or values die with them: recreating the definition would not bring them back. */
+const HOLDS_DATA = new Set(['table', 'sequence', 'foreign table'])
+
+export function dropObjects(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.DropStmt
+  const word = n.removeType === 'OBJECT_MATVIEW' ? 'MATERIALIZED VIEW' : String(n.removeType).replace(/^OBJECT_/, '').replace(/_/g, ' ')
+  const what = `DROP ${word}`
+  const steps = (n.objects ?? []).map((object: Ast) => {
+    const key = dropTarget(ctx, n.removeType, object)
+    const step = key ? dropOne(ctx, key, what, !!n.missing_ok, n.behavior === 'DROP_CASCADE', !!n.concurrent) : irreversible(what, `strata does not reverse ${what}`)
+    if (key) ctx.catalog.forget(key)
+    return step
+  })
+  return combine(steps)
+}
+
+export function dropRoles(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.DropRoleStmt
+  const steps = (n.roles ?? []).map((r: Ast) => {
+    const key = `role:${r.RoleSpec?.rolename}`
+    const step = dropOne(ctx, key, 'DROP ROLE', !!n.missing_ok, false, false)
+    ctx.catalog.forget(key)
+    return step
+  })
+  return combine(steps)
+}
+
+function combine(steps: Step[]): Step {
+  const stop = steps.find((s) => s.kind === 'irreversible')
+  if (stop) return steps.length === 1 ? stop : { ...stop, guardKey: undefined }
+  const sql = steps.flatMap((s) => (s.kind === 'sql' ? s.sql : [])).reverse()
+  if (sql.length) return sqlStep(sql, steps.map((s) => (s.kind === 'sql' ? s.note : undefined)).filter(Boolean).join('; ') || undefined)
+  return steps[0] ?? noneStep('nothing to undo')
+}
+
+function dropOne(ctx: FileContext, key: string, what: string, missingOk: boolean, cascade: boolean, concurrent: boolean): Step {
+  const line = ctx.createdHere.get(key)
+  if (line !== undefined) return noneStep(`${keyName(key)} was created at line ${line} of this file`)
+  const known = ctx.known(key)
+  if (!known) {
+    const why = `what it dropped is not known from the files${cascade ? ', and CASCADE may have dropped more' : ''}`
+    return missingOk && !cascade ? guardOrIrreversible(key, what, why) : irreversible(what, why)
+  }
+  if (HOLDS_DATA.has(known.kind)) return irreversible(what, `the ${known.kind === 'sequence' ? 'current value' : 'rows'} of ${keyName(key)} are gone; restore them from a backup or write the reverse by hand`)
+  if (cascade) return irreversible(`${what} ... CASCADE`, 'CASCADE may have dropped other objects that depend on it')
+  if (!known.text) return irreversible(what, `the definition of ${keyName(key)} is not known from the files`)
+  let text = known.text
+  // A restored index follows this stub's transaction mode: CONCURRENTLY cannot run inside a transaction.
+  if (!ctx.noTransaction || !concurrent) text = text.replace(/^(CREATE\s+(?:UNIQUE\s+)?INDEX\s+)CONCURRENTLY\s+/i, '$1')
+  return sqlStep(text, `restores ${keyName(key)} as ${known.path}:${known.line} made it`)
+}
+
+/** RENAME a TO b becomes RENAME b TO a; the model follows the new name. */
+export function rename(ctx: FileContext, stmt: Stmt): Step {
+  const n = stmt.node.RenameStmt
+  const q = ctx.quote
+  const newRel = { ...n.relation, relname: n.newname }
+  switch (n.renameType) {
+    case 'OBJECT_TABLE':
+    case 'OBJECT_VIEW':
+    case 'OBJECT_MATVIEW':
+    case 'OBJECT_INDEX':
+    case 'OBJECT_SEQUENCE':
+    case 'OBJECT_FOREIGN_TABLE':
+      moveKey(ctx, ctx.relKey(n.relation), ctx.relKey(newRel))
+      return sqlStep(`ALTER ${relationWord(n.renameType)} ${n.missing_ok ? 'IF EXISTS ' : ''}${rangeVarText(ctx.lib, newRel)} RENAME TO ${q(n.relation.relname)}`)
+    case 'OBJECT_COLUMN': {
+      const columns = ctx.tableColumns(ctx.relKey(n.relation))
+      const state = columns?.get(n.subname)
+      if (columns && state) {
+        columns.delete(n.subname)
+        columns.set(n.newname, state)
+      }
+      return sqlStep(`ALTER ${relationWord(n.relationType)} ${rangeVarText(ctx.lib, n.relation)} RENAME COLUMN ${q(n.newname)} TO ${q(n.subname)}`)
+    }
+    case 'OBJECT_TABCONSTRAINT':
+      moveKey(ctx, ctx.onTableKey('constraint', n.relation, n.subname), ctx.onTableKey('constraint', n.relation, n.newname))
+      return sqlStep(`ALTER TABLE ${rangeVarText(ctx.lib, n.relation)} RENAME CONSTRAINT ${q(n.newname)} TO ${q(n.subname)}`)
+    case 'OBJECT_TRIGGER':
+    case 'OBJECT_POLICY':
+    case 'OBJECT_RULE': {
+      const kind = n.renameType.replace(/^OBJECT_/, '').toLowerCase()
+      moveKey(ctx, ctx.onTableKey(kind, n.relation, n.subname), ctx.onTableKey(kind, n.relation, n.newname))
+      return sqlStep(`ALTER ${kind.toUpperCase()} ${q(n.newname)} ON ${rangeVarText(ctx.lib, n.relation)} RENAME TO ${q(n.subname)}`)
+    }
+    case 'OBJECT_TYPE':
+    case 'OBJECT_DOMAIN': {
+      const names = nameList(n.object?.List?.items ?? n.object?.TypeName?.names)
+      const renamed = [...names.slice(0, -1), n.newname]
+      moveKey(ctx, ctx.listKey('type', names), ctx.listKey('type', renamed))
+      return sqlStep(`ALTER ${n.renameType === 'OBJECT_DOMAIN' ? 'DOMAIN' : 'TYPE'} ${qualified(ctx.lib, renamed)} RENAME TO ${q(names[names.length - 1]!)}`)
+    }
+    case 'OBJECT_SCHEMA':
+      return sqlStep(`ALTER SCHEMA ${q(n.newname)} RENAME TO ${q(n.subname)}`)
+    case 'OBJECT_ROLE':
+      return sqlStep(`ALTER ROLE ${q(n.newname)} RENAME TO ${q(n.subname)}`)
+    case 'OBJECT_ATTRIBUTE':
+      return sqlStep(`ALTER TYPE ${rangeVarText(ctx.lib, n.relation)} RENAME ATTRIBUTE ${q(n.newname)} TO ${q(n.subname)}`)
+    case 'OBJECT_FUNCTION':
+    case 'OBJECT_PROCEDURE': {
+      const owa = n.object?.ObjectWithArgs
+      const names = nameList(owa?.objname)
+      const renamed = [...names.slice(0, -1), n.newname]
+      const args = (owa?.objargs ?? []).map((t: Ast) => signatureType(ctx.lib, t.TypeName ?? t)).join(', ')
+      const oldKey = ctx.objectWithArgsKey(owa)
+      moveKey(ctx, oldKey, oldKey.replace(/\.[^.(]*\(/, `.${n.newname}(`))
+      const word = n.renameType === 'OBJECT_PROCEDURE' ? 'PROCEDURE' : 'FUNCTION'
+      return sqlStep(`ALTER ${word} ${qualified(ctx.lib, renamed)}(${args}) RENAME TO ${q(names[names.length - 1]!)}`)
+    }
+    default:
+      return irreversible(`ALTER ${String(n.renameType).replace(/^OBJECT_/, '')} ... RENAME`, 'strata does not reverse this kind of rename')
+  }
+}
+
+function moveKey(ctx: FileContext, from: string, to: string): void {
+  ctx.catalog.rename(from, to)
+  const line = ctx.createdHere.get(from)
+  if (line === undefined) return
+  ctx.createdHere.delete(from)
+  ctx.createdHere.set(to, line)
+}
