@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { StrataError } from './errors.js'
+import { isPrismaLayout, readPrismaMigrations } from './layouts.js'
 
 export interface MigrationFile {
   version: number
@@ -62,6 +63,8 @@ export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[
       hint: 'pass --dir <path>, set STRATA_DIR, or create core/migrations or migrations',
     })
   }
+  // A Prisma folder (<timestamp>_<name>/migration.sql) runs as it is, so a team can leave Prisma Migrate without renaming.
+  if (isPrismaLayout(abs)) return readPrismaMigrations(dir, cwd)
   const show = (f: string) => relative(cwd, join(abs, f)) || f
   const ups: MigrationFile[] = []
   const downs = new Map<string, string>()

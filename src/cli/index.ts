@@ -11,6 +11,10 @@ import { registerMigrate } from './migrate.js'
 import { registerStatus } from './status.js'
 import { registerNew } from './new.js'
 import { registerLint } from './lint.js'
+import { registerVerify } from './verify.js'
+import { registerRepair } from './repair.js'
+import { registerBaseline } from './baseline.js'
+import { registerAdopt } from './adopt.js'
 import { registerReverse } from './reverse.js'
 import { registerDown } from './down.js'
 import { registerCheckReverse } from './check-reverse.js'
@@ -18,7 +22,7 @@ import { registerCheckReverse } from './check-reverse.js'
 export type Action = (out: Out, ...args: unknown[]) => Promise<number | void>
 export type Register = (prog: ReturnType<typeof sade>, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void
 
-const registrations: Register[] = [registerMigrate, registerStatus, registerNew, registerLint, registerReverse, registerDown, registerCheckReverse]
+const registrations: Register[] = [registerMigrate, registerStatus, registerNew, registerLint, registerReverse, registerDown, registerCheckReverse, registerVerify, registerRepair, registerBaseline, registerAdopt]
 
 const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--url', 'Postgres URL (default: DATABASE_URL)'],

@@ -46,8 +46,8 @@ export function formatDifferences(diffs: SchemaDifference[]): string {
   return lines.join('\n')
 }
 
-/** Long bodies (views, functions) would drown the list when a whole object is missing or extra. */
-const isShort = (text: string | undefined) => !!text && !text.includes('\n') && text.length <= 120
+/** Long bodies (views, functions) would drown the list when a whole object is missing or extra; one word (`table`) says nothing. */
+const isShort = (text: string | undefined) => !!text && !text.includes('\n') && text.length <= 120 && /\s/.test(text)
 
 function labelled(label: string, text: string): string[] {
   const [first, ...rest] = text.split('\n')

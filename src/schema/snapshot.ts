@@ -154,7 +154,7 @@ async function readColumns(r: Reader) {
   const generated = r.version >= 120000 ? 'a.attgenerated' : `''::text`
   const rows = await run(
     r,
-    `select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull,
+    `select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod) as type, a.atttypid, a.atttypmod, a.attnotnull,
             pg_get_expr(ad.adbin, ad.adrelid) as default, a.attidentity, ${generated} as generated,
             case when a.attcollation <> t.typcollation then co.collname end as collation
        from pg_attribute a
@@ -175,7 +175,7 @@ async function readColumns(r: Reader) {
       name: row.attname,
       parent: `table ${row.nspname}.${row.relname}`,
       definition: columnDefinition(row),
-      facts: { type: row.type, notNull: row.attnotnull },
+      facts: { type: row.type, typeOid: row.atttypid, typmod: row.atttypmod, notNull: row.attnotnull },
     })
   }
 }
@@ -248,6 +248,9 @@ async function readSequences(r: Reader) {
   const rows = await run(
     r,
     `select n.nspname, c.relname, format_type(s.seqtypid, null) as type, s.seqstart::text, s.seqincrement::text, s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle,
+            (select tn.nspname || '.' || t.relname
+               from pg_depend d join pg_class t on t.oid = d.refobjid join pg_namespace tn on tn.oid = t.relnamespace
+              where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'a' limit 1) as owner_table,
             (select tn.nspname || '.' || t.relname || '.' || a.attname
                from pg_depend d join pg_class t on t.oid = d.refobjid join pg_namespace tn on tn.oid = t.relnamespace
                join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
@@ -262,7 +265,9 @@ async function readSequences(r: Reader) {
     const parts = [row.type, `start ${row.seqstart}`, `increment ${row.seqincrement}`, `minvalue ${row.seqmin}`, `maxvalue ${row.seqmax}`, `cache ${row.seqcache}`]
     if (row.seqcycle) parts.push('cycle')
     if (row.owned_by) parts.push(`owned by ${row.owned_by}`)
-    r.add({ kind: 'sequence', key: `sequence ${row.nspname}.${row.relname}`, schema: row.nspname, name: row.relname, definition: parts.join(' ') })
+    // A serial column's sequence comes and goes with its table.
+    const parent = row.owner_table ? `table ${row.owner_table}` : undefined
+    r.add({ kind: 'sequence', key: `sequence ${row.nspname}.${row.relname}`, schema: row.nspname, name: row.relname, parent, definition: parts.join(' ') })
   }
 }
 

@@ -1,0 +1,25 @@
+import type { Register } from './index.js'
+import { common, durationMs, type Flags } from './options.js'
+import { c } from './output.js'
+import type { AdoptSource } from '../commands/adopt.js'
+
+export const registerAdopt: Register = (prog, wrap) => {
+  prog
+    .command('adopt <source>', 'Take over the history of prisma (_prisma_migrations) or supabase (supabase_migrations.schema_migrations).')
+    .option('--wait', 'how long to wait for a running migrate', '60s')
+    .example('adopt prisma --dir prisma/migrations')
+    .example('adopt supabase')
+    .action(
+      wrap(async (out, source, flags) => {
+        const f = flags as Flags
+        const { adopt } = await import('../commands/adopt.js')
+        const result = await adopt({ ...common(f), from: source as AdoptSource, waitMs: durationMs(f, 'wait') })
+        out.result({ ok: true, ...result })
+        for (const r of result.recorded) out.line(`${c.green('adopted')}  ${r.path}`)
+        for (const s of result.skipped) out.line(`${c.yellow('skipped')}  ${s.migration}: ${s.reason}`)
+        for (const p of result.pending) out.line(`${c.cyan('pending')}  ${p.path}: not applied by ${result.from}; strata migrate will apply it`)
+        const again = result.alreadyRecorded.length ? ` (${result.alreadyRecorded.length} already in the ledger)` : ''
+        out.line(`${result.recorded.length} migration(s) adopted from ${result.from}${again}; run strata verify to check their objects`)
+      }),
+    )
+}

@@ -1,0 +1,71 @@
+/**
+ * `strata baseline --to V`: for a database that already has the schema, record every file up to V as
+ * applied without running it. Only on an empty ledger. Before it records anything it checks, through the
+ * catalog, that the objects those files create really exist: a baseline must never mark as applied what
+ * is not there (the incident behind `strata verify`). `force` records anyway and reports what is missing.
+ */
+import { resolveOptions, type CommonOptions } from '../config.js'
+import { openTarget } from '../db/target.js'
+import { StrataError } from '../errors.js'
+import { readMigrations } from '../files.js'
+import { ensureLedger, readLedger } from '../ledger.js'
+import { recordWithoutRunning, underLock } from '../ledger-record.js'
+import { findObjectDrift, type ObjectProblem, type Unchecked } from '../verify/index.js'
+
+export interface BaselineOptions extends CommonOptions {
+  /** The last version the database already has. */
+  to: number
+  /** Record even when objects those files create are missing. */
+  force?: boolean
+  waitMs?: number
+}
+
+export interface BaselineResult {
+  target: string
+  recorded: { version: number; name: string; path: string }[]
+  /** Objects the recorded files create that are missing (only with force; otherwise baseline refuses). */
+  objects: ObjectProblem[]
+  unchecked: Unchecked[]
+}
+
+export async function baseline(options: BaselineOptions): Promise<BaselineResult> {
+  if (!Number.isSafeInteger(options.to)) throw new StrataError('usage', 'strata baseline needs --to <version>: the last version the database already has')
+  const cfg = resolveOptions(options)
+  const files = readMigrations(cfg.dir, cfg.cwd).filter((f) => f.version <= options.to)
+  if (!files.length) throw new StrataError('usage', `--to ${options.to}: no migration file has a version up to ${options.to}`)
+  const waitMs = options.waitMs ?? 60_000
+  const target = await openTarget(cfg)
+  try {
+    refuseNonEmpty((await readLedger(target.sql, cfg.schema)).length)
+    const drift = await findObjectDrift(target.sql, files, cfg.schema)
+    if (drift.problems.length && !options.force) {
+      throw new StrataError('drift', `refusing to baseline: ${drift.problems.length} object(s) that files up to version ${options.to} create are not in the database`, {
+        file: drift.problems[0].file,
+        line: drift.problems[0].line,
+        context: drift.problems.map((p) => p.message),
+        problems: drift.problems,
+        hint: 'baseline is for a database that already has this schema: check --to, apply what is missing, or pass --force to record anyway',
+      })
+    }
+    await ensureLedger(target.sql, cfg.schema, waitMs)
+    await underLock(target.sql, cfg.schema, waitMs, async (tx) => {
+      refuseNonEmpty((await readLedger(tx, cfg.schema)).length)
+      for (const file of files) await recordWithoutRunning(tx, cfg.schema, file, 'baseline', { baseline_to: options.to, forced: !!options.force && drift.problems.length > 0 })
+    })
+    return {
+      target: target.shown,
+      recorded: files.map((f) => ({ version: f.version, name: f.name, path: f.path })),
+      objects: drift.problems,
+      unchecked: drift.unchecked,
+    }
+  } finally {
+    await target.close()
+  }
+}
+
+function refuseNonEmpty(rows: number): void {
+  if (!rows) return
+  throw new StrataError('history', `refusing to baseline: the ledger already records ${rows} migration(s)`, {
+    hint: 'baseline only starts a ledger; to fix single versions use strata repair --applied <version>',
+  })
+}

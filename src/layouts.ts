@@ -1,0 +1,86 @@
+/**
+ * Migration layouts other tools leave behind, read as Strata migrations so that a team can switch tools
+ * without renaming a file. Prisma: `prisma/migrations/<timestamp>_<name>/migration.sql` becomes
+ * version = timestamp, name = name. (Supabase's `supabase/migrations/<timestamp>_<name>.sql` already is
+ * Strata's own layout.)
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { StrataError } from './errors.js'
+import { checksum, hasDirective, type MigrationFile } from './files.js'
+
+const PRISMA_DIR = /^(\d+)_([A-Za-z0-9_-]+)$/
+const PRISMA_LOCK = 'migration_lock.toml'
+
+/** A Prisma migrations folder: it has Prisma's lock file, or subfolders holding a migration.sql. */
+export function isPrismaLayout(absDir: string): boolean {
+  if (existsSync(join(absDir, PRISMA_LOCK))) return true
+  try {
+    return readdirSync(absDir).some((entry) => existsSync(join(absDir, entry, 'migration.sql')))
+  } catch {
+    return false
+  }
+}
+
+/** Every `<timestamp>_<name>/migration.sql`, sorted by version. A folder that does not fit is an error, never skipped. */
+export function readPrismaMigrations(dir: string, cwd = process.cwd()): MigrationFile[] {
+  const abs = resolve(cwd, dir)
+  const show = (...parts: string[]) => relative(cwd, join(abs, ...parts)) || parts.join('/')
+  const files: MigrationFile[] = []
+  const bad: string[] = []
+  for (const entry of readdirSync(abs).sort()) {
+    const path = join(abs, entry)
+    if (!statSync(path).isDirectory()) {
+      if (entry.toLowerCase().endsWith('.sql')) bad.push(`${show(entry)} (a .sql file beside Prisma's migration folders)`)
+      continue
+    }
+    const m = PRISMA_DIR.exec(entry)
+    if (!m || !Number.isSafeInteger(Number(m[1]))) {
+      bad.push(`${show(entry)} (folder name is not <timestamp>_<name>)`)
+      continue
+    }
+    if (!existsSync(join(path, 'migration.sql'))) {
+      bad.push(`${show(entry)} (no migration.sql inside)`)
+      continue
+    }
+    const content = readFileSync(join(path, 'migration.sql'), 'utf8')
+    files.push({
+      version: Number(m[1]),
+      name: m[2],
+      path: show(entry, 'migration.sql'),
+      content,
+      checksum: checksum(content),
+      noTransaction: hasDirective(content, 'no-transaction'),
+    })
+  }
+  if (bad.length) {
+    throw new StrataError('files', `the Prisma migrations folder ${dir} has entries that are not migrations:\n  ${bad.join('\n  ')}`, {
+      file: bad[0],
+      hint: 'each migration is a folder <timestamp>_<name> with a migration.sql inside',
+    })
+  }
+  files.sort((a, b) => a.version - b.version)
+  for (let i = 1; i < files.length; i++) {
+    if (files[i].version === files[i - 1].version) {
+      throw new StrataError('files', `duplicate migration versions: ${files[i - 1].path} and ${files[i].path}`, {
+        file: files[i].path,
+        hint: 'Prisma orders folders by name, but Strata records one ledger row per version: give the later folder a timestamp one second later (nothing else changes)',
+      })
+    }
+  }
+  return files
+}
+
+/** Prisma's checksum: sha256 hex of the file's raw bytes (Strata's own strips a BOM and CRs first). */
+export function prismaChecksum(file: MigrationFile, cwd = process.cwd()): string {
+  return createHash('sha256').update(readFileSync(resolve(cwd, file.path))).digest('hex')
+}
+
+/** The name Prisma records in `_prisma_migrations.migration_name`: the folder name (or the file's, once renamed to Strata's layout). */
+export function prismaMigrationName(file: MigrationFile): string {
+  const parts = file.path.replace(/\\/g, '/').split('/')
+  const last = parts[parts.length - 1]
+  if (last === 'migration.sql' && parts.length > 1) return parts[parts.length - 2]
+  return last.replace(/\.sql$/i, '')
+}

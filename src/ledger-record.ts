@@ -1,0 +1,36 @@
+/**
+ * Ledger rows written without running a file (baseline, adopt, repair --applied): always together with
+ * their event, inside the caller's transaction, under the runners' lock.
+ */
+import type { Sql } from './db/connect.js'
+import type { MigrationFile } from './files.js'
+import { acquireLock, quoteIdent, recordEvent, type EventAction } from './ledger.js'
+
+export interface RecordTimes {
+  startedAt?: Date | null
+  finishedAt?: Date | null
+}
+
+export async function recordWithoutRunning(
+  tx: Sql,
+  schema: string,
+  file: MigrationFile,
+  action: EventAction,
+  details: Record<string, unknown>,
+  times: RecordTimes = {},
+): Promise<void> {
+  await tx.unsafe(
+    `insert into ${quoteIdent(schema)}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms)
+     values ($1, $2, $3, 'applied', coalesce($4::timestamptz, now()), coalesce($5::timestamptz, now()), null)`,
+    [file.version, file.name, file.checksum, times.startedAt ?? null, times.finishedAt ?? null],
+  )
+  await recordEvent(tx, schema, action, file.version, file.checksum, { name: file.name, path: file.path, ran: false, ...details })
+}
+
+/** Run `work` in a transaction holding the runners' lock, so no migrate runs while the ledger is being changed. */
+export async function underLock<T>(sql: Sql, schema: string, waitMs: number, work: (tx: Sql) => Promise<T>): Promise<T> {
+  return (await sql.begin(async (tx) => {
+    await acquireLock(tx as unknown as Sql, schema, waitMs)
+    return work(tx as unknown as Sql)
+  })) as T
+}

@@ -1,0 +1,61 @@
+/**
+ * Object drift: do the objects that a list of applied files creates (and did not later drop) exist?
+ * Used by `strata verify` (the applied files) and `strata baseline` (the files up to --to).
+ */
+import type { Sql } from '../db/connect.js'
+import { normalize, type MigrationFile } from '../files.js'
+import { snapshotSchema, type Snapshot } from '../schema/index.js'
+import { checkObjects, type ObjectProblem } from './check.js'
+import { ExpectedSchema, type Unchecked } from './expected.js'
+
+export { type ObjectProblem } from './check.js'
+export { ExpectedSchema, keyOf, type ExpectedObject, type ExpectedKind, type Unchecked, type Origin } from './expected.js'
+
+export interface ObjectDrift {
+  problems: ObjectProblem[]
+  /** How many expected objects were looked up in the catalog. */
+  checked: number
+  /** Statements whose objects cannot be known from the file (DO blocks, files that do not parse). */
+  unchecked: Unchecked[]
+  /** The catalog snapshot the check read, for callers that compare more. */
+  snapshot: Snapshot
+}
+
+/** The database's search_path as the server resolves it now: unqualified names in the files meant these schemas. */
+export async function databaseSearchPath(sql: Sql): Promise<string[]> {
+  const [row] = await sql`select current_schemas(false)::text[] as path`
+  return row.path as string[]
+}
+
+export async function expectedSchema(files: MigrationFile[], searchPath: string[]): Promise<ExpectedSchema> {
+  const { parseSql } = await import('../sql/index.js') // the parser loads only when there is something to analyse
+  const expected = new ExpectedSchema(searchPath)
+  for (const file of files) {
+    const parsed = await parseSql(normalize(file.content))
+    if (parsed.error) expected.addUnparsable(file, parsed.error.line, parsed.error.message)
+    else expected.addFile(file, parsed.statements)
+  }
+  return expected
+}
+
+export async function findObjectDrift(sql: Sql, files: MigrationFile[], ledgerSchema: string): Promise<ObjectDrift> {
+  // The whole catalog: files may create objects in the ledger's schema (its name can be the user's, first in "$user", public).
+  const [full, searchPath] = await Promise.all([snapshotSchema(sql), databaseSearchPath(sql)])
+  const snapshot = withoutLedger(full, ledgerSchema)
+  const expected = await expectedSchema(files, searchPath)
+  const objects = expected.list()
+  const problems = await checkObjects(sql, objects, snapshot)
+  problems.sort((a, b) => a.version - b.version || a.line - b.line || a.object.localeCompare(b.object))
+  return { problems, checked: objects.length, unchecked: expected.unchecked, snapshot }
+}
+
+const LEDGER_TABLES = ['migrations', 'events']
+
+/** A snapshot without the ledger's own tables (and its schema when nothing else lives there). */
+export function withoutLedger(snapshot: Snapshot, ledgerSchema: string): Snapshot {
+  const ledgerKeys = new Set([...LEDGER_TABLES.map((t) => `table ${ledgerSchema}.${t}`), `sequence ${ledgerSchema}.events_id_seq`])
+  const objects = Object.fromEntries(Object.entries(snapshot.objects).filter(([key, o]) => !ledgerKeys.has(key) && !(o.parent && ledgerKeys.has(o.parent))))
+  const othersInSchema = Object.values(objects).some((o) => o.schema === ledgerSchema && o.kind !== 'schema')
+  if (!othersInSchema) delete objects[`schema ${ledgerSchema}`]
+  return { ...snapshot, objects }
+}
