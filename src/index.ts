@@ -14,3 +14,8 @@ export { reverse, type ReverseOptions, type ReverseCommandResult, type ReverseFi
 export { down, type DownOptions, type DownResult, type DownStep, type DownProgress } from './commands/down.js'
 export { checkReverse, type CheckReverseOptions, type CheckReverseResult, type CheckedFile, type CheckFailure, type CheckProgress } from './commands/check-reverse.js'
 export { reverseHistory, reverseMigration, readStubHeader, type ReverseInput, type ReverseResult, type ReverseEntry, type IrreversibleStatement, type StubHeader } from './reverse/index.js'
+export { verify, type VerifyOptions, type VerifyResult, type HistoryProblem } from './commands/verify.js'
+export { repair, type RepairOptions, type RepairResult, type RepairAction } from './commands/repair.js'
+export { baseline, type BaselineOptions, type BaselineResult } from './commands/baseline.js'
+export { adopt, type AdoptOptions, type AdoptResult, type AdoptSource } from './commands/adopt.js'
+export { type ObjectProblem, type Unchecked } from './verify/index.js'

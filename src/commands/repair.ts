@@ -10,8 +10,8 @@ import { openTarget } from '../db/target.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import { readMigrations, type MigrationFile } from '../files.js'
-import { ensureLedger, quoteIdent, readLedger, recordEvent, type LedgerRow } from '../ledger.js'
-import { recordWithoutRunning, underLock } from '../ledger-record.js'
+import { ensureLedger, quoteIdent, readLedger, type LedgerRow } from '../ledger.js'
+import { recordWithoutRunning, underLock, writeEvent } from '../ledger-record.js'
 
 export type RepairAction = 'applied' | 'rolled-back' | 'accept-checksum'
 
@@ -111,7 +111,7 @@ async function apply(tx: Sql, schema: string, action: RepairAction, version: num
   const details = { operation: action, previous: before }
   if (action === 'rolled-back') {
     await tx.unsafe(`delete from ${table} where version = $1`, [version])
-    await recordEvent(tx, schema, 'repair', version, before!.checksum, { ...details, name: before!.name })
+    await writeEvent(tx, schema, 'repair', version, before!.checksum, { ...details, name: before!.name })
     return null
   }
   if (action === 'applied' && !before) {
@@ -120,6 +120,6 @@ async function apply(tx: Sql, schema: string, action: RepairAction, version: num
   }
   const set = action === 'applied' ? `status = 'applied', checksum = $2, error = null, finished_at = clock_timestamp()` : 'checksum = $2'
   await tx.unsafe(`update ${table} set ${set} where version = $1`, [version, file!.checksum])
-  await recordEvent(tx, schema, 'repair', version, file!.checksum, { ...details, name: file!.name, path: file!.path })
+  await writeEvent(tx, schema, 'repair', version, file!.checksum, { ...details, name: file!.name, path: file!.path })
   return { status: 'applied', checksum: file!.checksum }
 }

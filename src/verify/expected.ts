@@ -405,14 +405,20 @@ export class ExpectedSchema {
         if (o) this.mutate(o, () => (o.name = n.newname))
         return
       }
-      case 'OBJECT_SCHEMA':
+      case 'OBJECT_SCHEMA': {
+        const inSchema = (t?: TypeRef) => t?.schema === n.subname
+        const moved = (t: TypeRef) => (inSchema(t) ? { ...t, schema: n.newname } : t)
+        // Types move with their schema, so columns and arguments of those types follow too.
         return this.mutateAll(
-          (o) => o.schema === n.subname || (o.kind === 'schema' && o.name === n.subname),
+          (o) => o.schema === n.subname || inSchema(o.column?.type) || !!o.routine?.args.some(inSchema),
           (o) => {
-            if (o.kind === 'schema') o.name = n.newname
-            o.schema = n.newname
+            if (o.kind === 'schema' && o.name === n.subname) o.name = n.newname
+            if (o.schema === n.subname) o.schema = n.newname
+            if (o.column?.type) o.column.type = moved(o.column.type)
+            if (o.routine) o.routine.args = o.routine.args.map(moved)
           },
         )
+      }
       case 'OBJECT_TYPE':
       case 'OBJECT_DOMAIN':
         return this.moveType(this.typeName(strings(n.object?.List?.items)), { name: n.newname })
