@@ -18,14 +18,18 @@ export function someNode<T>(root: unknown, kind: string, test: (node: T) => bool
   return found;
 }
 
-const DATA_STATEMENTS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt']);
-
 /**
  * DELETE/UPDATE nodes that run when a statement runs: the statement itself and those in its WITH
- * clauses, but not those in rule actions or function bodies, which only run later.
+ * clause (PostgreSQL allows data-modifying WITH only at the top level), but not those in rule
+ * actions or function bodies, which only run later.
  */
 export function dataModifications<T>(statement: { kind: string; node: unknown }, kind: 'DeleteStmt' | 'UpdateStmt'): T[] {
   const found: T[] = [];
-  if (DATA_STATEMENTS.has(statement.kind)) forEachNode<T>(statement.node, kind, (node) => found.push(node));
+  const top = (statement.node as Record<string, { withClause?: { ctes?: unknown[] } }>)[statement.kind];
+  if (statement.kind === kind) found.push(top as T);
+  for (const cte of top?.withClause?.ctes ?? []) {
+    const query = (cte as { CommonTableExpr?: { ctequery?: Record<string, unknown> } }).CommonTableExpr?.ctequery;
+    if (query && kind in query) found.push(query[kind] as T);
+  }
   return found;
 }

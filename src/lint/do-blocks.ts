@@ -15,11 +15,13 @@ export interface BlockStatement extends Statement {
 const GUARDING_CONDITIONS = new Set(['duplicate_object', 'duplicate_table', 'duplicate_function', 'unique_violation', 'others']);
 const GUARDING_SQLSTATES = new Set(['42710', '42P07', '42723', '23505']);
 const CONDITIONAL_STATEMENTS = new Set(['PLpgSQL_stmt_if', 'PLpgSQL_stmt_case']);
+// Only statements that unguarded-create looks at are worth parsing: most DO blocks only move data.
+const GUARDED_KINDS = /\b(create\s+(or\s+replace\s+)?(constraint\s+)?(policy|type|domain|role|user|group|trigger)|add\s+(constraint|primary|unique|check|foreign|exclude))\b/i;
 
 /** Statements of a DO block, found with the PL/pgSQL parser; dynamic EXECUTE strings are not looked into. */
 export function doBlockStatements(parser: Parser, statement: Statement, lines: LineIndex): BlockStatement[] {
   const body = doBody(statement);
-  if (body === undefined || !/\b(create|constraint)\b/i.test(body)) return [];
+  if (body === undefined || !GUARDED_KINDS.test(body)) return [];
   let tree: unknown;
   try {
     tree = parser.parsePlPgSQLSync(statement.text);
@@ -29,6 +31,7 @@ export function doBlockStatements(parser: Parser, statement: Statement, lines: L
   const bodyStart = statement.start + Math.max(0, statement.text.indexOf(body));
   const found: BlockStatement[] = [];
   collect(tree, false, (query, lineno, guarded) => {
+    if (!GUARDED_KINDS.test(query)) return;
     const offsetInBody = locate(body, query, lineno);
     const parsed = parseWith(parser.parseSync, query);
     for (const inner of parsed.statements) {

@@ -1,15 +1,19 @@
-import { loadParser } from '../sql/index.js';
+import { availableParallelism } from 'node:os';
+import { LineIndex, loadParser } from '../sql/index.js';
 import type { ParsedFile, Statement } from '../sql/index.js';
 import { parseWith } from '../sql/parse.js';
 import { FileFacts } from './facts.js';
 import { RULES } from './rules/index.js';
 import { Suppressions } from './suppressions.js';
-import type { Finding, LintConfig, Report, Rule, Severity } from './types.js';
+import type { Finding, LintConfig, Report, Rule, Severity, SeveritySetting } from './types.js';
+import { lintInWorkers } from './workers.js';
 
 export interface Source {
   path: string;
   content: string;
 }
+
+export type RuleSettings = Record<string, SeveritySetting>;
 
 interface ActiveRule {
   rule: Rule;
@@ -24,20 +28,40 @@ interface ActiveRules {
 
 type Parser = Awaited<ReturnType<typeof loadParser>>;
 
+// Below this much SQL, starting worker threads costs more than it saves.
+const BYTES_PER_THREAD = 256 * 1024;
+const MAX_THREADS = 4;
+
 /** Lints SQL sources: text in, findings out. Loads the parser only when there is something to lint. */
 export async function lintSources(sources: Source[], config: LintConfig = { rules: {} }): Promise<Finding[]> {
   if (sources.length === 0) return [];
-  const parser = await loadParser();
-  const active = activeRules(config);
+  const threads = threadCount(sources, config.threads);
+  const bySource = threads > 1 ? await lintInWorkers(sources, config.rules, threads) : await lintStatements(sources, config.rules);
   const paths = new Set(sources.map((source) => source.path));
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path));
-  return sources.flatMap((source) => lintFile(source, parser, active, fileExists));
+  const active = activeRules(config.rules);
+  return sources.flatMap((source, index) =>
+    [...bySource[index]!, ...lintFileRules(source, active, fileExists)].sort((a, b) => a.line - b.line || a.column - b.column),
+  );
 }
 
-function activeRules(config: LintConfig): ActiveRules {
+function threadCount(sources: Source[], requested: number | undefined): number {
+  if (requested !== undefined) return Math.max(1, Math.floor(requested));
+  const bytes = sources.reduce((total, source) => total + source.content.length, 0);
+  return Math.max(1, Math.min(availableParallelism(), MAX_THREADS, Math.floor(bytes / BYTES_PER_THREAD)));
+}
+
+/** Everything that needs the parse (syntax, statement rules, suppression names), per source. Runs in workers too. */
+export async function lintStatements(sources: Source[], rules: RuleSettings): Promise<Finding[][]> {
+  const parser = await loadParser();
+  const active = activeRules(rules);
+  return sources.map((source) => lintParsed(source, parser, active));
+}
+
+function activeRules(settings: RuleSettings): ActiveRules {
   const active: ActiveRules = { byKind: new Map(), fileRules: [], severity: new Map() };
   for (const rule of RULES.values()) {
-    const setting = config.rules[rule.id] ?? rule.defaultSeverity;
+    const setting = settings[rule.id] ?? rule.defaultSeverity;
     if (setting === 'off') continue;
     const entry = { rule, severity: setting };
     active.severity.set(rule.id, setting);
@@ -51,20 +75,24 @@ function activeRules(config: LintConfig): ActiveRules {
   return active;
 }
 
-function lintFile(source: Source, parser: Parser, active: ActiveRules, fileExists: (path: string) => boolean): Finding[] {
-  const parsed = parseWith(parser.parseSync, source.content);
-  const facts = new FileFacts(source.path, source.content, parsed, parser, fileExists);
-  const suppressions = new Suppressions(source.content, parsed);
-  const findings: Finding[] = [];
-  const emit = ({ rule, severity }: ActiveRule, report: Report, statement?: Statement) => {
+type Emit = (entry: ActiveRule, report: Report, statement?: Statement) => void;
+
+function collector(source: Source, parsed: ParsedFile, suppressions: Suppressions, findings: Finding[]): Emit {
+  return ({ rule, severity }, report, statement) => {
     if (suppressions.ignoredInFile(rule.id)) return;
     const start = report.offset ?? statement?.start ?? 0;
     const end = Math.max(start, report.end ?? statement?.end ?? start);
-    findings.push(finding(source.path, parsed, rule, severity, report, start, end));
+    findings.push(finding(source.path, parsed.lines, rule, severity, report, start, end));
   };
+}
 
+function lintParsed(source: Source, parser: Parser, active: ActiveRules): Finding[] {
+  const parsed = parseWith(parser.parseSync, source.content);
+  const facts = new FileFacts(source.path, source.content, parsed, parser);
+  const suppressions = new Suppressions(source.content, parsed);
+  const findings: Finding[] = [];
+  const emit = collector(source, parsed, suppressions, findings);
   if (parsed.error) emitSyntaxError(parsed, active, emit);
-  for (const entry of active.fileRules) for (const report of entry.rule.checkFile!(facts)) emit(entry, report);
   parsed.statements.forEach((statement, index) => {
     for (const entry of active.byKind.get(statement.kind) ?? []) {
       if (facts.isDownFile && entry.rule.category === 'destructive') continue; // undoing is what a down file is for
@@ -75,10 +103,21 @@ function lintFile(source: Source, parser: Parser, active: ActiveRules, fileExist
     facts.record(statement);
   });
   reportUnknownRules(suppressions, active, emit);
-  return findings.sort((a, b) => a.line - b.line || a.column - b.column);
+  return findings;
 }
 
-function emitSyntaxError(parsed: ParsedFile, active: ActiveRules, emit: (entry: ActiveRule, report: Report) => void) {
+/** File-level rules need no parse, and may ask about other files, so they run in the calling thread. */
+function lintFileRules(source: Source, active: ActiveRules, fileExists: (path: string) => boolean): Finding[] {
+  if (active.fileRules.length === 0) return [];
+  const parsed: ParsedFile = { statements: [], lines: new LineIndex(source.content) };
+  const findings: Finding[] = [];
+  const emit = collector(source, parsed, new Suppressions(source.content, parsed), findings);
+  const file = { path: source.path, text: source.content, fileExists };
+  for (const entry of active.fileRules) for (const report of entry.rule.checkFile!(file)) emit(entry, report);
+  return findings;
+}
+
+function emitSyntaxError(parsed: ParsedFile, active: ActiveRules, emit: Emit) {
   const severity = active.severity.get('syntax-error');
   if (!severity || !parsed.error) return;
   emit({ rule: RULES.get('syntax-error')!, severity }, {
@@ -94,7 +133,7 @@ function nearToken(message: string): string {
   return /at or near "(.*)"$/.exec(message)?.[1] ?? '';
 }
 
-function reportUnknownRules(suppressions: Suppressions, active: ActiveRules, emit: (entry: ActiveRule, report: Report) => void) {
+function reportUnknownRules(suppressions: Suppressions, active: ActiveRules, emit: Emit) {
   const severity = active.severity.get('unknown-rule');
   if (!severity) return;
   const entry = { rule: RULES.get('unknown-rule')!, severity };
@@ -119,9 +158,9 @@ function reportUnknownRules(suppressions: Suppressions, active: ActiveRules, emi
   }
 }
 
-function finding(path: string, parsed: ParsedFile, rule: Rule, severity: Severity, report: Report, start: number, end: number): Finding {
-  const from = parsed.lines.position(start);
-  const to = parsed.lines.position(end);
+function finding(path: string, lines: LineIndex, rule: Rule, severity: Severity, report: Report, start: number, end: number): Finding {
+  const from = lines.position(start);
+  const to = lines.position(end);
   return {
     file: path,
     line: from.line,

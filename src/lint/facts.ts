@@ -32,8 +32,6 @@ export class FileFacts {
     readonly text: string,
     readonly parsed: ParsedFile,
     private readonly parser: Parser,
-    /** Whether another file exists (for rules about sibling files such as missing-down). */
-    readonly fileExists: (path: string) => boolean,
   ) {
     this.isDownFile = /\.down\.sql$/i.test(path);
     const header = text.slice(0, parsed.statements[0]?.start ?? text.length);

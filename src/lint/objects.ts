@@ -1,4 +1,5 @@
 import type {
+  AlterTableCmd,
   AlterTableStmt,
   CompositeTypeStmt,
   CreateDomainStmt,
@@ -145,8 +146,17 @@ function droppedObject(type: string, object: Node): ObjectRef {
   return { type, ...listName(parts.map((sval) => ({ String: { sval } }))) };
 }
 
-export function alterTableCommands(alter: AlterTableStmt) {
-  return (alter.cmds ?? []).flatMap((command) => ('AlterTableCmd' in command ? [command.AlterTableCmd] : []));
+const commandsOf = new WeakMap<AlterTableStmt, AlterTableCmd[]>();
+
+/** The commands of an ALTER TABLE, unwrapped once and shared by every rule that looks at them. */
+export function alterTableCommands(alter: AlterTableStmt): AlterTableCmd[] {
+  let commands = commandsOf.get(alter);
+  if (!commands) {
+    commands = [];
+    for (const command of alter.cmds ?? []) if ('AlterTableCmd' in command) commands.push(command.AlterTableCmd);
+    commandsOf.set(alter, commands);
+  }
+  return commands;
 }
 
 export function sameName(a: QualifiedName, b: QualifiedName): boolean {

@@ -24,6 +24,15 @@ export interface LintConfig {
   rules: Record<string, SeveritySetting>;
   /** Lets file-level rules (missing-down) see files on disk; without it they only see the sources being linted. */
   fileExists?: (path: string) => boolean;
+  /** Threads to lint on; default: one per CPU (up to 4) when there is enough SQL to be worth it. */
+  threads?: number;
+}
+
+/** What a file-level rule sees: the file as a whole, without parsing it. */
+export interface SourceFile {
+  path: string;
+  text: string;
+  fileExists: (path: string) => boolean;
 }
 
 /** What a rule reports; the engine adds file, position, severity and category. */
@@ -46,5 +55,5 @@ export interface Rule {
   kinds?: readonly string[];
   check?(statement: Statement, file: FileFacts): Report[];
   /** For rules about the file as a whole rather than a statement. */
-  checkFile?(file: FileFacts): Report[];
+  checkFile?(file: SourceFile): Report[];
 }
