@@ -10,7 +10,7 @@
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { connect, type Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import { migrationFailure } from '../failure.js'
@@ -105,7 +105,7 @@ async function downFiles(files: MigrationFile[], to: number, cwd: string): Promi
 
 function readSetup(cwd: string, path: string): string {
   try {
-    return readFileSync(join(cwd, path), 'utf8')
+    return readFileSync(resolve(cwd, path), 'utf8')
   } catch (e) {
     throw new StrataError('config', `cannot read the setup file ${path}: ${(e as Error).message}`, { file: path })
   }
@@ -127,16 +127,17 @@ async function roundTrip(
     if (failed) return { ...result, failure: { stage: 'setup', path: s.path, message: failed, differences: [] } }
   }
   const snap = () => snapshotSchema(sql, { grants: true })
-  let last = await snap()
+  // The schema after the previous file; only read when a checked file needs it (files up to --to need none).
+  let last: Snapshot | undefined
   for (const file of files) {
     const check = checked.get(file)
-    if (check) check.before = last
+    if (check) check.before = last ?? (await snap())
     const failed = await attempt(sql, file.path, file.content, file.noTransaction)
     if (failed) return { ...result, failure: { stage: 'up', version: file.version, path: file.path, message: `the up file does not apply here: ${failed}`, differences: [] } }
     progress({ type: 'applied', path: file.path })
-    if (file.version > to) last = await snap()
+    last = check ? await snap() : undefined
   }
-  const full = last
+  const full = last ?? (await snap())
   for (const check of [...checked.values()].reverse()) {
     const failure = await checkDown(sql, check, snap)
     const entry: CheckedFile = { version: check.file.version, path: check.file.path, downPath: check.downPath, down: check.generated ? 'generated' : 'file', restored: !failure }

@@ -197,15 +197,18 @@ export function rename(ctx: FileContext, stmt: Stmt): Step {
     case 'OBJECT_INDEX':
     case 'OBJECT_SEQUENCE':
     case 'OBJECT_FOREIGN_TABLE':
+      forgetTextsNaming(ctx, ctx.relKey(n.relation), n.relation.relname)
       moveKey(ctx, ctx.relKey(n.relation), ctx.relKey(newRel))
       return sqlStep(`ALTER ${relationWord(n.renameType)} ${n.missing_ok ? 'IF EXISTS ' : ''}${rangeVarText(ctx.lib, newRel)} RENAME TO ${q(n.relation.relname)}`)
     case 'OBJECT_COLUMN': {
-      const columns = ctx.tableColumns(ctx.relKey(n.relation))
+      const tableKey = ctx.relKey(n.relation)
+      const columns = ctx.tableColumns(tableKey)
       const state = columns?.get(n.subname)
       if (columns && state) {
         columns.delete(n.subname)
         columns.set(n.newname, state)
       }
+      forgetTextsNaming(ctx, tableKey, n.subname)
       return sqlStep(`ALTER ${relationWord(n.relationType)} ${rangeVarText(ctx.lib, n.relation)} RENAME COLUMN ${q(n.newname)} TO ${q(n.subname)}`)
     }
     case 'OBJECT_TABCONSTRAINT':
@@ -244,6 +247,17 @@ export function rename(ctx: FileContext, stmt: Stmt): Step {
     }
     default:
       return irreversible(`ALTER ${String(n.renameType).replace(/^OBJECT_/, '')} ... RENAME`, 'strata does not reverse this kind of rename')
+  }
+}
+
+/**
+ * After a rename, the statements that made a table's indexes, constraints, triggers and policies may still
+ * name the old column or table: restoring them from that text would fail or be wrong, so it is forgotten.
+ */
+function forgetTextsNaming(ctx: FileContext, tableKey: string, oldName: string): void {
+  const mentions = new RegExp(`(^|[^A-Za-z0-9_$])"?${oldName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?($|[^A-Za-z0-9_$])`, 'i')
+  for (const [key, object] of ctx.catalog.objects) {
+    if (object.table === tableKey && object.text && mentions.test(object.text)) ctx.catalog.objects.set(key, { ...object, text: '' })
   }
 }
 

@@ -1,6 +1,6 @@
 /** Tables, views, sequences and indexes: CREATE, ALTER TABLE and the undo of each. */
 import { irreversible, noneStep, sqlStep, type ColumnState, type FileContext, type Step, type Stmt } from './context.js'
-import { expressionAfter, nameList, rangeVarText, sliceText, splitTopLevel, type Ast, type Token } from './sql-text.js'
+import { expressionAfter, literal, nameList, rangeVarText, sliceText, splitTopLevel, type Ast, type Token } from './sql-text.js'
 
 const RELATION_WORD: Record<string, string> = {
   OBJECT_TABLE: 'TABLE',
@@ -29,7 +29,11 @@ export function createTable(ctx: FileContext, stmt: Stmt): Step {
   const kind = stmt.kind === 'CreateForeignTableStmt' ? 'foreign table' : 'table'
   const { columns, primaryKey } = tableColumns(stmt, n.tableElts ?? [])
   ctx.created(key, stmt, { kind, columns, primaryKey })
-  for (const element of n.tableElts ?? []) recordTableConstraint(ctx, stmt, n.relation, key, element.Constraint)
+  for (const element of n.tableElts ?? []) {
+    recordTableConstraint(ctx, stmt, n.relation, key, element.Constraint)
+    if (element.ColumnDef) recordColumnConstraints(ctx, stmt, n.relation, key, element.ColumnDef)
+  }
+  serialDefaults(ctx, n.relation, n.tableElts ?? [], columns)
   return sqlStep(`DROP ${kind.toUpperCase()} IF EXISTS ${rangeVarText(ctx.lib, n.relation)}`)
 }
 
@@ -78,6 +82,62 @@ function recordTableConstraint(ctx: FileContext, stmt: Stmt, rel: Ast, tableKey:
   const text = elementText(stmt, tokens)
   const restore = text ? `ALTER TABLE ${rangeVarText(ctx.lib, rel)} ADD ${text}` : ''
   ctx.created(ctx.onTableKey('constraint', rel, name), stmt, { kind: 'constraint', table: tableKey, text: restore })
+}
+
+/** serial columns default to nextval of the sequence Postgres names <table>_<column>_seq. */
+function serialDefaults(ctx: FileContext, rel: Ast, elements: Ast[], columns: Map<string, ColumnState>): void {
+  for (const def of elements.map((e) => e.ColumnDef).filter(Boolean)) {
+    const typeName = nameList(def.typeName?.names).pop() ?? ''
+    const state = columns.get(def.colname)
+    const sequence = `${rel.relname}_${def.colname}_seq`
+    if (!state || !/^(small|big)?serial[248]?$/.test(typeName) || Buffer.byteLength(sequence) > 63) continue
+    const name = rel.schemaname ? `${ctx.quote(rel.schemaname)}.${ctx.quote(sequence)}` : ctx.quote(sequence)
+    state.default = `nextval(${literal(name)}::regclass)`
+    state.defaultUnknown = false
+  }
+}
+
+/** Words that start the next column constraint: a REFERENCES clause ends before them. */
+const NEXT_CONSTRAINT = new Set(['CONSTRAINT', 'NOT', 'NULL', 'PRIMARY', 'UNIQUE', 'REFERENCES', 'CHECK', 'COLLATE', 'GENERATED', 'DEFAULT'])
+
+/**
+ * Constraints written on a column (`email text UNIQUE`, `user_id uuid REFERENCES users`): remembered under the
+ * name Postgres gives them, as the ADD CONSTRAINT that would recreate them, so a later DROP CONSTRAINT can be undone.
+ */
+function recordColumnConstraints(ctx: FileContext, stmt: Stmt, rel: Ast, tableKey: string, def: Ast): void {
+  const column = ctx.quote(def.colname)
+  for (const constraint of (def.constraints ?? []).map((c: Ast) => c.Constraint)) {
+    const suffix = { CONSTR_PRIMARY: 'pkey', CONSTR_UNIQUE: 'key', CONSTR_FOREIGN: 'fkey', CONSTR_CHECK: 'check' }[constraint?.contype as string]
+    if (!suffix) continue
+    const name = constraint.conname ?? `${rel.relname}_${suffix === 'pkey' ? '' : `${def.colname}_`}${suffix}`
+    if (Buffer.byteLength(name) > 63) continue
+    const body = columnConstraintBody(ctx, stmt, constraint, column)
+    const text = body ? `ALTER TABLE ${rangeVarText(ctx.lib, rel)} ADD CONSTRAINT ${ctx.quote(name)} ${body}` : ''
+    ctx.created(ctx.onTableKey('constraint', rel, name), stmt, { kind: 'constraint', table: tableKey, text })
+  }
+}
+
+function columnConstraintBody(ctx: FileContext, stmt: Stmt, constraint: Ast, column: string): string | undefined {
+  if (constraint.contype === 'CONSTR_PRIMARY') return `PRIMARY KEY (${column})`
+  if (constraint.contype === 'CONSTR_UNIQUE') return `UNIQUE${constraint.nulls_not_distinct ? ' NULLS NOT DISTINCT' : ''} (${column})`
+  const tokens = stmt.source.tokens.between(stmt.source.tokens.toChar(constraint.location ?? 0), stmt.end)
+  const keyword = constraint.contype === 'CONSTR_CHECK' ? 'CHECK' : 'REFERENCES'
+  const at = tokens.findIndex((t) => t.word === keyword)
+  if (at < 0) return undefined
+  const taken: Token[] = [tokens[at]!]
+  let depth = 0
+  for (const [i, t] of tokens.slice(at + 1).entries()) {
+    const previous = tokens[at + i]!
+    if (depth === 0 && (t.word === ',' || t.word === ')' || t.word === ';')) break
+    if (depth === 0 && keyword === 'CHECK' && taken.length > 1 && t.word !== '(') break
+    const partOfAction = previous.word === 'SET' || (t.word === 'NOT' && tokens[at + i + 2]?.word === 'DEFERRABLE')
+    if (depth === 0 && keyword === 'REFERENCES' && t.keyword && NEXT_CONSTRAINT.has(t.word) && !partOfAction) break
+    if (t.word === '(') depth++
+    else if (t.word === ')') depth--
+    taken.push(t)
+  }
+  const text = sliceText(stmt.source.text, taken)
+  return keyword === 'CHECK' ? text : `FOREIGN KEY (${column}) ${text}`
 }
 
 /** The tokens of one table element or ALTER command: up to the next depth-0 comma or the closing parenthesis. */
@@ -158,9 +218,8 @@ export function createIndex(ctx: FileContext, stmt: Stmt): Step {
   const key = `rel:${ctx.schemaOf(schema)}.${name}`
   const skip = alreadyThere(ctx, key, !!n.if_not_exists || !!stmt.guarded)
   if (skip) return skip
-  const covered = ctx.createdHere.get(tableKey)
+  // Dropped explicitly even when its table is new in this file: an expression index may use a function made later.
   ctx.created(key, stmt, { kind: 'index', table: tableKey })
-  if (covered !== undefined) return noneStep(`the index goes with its table, created at line ${covered}`)
   const concurrently = n.concurrent && ctx.noTransaction ? 'CONCURRENTLY ' : ''
   const note = n.idxname ? undefined : `the up file names no index; this is the name Postgres gives it`
   return sqlStep(`DROP INDEX ${concurrently}IF EXISTS ${qualifiedIndex(ctx, schema, name)}`, note)
@@ -185,11 +244,15 @@ export function alterTable(ctx: FileContext, stmt: Stmt): Step {
   const covered = ctx.createdHere.get(key)
   const commands: Ast[] = (n.cmds ?? []).map((c: Ast) => c.AlterTableCmd)
   const texts = commandTokens(stmt, commands.length)
+  const target = `ALTER ${relationWord(n.objtype)} ${n.missing_ok ? 'IF EXISTS ' : ''}${rangeVarText(ctx.lib, n.relation)}`
   if (covered !== undefined) {
     for (const [i, cmd] of commands.entries()) trackCommand(ctx, stmt, key, n.relation, cmd, texts?.[i])
-    return noneStep(`the ${relationWord(n.objtype).toLowerCase()} goes with its CREATE at line ${covered}`)
+    // A foreign key ties the new table to another one, which may be dropped first: the key has to go before it.
+    const foreignKeys = commands.filter((c) => c.subtype === 'AT_AddConstraint' && c.def?.Constraint?.contype === 'CONSTR_FOREIGN')
+    const drops = foreignKeys.map((c) => addConstraint(ctx, stmt, n.relation, c.def.Constraint)).flatMap((step) => (step.kind === 'sql' ? step.sql : []))
+    const note = `the ${relationWord(n.objtype).toLowerCase()} goes with its CREATE at line ${covered}`
+    return drops.length ? sqlStep(drops.reverse().map((d) => `${target} ${d}`), `${note}; its foreign keys go first`) : noneStep(note)
   }
-  const target = `ALTER ${relationWord(n.objtype)} ${n.missing_ok ? 'IF EXISTS ' : ''}${rangeVarText(ctx.lib, n.relation)}`
   const undo: string[] = []
   let stop: Step | undefined
   for (const [i, cmd] of commands.entries()) {
@@ -197,7 +260,7 @@ export function alterTable(ctx: FileContext, stmt: Stmt): Step {
     trackCommand(ctx, stmt, key, n.relation, cmd, texts?.[i])
     if (step.kind === 'irreversible') stop ??= step
     // A restored constraint is a whole statement already; the other undos are commands of this table.
-    if (step.kind === 'sql') undo.unshift(...step.sql.map((s) => (s.startsWith('ALTER ') ? s : `${target} ${s}`)))
+    if (step.kind === 'sql') undo.unshift(...step.sql.map((s) => (/^ALTER TABLE\b/.test(s) ? s : `${target} ${s}`)))
   }
   if (stop) return stop
   return undo.length ? sqlStep(undo) : noneStep('nothing to undo')
@@ -337,6 +400,8 @@ function trackCommand(ctx: FileContext, stmt: Stmt, key: string, rel: Ast, cmd: 
       const def = cmd.def?.ColumnDef
       if (!def || columns?.has(def.colname)) return
       columns?.set(def.colname, columnState(stmt, def))
+      recordColumnConstraints(ctx, stmt, rel, key, def)
+      if (columns) serialDefaults(ctx, rel, [{ ColumnDef: def }], columns)
       ctx.createdHere.set(`column:${key.slice(4)}.${def.colname}`, stmt.line)
       if ((def.constraints ?? []).some((c: Ast) => c.Constraint?.contype === 'CONSTR_PRIMARY') && table) table.primaryKey = [def.colname]
       return

@@ -61,9 +61,9 @@ function onTable(ctx: FileContext, stmt: Stmt, kind: 'trigger' | 'policy' | 'rul
   const key = ctx.onTableKey(kind, rel, name)
   const tableKey = ctx.relKey(rel)
   const before = ctx.known(key)
-  const covered = ctx.createdHere.get(tableKey)
   ctx.created(key, stmt, { kind, table: tableKey })
-  if (covered !== undefined) return noneStep(`the ${kind} goes with its table, created at line ${covered}`)
+  // Dropped explicitly even when its table is new in this file: it may use a function made after the table,
+  // and that function's DROP runs first.
   if (before && stmt.guarded) return noneStep(`it already existed (${before.path}:${before.line}), so this create changed nothing`)
   if (replace && before?.text) return sqlStep(orReplace(before.text), `restores the ${kind} as ${before.path}:${before.line} made it`)
   return sqlStep(`DROP ${kind.toUpperCase()} IF EXISTS ${ctx.quote(name)} ON ${rangeVarText(ctx.lib, rel)}`)
