@@ -19,6 +19,8 @@ export interface CommonOptions {
   allowEmbeddedInCi?: boolean
   /** CA certificate file to verify the server's TLS certificate with (--ssl-ca); else PGSSLROOTCERT. */
   sslCa?: string
+  /** Refuse to touch any database whose host does not match this glob (else STRATA_EXPECT_HOST). */
+  expectHost?: string
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
@@ -31,6 +33,7 @@ export interface Resolved {
   embedded: boolean
   /** Absolute path of the CA certificate file, or `system` for Node's bundled CAs. */
   sslCa?: string
+  expectHost?: string
 }
 
 export function resolveOptions(opts: CommonOptions): Resolved {
@@ -62,7 +65,8 @@ function resolveCommon(opts: CommonOptions): Resolved {
   if (url && !opts.embedded && !/^postgres(ql)?:\/\//.test(url)) {
     throw new StrataError('config', 'the database URL must start with postgres:// or postgresql://')
   }
-  return { cwd, dir: resolveDir(opts.dir, cwd, env), schema, url: opts.embedded ? undefined : url, embedded: !!opts.embedded }
+  const expectHost = opts.expectHost ?? (env.STRATA_EXPECT_HOST || undefined)
+  return { cwd, dir: resolveDir(opts.dir, cwd, env), schema, url: opts.embedded ? undefined : url, embedded: !!opts.embedded, expectHost }
 }
 
 /**

@@ -11,6 +11,8 @@ import { registerMigrate } from './migrate.js'
 import { registerStatus } from './status.js'
 import { registerNew } from './new.js'
 import { registerLint } from './lint.js'
+import { registerBackup } from './backup.js'
+import { registerRestore } from './restore.js'
 import { registerVerify } from './verify.js'
 import { registerRepair } from './repair.js'
 import { registerBaseline } from './baseline.js'
@@ -22,7 +24,7 @@ import { registerCheckReverse } from './check-reverse.js'
 export type Action = (out: Out, ...args: unknown[]) => Promise<number | void>
 export type Register = (prog: ReturnType<typeof sade>, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void
 
-const registrations: Register[] = [registerMigrate, registerStatus, registerNew, registerLint, registerReverse, registerDown, registerCheckReverse, registerVerify, registerRepair, registerBaseline, registerAdopt]
+const registrations: Register[] = [registerMigrate, registerStatus, registerNew, registerLint, registerBackup, registerRestore, registerVerify, registerRepair, registerBaseline, registerAdopt, registerReverse, registerDown, registerCheckReverse]
 
 const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--url', 'Postgres URL (default: DATABASE_URL)'],
@@ -34,6 +36,7 @@ const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--ssl-ca', 'CA certificate to verify the server with (default: PGSSLROOTCERT); implies sslmode=verify-full unless the URL sets sslmode'],
   ['--json', 'print one JSON document on stdout', false],
   ['--yes', 'confirm without a prompt', false],
+  ['--expect-host', 'refuse to run unless the database host matches this glob (else STRATA_EXPECT_HOST)'],
 ]
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 import type { Register } from './index.js'
 import { common, durationMs, list, str, version, type Flags } from './options.js'
-import { c, ms } from './output.js'
+import { c, ms, targetLine } from './output.js'
 
 export const registerMigrate: Register = (prog, wrap) => {
   prog
@@ -32,7 +32,7 @@ export const registerMigrate: Register = (prog, wrap) => {
           waitMs: durationMs(f, 'wait'),
           rules: list(f, 'rule'),
           onProgress: (e) => {
-            if (e.type === 'target') out.line(`${c.dim('target')} ${e.target}`)
+            if (e.type === 'target') out.line(targetLine(e.target, e.server))
             else if (e.type === 'waiting') out.note(c.yellow(e.message))
             else if (e.type === 'applied') out.line(`${c.green('applied')}  ${e.file.path}  ${c.dim(ms(e.ms))}`)
             else if (e.type === 'skipped') out.line(`${c.dim('skipped')}  ${e.file.path}  ${c.dim(e.reason)}`)

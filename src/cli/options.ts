@@ -13,6 +13,7 @@ export function common(flags: Flags): CommonOptions {
     embedded: !!flags.embedded,
     allowEmbeddedInCi: !!flags['allow-embedded-in-ci'],
     sslCa: str(flags, 'ssl-ca'),
+    expectHost: str(flags, 'expect-host'),
   }
 }
 

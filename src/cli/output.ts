@@ -57,3 +57,8 @@ export function ms(n: number | null | undefined): string {
   if (n === null || n === undefined) return ''
   return n < 1000 ? `${Math.round(n)}ms` : `${(n / 1000).toFixed(1)}s`
 }
+
+/** The first line of every command that touches a database: where, as whom, which server; never the password. */
+export function targetLine(target: string, server: { version: string; database: string; user: string }): string {
+  return `${c.dim('target')} ${target} ${c.dim(`(PostgreSQL ${server.version.split(' ')[0]}, database ${server.database}, user ${server.user})`)}`
+}

@@ -38,7 +38,7 @@ export interface MigrateOptions extends CommonOptions {
 }
 
 export type Progress =
-  | { type: 'target'; target: string }
+  | { type: 'target'; target: string; server: { version: string; database: string; user: string } }
   | { type: 'start'; file: MigrationFile; mode: TransactionMode }
   | { type: 'applied'; file: MigrationFile; ms: number }
   | { type: 'skipped'; file: MigrationFile; reason: string }
@@ -46,6 +46,7 @@ export type Progress =
 
 export interface MigrateResult {
   target: string
+  server: { version: string; database: string; user: string }
   dryRun: boolean
   /** What would run (dry run) or what was pending at the start. */
   plan: { version: number; name: string; path: string; mode: TransactionMode }[]
@@ -66,7 +67,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const onWait = (message: string) => progress({ type: 'waiting', message })
 
   return withTarget(cfg, () => readMigrations(cfg.dir, cfg.cwd), async (target, files) => {
-    progress({ type: 'target', target: target.shown })
+    progress({ type: 'target', target: target.shown, server: target.server })
     const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
     const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to })
     refuseBlockers(plan)
@@ -74,6 +75,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
     const result: MigrateResult = {
       target: target.shown,
+      server: target.server,
       dryRun: !!options.dryRun,
       plan: plan.pending.map((f) => ({ version: f.version, name: f.name, path: f.path, mode: modeOf(f) })),
       applied: [],

@@ -17,6 +17,7 @@ export interface StatusEntry {
 
 export interface StatusResult {
   target: string
+  server: { version: string; database: string; user: string }
   entries: StatusEntry[]
   counts: Record<EntryState, number>
 }
@@ -38,6 +39,6 @@ export async function status(options: CommonOptions = {}): Promise<StatusResult>
         appliedBy: e.row?.applied_by ?? null,
       }
     })
-    return { target: target.shown, entries, counts }
+    return { target: target.shown, server: target.server, entries, counts }
   })
 }

@@ -49,8 +49,15 @@ export async function startEmbedded({ dataDir, ephemeral = false }: EmbeddedOpti
     if (other) return { url: urlFor(other, passwordFile), port: other, owned: false, stop: async () => {} }
     throw e
   }
+  // Node runs no 'exit' handlers on a signal: stop the server on Ctrl-C or a CI job's SIGTERM too.
   const stopSync = () => child.kill('SIGINT')
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopSync()
+    process.exit(signal === 'SIGINT' ? 130 : 143)
+  }
   process.once('exit', stopSync)
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   return {
     url: urlFor(port, passwordFile),
     port,
@@ -58,6 +65,8 @@ export async function startEmbedded({ dataDir, ephemeral = false }: EmbeddedOpti
     stop: () =>
       new Promise<void>((done) => {
         process.off('exit', stopSync)
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
         if (child.exitCode !== null) return done()
         child.once('exit', () => done())
         child.kill('SIGINT') // fast shutdown: roll back open transactions, then exit

@@ -2,19 +2,37 @@
 import { join } from 'node:path'
 import type { Resolved } from '../config.js'
 import { connect, connectionError, type Sql } from './connect.js'
-import { maskUrl } from '../url.js'
+import { describeTarget, maskUrl } from '../url.js'
+import { StrataError } from '../errors.js'
 
 export interface Target {
   sql: Sql
   url: string
   /** The URL with its password masked: the only form that may be shown. */
   shown: string
+  /** What the server said about itself when we logged in. */
+  server: { version: string; database: string; user: string }
   close(): Promise<void>
+}
+
+/** `--expect-host`: a glob (`*` matches any run of characters) on the host, or on `host/database` when it has a slash. */
+export function checkExpectedHost(url: string, pattern: string | undefined): void {
+  if (!pattern) return
+  const t = describeTarget(url)
+  const subject = pattern.includes('/') ? `${t.host}/${t.database}` : t.host
+  const glob = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i')
+  if (!glob.test(subject)) {
+    throw new StrataError('config', `refusing to run against ${subject}: --expect-host is ${pattern}`, {
+      hint: 'this job is pointed at another database than it expects; check DATABASE_URL',
+    })
+  }
 }
 
 export async function openTarget(cfg: Resolved): Promise<Target> {
   let url = cfg.url
   let stopServer = async () => {}
+  // Before connecting or starting anything: a wrong target is never touched.
+  checkExpectedHost(cfg.embedded ? 'postgres://127.0.0.1/postgres' : url!, cfg.expectHost)
   if (cfg.embedded) {
     const { startEmbedded } = await import('./embedded.js') // only --embedded pays for it
     const server = await startEmbedded({ dataDir: join(cfg.cwd, '.strata/pg') })
@@ -27,13 +45,16 @@ export async function openTarget(cfg: Resolved): Promise<Target> {
     await sql.end({ timeout: 5 }).catch(() => {})
     await stopServer()
   }
+  let server: Target['server']
   try {
-    await sql`select 1` // fail here, with a clean message, rather than inside the first real query
+    // Fail here, with a clean message, rather than inside the first real query.
+    const [row] = await sql`select current_setting('server_version') as version, current_database() as database, current_user as user`
+    server = { version: row.version, database: row.database, user: row.user }
   } catch (e) {
     await close()
     throw connectionError(e, url!, sslCa)
   }
-  return { sql, url: url!, shown: maskUrl(url!), close }
+  return { sql, url: url!, shown: maskUrl(url!), server, close }
 }
 
 /**

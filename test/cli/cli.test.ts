@@ -135,4 +135,17 @@ test('core/migrations is the default directory when it exists', async () => {
   assert.match(r.stdout, /core\/migrations\/001_auth\.sql/)
 })
 
+test('--expect-host refuses a mismatch before connecting (exit 2), and lets a match through', async () => {
+  const cwd = project({ 'migrations/001_a.sql': 'create table if not exists expect_t (id int);' })
+  const wrong = await strata(['migrate', '--url', db.url, '--schema', 'expect', '--expect-host', 'db.production.*'], { cwd })
+  assert.is(wrong.code, 2)
+  assert.match(wrong.stderr, /refusing to run against 127\.0\.0\.1: --expect-host is db\.production\.\*/)
+  assert.is((await db.sql`select to_regclass('expect_t') as t`)[0].t, null)
+  const viaEnv = await strata(['migrate', '--url', db.url, '--schema', 'expect'], { cwd, env: { STRATA_EXPECT_HOST: 'staging' } })
+  assert.is(viaEnv.code, 2)
+  const right = await strata(['migrate', '--url', db.url, '--schema', 'expect', '--expect-host', '127.0.0.*'], { cwd })
+  assert.is(right.code, 0, right.stderr)
+  assert.match(right.stdout, /^target postgres:\/\/\w+:\*\*\*\*@127\.0\.0\.1:\d+\/strata_test_\w+ \(PostgreSQL \d+/m)
+})
+
 test.run()
