@@ -14,7 +14,7 @@ import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
 import { migrationFailure } from '../failure.js'
 import { checksum, hasDirective, normalize, readMigrations, type MigrationFile } from '../files.js'
-import { acquireLock, quoteIdent, readLedger, recordEvent, type LedgerRow } from '../ledger.js'
+import { acquireLock, actorDetails, quoteIdent, readLedger, type LedgerRow } from '../ledger.js'
 import { readStubHeader } from '../reverse/stub.js'
 import { downPathOf } from './reverse.js'
 
@@ -164,7 +164,7 @@ async function stillApplied(tx: Sql, run: Runner, step: Planned): Promise<boolea
 
 async function forget(tx: Sql, run: Runner, step: Planned, ms: number): Promise<void> {
   await tx.unsafe(`delete from ${quoteIdent(run.schema)}.migrations where version = $1`, [step.version])
-  await recordEvent(tx, run.schema, 'rollback', step.version, step.file.checksum, {
+  await rollbackEvent(tx, run.schema, 'rollback', step, {
     name: step.name,
     path: step.path,
     down_path: step.downPath,
@@ -172,6 +172,19 @@ async function forget(tx: Sql, run: Runner, step: Planned, ms: number): Promise<
     execution_ms: Math.round(ms),
     mode: step.mode,
   })
+}
+
+/**
+ * The event row. The details travel as text and are cast on the server: a JS string bound straight to a jsonb
+ * parameter would be stored as one JSON string instead of an object.
+ */
+async function rollbackEvent(tx: Sql, schema: string, action: 'rollback' | 'fail', step: Planned, details: Record<string, unknown>): Promise<void> {
+  await tx.unsafe(`insert into ${quoteIdent(schema)}.events (action, version, checksum, details) values ($1, $2, $3, ($4::text)::jsonb)`, [
+    action,
+    step.version,
+    step.file.checksum,
+    JSON.stringify({ ...actorDetails(), ...details }),
+  ])
 }
 
 function done(run: Runner, step: Planned, ms: number): void {
@@ -240,7 +253,7 @@ async function downWithoutTransaction(run: Runner, step: Planned): Promise<void>
     const error = e instanceof StrataError ? e.message : String(e)
     await run.sql.begin(async (tx) => {
       await tx.unsafe(`update ${s}.migrations set status = 'failed', finished_at = clock_timestamp(), error = $2 where version = $1`, [step.version, error])
-      await recordEvent(tx as unknown as Sql, run.schema, 'fail', step.version, step.file.checksum, { name: step.name, down_path: step.downPath, error, statements_done: ran, mode: 'no-transaction', rollback: true })
+      await rollbackEvent(tx as unknown as Sql, run.schema, 'fail', step, { name: step.name, down_path: step.downPath, error, statements_done: ran, mode: 'no-transaction', rollback: true })
     })
     throw outcome(e, run, step, `${step.downPath} ran without a transaction: ${ran} of ${statements.length} statements took effect; version ${step.version} is marked failed until you fix the database and run strata repair`)
   }
