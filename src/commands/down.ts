@@ -16,7 +16,7 @@ import { migrationFailure } from '../failure.js'
 import { checksum, hasDirective, normalize, readMigrations, type MigrationFile } from '../files.js'
 import { acquireLock, actorDetails, quoteIdent, readLedger, type LedgerRow } from '../ledger.js'
 import { readStubHeader } from '../reverse/stub.js'
-import { downPathOf } from './reverse.js'
+import { downPathOf, isBlank } from './reverse.js'
 
 export interface DownOptions extends CommonOptions {
   /** Keep this version and everything below it; 0 rolls back everything. Default: the newest applied file only. */
@@ -113,6 +113,12 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
     throw new StrataError('history', `refusing to roll back ${file.path}: its down file ${downPath} does not exist`, {
       file: downPath,
       hint: `write it with strata reverse ${row.version}, review it, then run strata down again`,
+    })
+  }
+  if (isBlank(content)) {
+    throw new StrataError('history', `refusing to roll back ${file.path}: its down file ${downPath} has no statements, so nothing would be undone`, {
+      file: downPath,
+      hint: `write it, or draft it with strata reverse ${row.version}`,
     })
   }
   if (row.checksum !== file.checksum) {

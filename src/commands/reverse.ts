@@ -1,12 +1,13 @@
 /**
- * `strata reverse [versions...]`: write `<version>_<name>.down.sql` beside each up file that has none.
+ * `strata reverse [versions...]`: write `<version>_<name>.down.sql` beside each up file that has none (or
+ * only the empty one `strata new --with-down` made).
  * No database: the stubs come from the text of the history alone (src/reverse).
  */
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StrataError } from '../errors.js'
 import { readMigrations, resolveDir, type MigrationFile } from '../files.js'
-import { reverseHistory, type IrreversibleStatement, type ReverseEntry } from '../reverse/index.js'
+import { readStubHeader, reverseHistory, type IrreversibleStatement, type ReverseEntry } from '../reverse/index.js'
 
 export interface ReverseOptions {
   /** Versions to write stubs for; default: every up file without a down file. */
@@ -41,7 +42,7 @@ export interface ReverseCommandResult {
 export async function reverse(options: ReverseOptions = {}): Promise<ReverseCommandResult> {
   const cwd = options.cwd ?? process.cwd()
   const files = readMigrations(resolveDir(options.dir, cwd), cwd)
-  const selected = select(files, options)
+  const selected = select(files, options, cwd)
   // Every file feeds the model of what exists, even the ones whose stubs are not asked for.
   const results = await reverseHistory(files.map((f) => ({ path: f.path, content: f.content })), (_, i) => selected.has(files[i]!))
   const out: ReverseFileResult[] = []
@@ -55,8 +56,8 @@ export async function reverse(options: ReverseOptions = {}): Promise<ReverseComm
       })
     }
     const downPath = downPathOf(file)
-    const exists = existsSync(join(cwd, downPath))
-    const action = options.stdout ? 'printed' : exists && !options.force ? 'kept' : 'written'
+    const written = existsSync(join(cwd, downPath)) && !isBlank(readFileSync(join(cwd, downPath), 'utf8'))
+    const action = options.stdout ? 'printed' : written && !options.force ? 'kept' : 'written'
     if (action === 'written') writeFileSync(join(cwd, downPath), result.text)
     out.push({ version: file.version, name: file.name, path: file.path, downPath, action, complete: result.complete, irreversible: result.irreversible, entries: result.entries, text: result.text })
   }
@@ -67,8 +68,18 @@ export function downPathOf(file: MigrationFile): string {
   return file.downPath ?? file.path.replace(/\.sql$/, '.down.sql')
 }
 
-function select(files: MigrationFile[], options: ReverseOptions): Set<MigrationFile> {
-  if (!options.versions?.length) return new Set(files.filter((f) => options.force || options.stdout || !f.downPath))
+/**
+ * A down file with nothing but comments, as `strata new --with-down` leaves it: it is there to be filled.
+ * A stub strata reverse wrote is never blank, even when it found nothing to undo.
+ */
+export function isBlank(sql: string): boolean {
+  if (readStubHeader(sql)) return false
+  return sql.replace(/\/\*[\s\S]*?\*\//g, '').replace(/--[^\n]*/g, '').trim() === ''
+}
+
+function select(files: MigrationFile[], options: ReverseOptions, cwd: string): Set<MigrationFile> {
+  const wanting = (f: MigrationFile) => !f.downPath || isBlank(readFileSync(join(cwd, f.downPath), 'utf8'))
+  if (!options.versions?.length) return new Set(files.filter((f) => options.force || options.stdout || wanting(f)))
   const chosen = new Set<MigrationFile>()
   for (const version of options.versions) {
     const file = files.find((f) => f.version === version)

@@ -88,6 +88,20 @@ test('refuses, naming the file, when a down file is missing: nothing is rolled b
   assert.ok(await column(`${s.t}_a`, 'note'))
 })
 
+test('strata reverse fills the empty down file of strata new --with-down; down refuses an empty one', async () => {
+  const s = setup((t) => ({
+    '001_a.sql': `create table if not exists ${t}_a (id int);`,
+    '001_a.down.sql': '-- Reverts 001_a.sql. Run by strata down.\n\n',
+  }))
+  await migrate(s.common)
+  const err = await failure(down({ ...s.common, yes: true }))
+  assert.match(err.message, /001_a\.down\.sql has no statements/)
+  const [file] = (await reverse({ cwd: s.cwd })).files
+  assert.is(file!.action, 'written')
+  assert.match(readFileSync(join(s.dir, '001_a.down.sql'), 'utf8'), new RegExp(`DROP TABLE IF EXISTS ${s.t}_a;`))
+  assert.equal((await down({ ...s.common, yes: true })).rolledBack.map((r) => r.version), [1])
+})
+
 test('refuses when the up file changed since its stub was written (the checksum in the stub header)', async () => {
   const s = setup(three)
   await reverse({ cwd: s.cwd })
