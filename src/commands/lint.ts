@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StrataError } from '../errors.js';
 import { lintSources, loadLintConfig } from '../lint/index.js';
+import { loadParser } from '../sql/index.js';
 import type { Finding } from '../lint/index.js';
 import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js';
 
@@ -35,6 +36,8 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
   }
   const config = loadLintConfig(cwd, options.rules);
   const files = sqlFiles(options.paths.length ? options.paths : [options.dir], cwd);
+  // The WASM parser compiles in the background while the files are read.
+  if (files.length > 0) loadParser().catch(() => {}); // a failure surfaces where lintSources awaits it
   const sources = files.map((path) => ({ path, content: readFileSync(resolve(cwd, path), 'utf8') }));
   const findings = await lintSources(sources, { ...config, fileExists: (path) => existsSync(resolve(cwd, path)) });
   const output = formatFindings(findings, options.format, {
@@ -61,10 +64,13 @@ function sqlFiles(paths: string[], cwd: string): string[] {
   return files;
 }
 
+// Numeric, so 10_b.sql sorts after 9_a.sql.
+const byName = new Intl.Collator('en', { numeric: true }).compare;
+
 function sqlFilesIn(directory: string, cwd: string): string[] {
   const entries = readdirSync(resolve(cwd, directory), { withFileTypes: true })
     .filter((entry) => !entry.name.startsWith('.') && entry.name !== 'node_modules')
-    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    .sort((a, b) => byName(a.name, b.name));
   return entries.flatMap((entry) => {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) return sqlFilesIn(path, cwd);

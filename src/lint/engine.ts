@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { LineIndex, loadParser } from '../sql/index.js';
 import type { ParsedFile, Statement } from '../sql/index.js';
 import { parseWith } from '../sql/parse.js';
@@ -6,14 +5,11 @@ import { FileFacts } from './facts.js';
 import { RULES } from './rules/index.js';
 import { Suppressions } from './suppressions.js';
 import type { Finding, LintConfig, Report, Rule, Severity, SeveritySetting } from './types.js';
-import { lintInWorkers } from './workers.js';
 
 export interface Source {
   path: string;
   content: string;
 }
-
-export type RuleSettings = Record<string, SeveritySetting>;
 
 interface ActiveRule {
   rule: Rule;
@@ -28,37 +24,21 @@ interface ActiveRules {
 
 type Parser = Awaited<ReturnType<typeof loadParser>>;
 
-// Below this much SQL, starting worker threads costs more than it saves.
-const BYTES_PER_THREAD = 256 * 1024;
-const MAX_THREADS = 4;
-
 /** Lints SQL sources: text in, findings out. Loads the parser only when there is something to lint. */
 export async function lintSources(sources: Source[], config: LintConfig = { rules: {} }): Promise<Finding[]> {
   if (sources.length === 0) return [];
-  const threads = threadCount(sources, config.threads);
-  const bySource = threads > 1 ? await lintInWorkers(sources, config.rules, threads) : await lintStatements(sources, config.rules);
+  const parser = await loadParser();
+  const active = activeRules(config.rules);
   const paths = new Set(sources.map((source) => source.path));
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path));
-  const active = activeRules(config.rules);
-  return sources.flatMap((source, index) =>
-    [...bySource[index]!, ...lintFileRules(source, active, fileExists)].sort((a, b) => a.line - b.line || a.column - b.column),
+  return sources.flatMap((source) =>
+    [...lintParsed(source, parser, active), ...lintFileRules(source, active, fileExists)].sort(
+      (a, b) => a.line - b.line || a.column - b.column,
+    ),
   );
 }
 
-function threadCount(sources: Source[], requested: number | undefined): number {
-  if (requested !== undefined) return Math.max(1, Math.floor(requested));
-  const bytes = sources.reduce((total, source) => total + source.content.length, 0);
-  return Math.max(1, Math.min(availableParallelism(), MAX_THREADS, Math.floor(bytes / BYTES_PER_THREAD)));
-}
-
-/** Everything that needs the parse (syntax, statement rules, suppression names), per source. Runs in workers too. */
-export async function lintStatements(sources: Source[], rules: RuleSettings): Promise<Finding[][]> {
-  const parser = await loadParser();
-  const active = activeRules(rules);
-  return sources.map((source) => lintParsed(source, parser, active));
-}
-
-function activeRules(settings: RuleSettings): ActiveRules {
+function activeRules(settings: Record<string, SeveritySetting>): ActiveRules {
   const active: ActiveRules = { byKind: new Map(), fileRules: [], severity: new Map() };
   for (const rule of RULES.values()) {
     const setting = settings[rule.id] ?? rule.defaultSeverity;
@@ -106,7 +86,7 @@ function lintParsed(source: Source, parser: Parser, active: ActiveRules): Findin
   return findings;
 }
 
-/** File-level rules need no parse, and may ask about other files, so they run in the calling thread. */
+/** File-level rules look at the file as a whole (and at other files), without its parse. */
 function lintFileRules(source: Source, active: ActiveRules, fileExists: (path: string) => boolean): Finding[] {
   if (active.fileRules.length === 0) return [];
   const parsed: ParsedFile = { statements: [], lines: new LineIndex(source.content) };

@@ -24,8 +24,6 @@ export interface LintConfig {
   rules: Record<string, SeveritySetting>;
   /** Lets file-level rules (missing-down) see files on disk; without it they only see the sources being linted. */
   fileExists?: (path: string) => boolean;
-  /** Threads to lint on; default: one per CPU (up to 4) when there is enough SQL to be worth it. */
-  threads?: number;
 }
 
 /** What a file-level rule sees: the file as a whole, without parsing it. */
