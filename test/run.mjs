@@ -54,7 +54,14 @@ function runFile(file, env) {
     let output = ''
     child.stdout.on('data', (d) => (output += d))
     child.stderr.on('data', (d) => (output += d))
+    // A hung file must not hang the whole run (CI has a time limit): kill it and count it as failed.
+    const limit = Number(process.env.STRATA_TEST_FILE_TIMEOUT_MS ?? 300_000)
+    const timer = setTimeout(() => {
+      output += `\n(killed after ${limit / 1000}s: the file did not finish)`
+      child.kill('SIGKILL')
+    }, limit)
     child.on('exit', (code) => {
+      clearTimeout(timer)
       const count = (label) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(output)?.[1] ?? NaN)
       const total = count('Total')
       const passed = count('Passed')
