@@ -2,7 +2,6 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StrataError } from '../errors.js';
 import { lintSources, loadLintConfig } from '../lint/index.js';
-import { loadParser } from '../sql/index.js';
 import type { Finding } from '../lint/index.js';
 import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js';
 
@@ -36,8 +35,6 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
   }
   const config = loadLintConfig(cwd, options.rules);
   const files = sqlFiles(options.paths.length ? options.paths : [options.dir], cwd);
-  // The WASM parser compiles in the background while the files are read.
-  if (files.length > 0) loadParser().catch(() => {}); // a failure surfaces where lintSources awaits it
   const sources = files.map((path) => ({ path, content: readFileSync(resolve(cwd, path), 'utf8') }));
   const findings = await lintSources(sources, { ...config, fileExists: (path) => existsSync(resolve(cwd, path)) });
   const output = formatFindings(findings, options.format, {
@@ -64,8 +61,13 @@ function sqlFiles(paths: string[], cwd: string): string[] {
   return files;
 }
 
-// Numeric, so 10_b.sql sorts after 9_a.sql.
-const byName = new Intl.Collator('en', { numeric: true }).compare;
+/** By leading version number first (9_a.sql before 10_b.sql), then by name. */
+function byName(a: string, b: string): number {
+  const versionA = /^\d+/.exec(a)?.[0];
+  const versionB = /^\d+/.exec(b)?.[0];
+  if (versionA && versionB && versionA !== versionB) return Number(versionA) - Number(versionB);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 function sqlFilesIn(directory: string, cwd: string): string[] {
   const entries = readdirSync(resolve(cwd, directory), { withFileTypes: true })
