@@ -22,13 +22,14 @@ export async function splitStatements(text: string): Promise<StatementText[]> {
   const library = await loadParser();
   const parsed = parseWith(library.parseSync, text);
   if (!parsed.error) return parsed.statements.map(({ text, start, line, column }) => ({ text, start, line, column }));
+  const source = withoutByteOrderMark(text);
   let tokens: ScanToken[];
   try {
-    tokens = library.scanSync(withoutByteOrderMark(text)).tokens;
+    tokens = library.scanSync(source).tokens;
   } catch {
-    return wholeText(text, parsed.lines);
+    return wholeText(source, parsed.lines);
   }
-  return splitTokens(text, tokens, parsed.lines);
+  return splitTokens(source, tokens, parsed.lines);
 }
 
 function wholeText(text: string, lines: LineIndex): StatementText[] {

@@ -45,6 +45,13 @@ test('falls back to the scanner for text that does not parse, still respecting q
   assert.equal(await texts(sql), ['SELECT 1', 'CREATE FUNCTIO broken() AS $$ a; b $$', "SELECT ';'"]);
 });
 
+test('offsets stay right after a byte order mark, in the parser and the scanner paths', async () => {
+  const parsed = await splitStatements('\uFEFFSELECT 1;\nSELECT \'é\';');
+  assert.equal(parsed.map(({ text, start }) => [text, start]), [['SELECT 1', 1], ["SELECT 'é'", 11]]);
+  const scanned = await splitStatements('\uFEFFSELECT \'é\';\nSELEC 2;');
+  assert.equal(scanned.map(({ text, start, line, column }) => [text, start, line, column]), [["SELECT 'é'", 1, 1, 2], ['SELEC 2', 13, 2, 1]]);
+});
+
 test('keeps a BEGIN ATOMIC body whole', async () => {
   const sql = 'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT 3;';
   assert.equal(await texts(sql), [
