@@ -62,6 +62,15 @@ test('a DO block that catches duplicate_object guards the create inside it', asy
   assert.equal(await hits(rule, file), []);
 });
 
+test('the handler must catch the duplicate: by name, by SQLSTATE, or OTHERS', async () => {
+  const file = sql(
+    "DO $$ BEGIN CREATE ROLE a; EXCEPTION WHEN SQLSTATE '42710' THEN NULL; END $$;",
+    'DO $$ BEGIN CREATE ROLE b; EXCEPTION WHEN OTHERS THEN RAISE WARNING \'skipped\'; END $$;',
+    'DO $$ BEGIN CREATE ROLE c; EXCEPTION WHEN undefined_object THEN NULL; END $$;',
+  );
+  assert.equal(await hits(rule, file), ['3:13']);
+});
+
 test('a create inside IF NOT EXISTS (...) in a DO block is guarded', async () => {
   const file = sql(
     'DO $$ BEGIN',
