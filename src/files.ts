@@ -69,11 +69,12 @@ export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[
   const ups: MigrationFile[] = []
   const downs = new Map<string, string>()
   const badNames: string[] = []
+  const stems = new Map<MigrationFile, string>()
   for (const entry of entries) {
     if (!entry.toLowerCase().endsWith('.sql')) continue
     const down = DOWN.exec(entry)
     if (down) {
-      downs.set(`${down[1]}_${down[2]}`, show(entry))
+      downs.set(entry.slice(0, -'.down.sql'.length), show(entry))
       continue
     }
     const up = UP.exec(entry)
@@ -87,14 +88,16 @@ export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[
       continue
     }
     const content = readFileSync(join(abs, entry), 'utf8')
-    ups.push({
+    const file: MigrationFile = {
       version,
       name: up[2],
       path: show(entry),
       content,
       checksum: checksum(content),
       noTransaction: hasDirective(content, 'no-transaction'),
-    })
+    }
+    stems.set(file, entry.slice(0, -'.sql'.length))
+    ups.push(file)
   }
   if (badNames.length) {
     throw new StrataError(
@@ -115,7 +118,7 @@ export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[
     })
   }
   for (const up of ups) {
-    const down = downs.get(`${String(up.path.match(/(\d+_[A-Za-z0-9_-]+)\.sql$/)?.[1])}`)
+    const down = downs.get(stems.get(up)!)
     if (down) up.downPath = down
   }
   return ups
