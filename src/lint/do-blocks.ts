@@ -2,6 +2,7 @@ import type { DoStmt } from '@pgsql/types';
 import type { Statement } from '../sql/index.js';
 import { parseWith } from '../sql/parse.js';
 import type { LineIndex, loadParser } from '../sql/index.js';
+import { someNode } from './ast.js';
 import { inner } from './objects.js';
 
 type Parser = Awaited<ReturnType<typeof loadParser>>;
@@ -77,14 +78,11 @@ function collect(node: unknown, guarded: boolean, visit: Visit): void {
   }
 }
 
+// Conditions are named (`duplicate_object`) or given as SQLSTATE codes (`'42710'`), both in `condname`.
 function catchesDuplicates(exceptions: unknown): boolean {
-  if (!exceptions) return false;
-  // Conditions are named (`duplicate_object`) or given as SQLSTATE codes (`'42710'`), both in `condname`.
-  for (const match of JSON.stringify(exceptions).matchAll(/"condname":"(\w+)"/g)) {
-    const condition = match[1]!;
-    if (GUARDING_CONDITIONS.has(condition.toLowerCase()) || GUARDING_SQLSTATES.has(condition.toUpperCase())) return true;
-  }
-  return false;
+  return someNode<{ condname?: string }>(exceptions, 'PLpgSQL_condition', ({ condname = '' }) =>
+    GUARDING_CONDITIONS.has(condname.toLowerCase()) || GUARDING_SQLSTATES.has(condname.toUpperCase()),
+  );
 }
 
 /** PL/pgSQL reports a line within the body; the query text is a verbatim slice of it, so find it from there. */
