@@ -81,7 +81,7 @@ export async function checkReverse(options: CheckReverseOptions = {}): Promise<C
   const scratch = await openScratch(options.url)
   try {
     progress({ type: 'scratch', target: scratch.shown })
-    return await roundTrip(scratch.sql, scratch.shown, files, checked, setup, to, progress)
+    return await roundTrip(scratch.sql, scratch.shown, files, checked, setup, progress)
   } finally {
     await scratch.close()
   }
@@ -117,7 +117,6 @@ async function roundTrip(
   files: MigrationFile[],
   checked: Map<MigrationFile, Checked>,
   setup: { path: string; content: string }[],
-  to: number,
   progress: (e: CheckProgress) => void,
 ): Promise<CheckReverseResult> {
   const result: CheckReverseResult = { ok: false, scratch: shown, files: [] }

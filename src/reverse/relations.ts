@@ -111,13 +111,13 @@ function recordColumnConstraints(ctx: FileContext, stmt: Stmt, rel: Ast, tableKe
     if (!suffix) continue
     const name = constraint.conname ?? `${rel.relname}_${suffix === 'pkey' ? '' : `${def.colname}_`}${suffix}`
     if (Buffer.byteLength(name) > 63) continue
-    const body = columnConstraintBody(ctx, stmt, constraint, column)
+    const body = columnConstraintBody(stmt, constraint, column)
     const text = body ? `ALTER TABLE ${rangeVarText(ctx.lib, rel)} ADD CONSTRAINT ${ctx.quote(name)} ${body}` : ''
     ctx.created(ctx.onTableKey('constraint', rel, name), stmt, { kind: 'constraint', table: tableKey, text })
   }
 }
 
-function columnConstraintBody(ctx: FileContext, stmt: Stmt, constraint: Ast, column: string): string | undefined {
+function columnConstraintBody(stmt: Stmt, constraint: Ast, column: string): string | undefined {
   if (constraint.contype === 'CONSTR_PRIMARY') return `PRIMARY KEY (${column})`
   if (constraint.contype === 'CONSTR_UNIQUE') return `UNIQUE${constraint.nulls_not_distinct ? ' NULLS NOT DISTINCT' : ''} (${column})`
   const tokens = stmt.source.tokens.between(stmt.source.tokens.toChar(constraint.location ?? 0), stmt.end)
