@@ -119,9 +119,12 @@ interface CorpusHistory {
   layout: 'flat' | 'prisma' | 'goose'
   /**
    * prefix: the files up to the first one whose stub needs a hand-written reverse;
-   * tail: the whole history applied, the files after the last such one rolled back.
+   * tail: the whole history applied, the files after the last such one rolled back;
+   * longest-run: the history applied up to the end of its longest run of complete stubs, that run rolled back.
    */
-  window: 'all' | 'prefix' | 'tail'
+  window: 'all' | 'prefix' | 'tail' | 'longest-run'
+  /** Only the first files apply on plain Postgres (the rest need code that is not SQL). */
+  limit?: number
   /** At least this many files must be checked, so a regression in reverse coverage shows here. */
   atLeast: number
   setup?: string
@@ -134,7 +137,21 @@ const HISTORIES: CorpusHistory[] = [
   { repo: 'openfga__openfga', path: 'assets/migrations/postgres', layout: 'goose', window: 'all', atLeast: 6 },
   { repo: 'triggerdotdev__trigger.dev', path: 'internal-packages/database/prisma/migrations', layout: 'prisma', window: 'prefix', atLeast: 5 },
   { repo: 'triggerdotdev__trigger.dev', path: 'internal-packages/database/prisma/migrations', layout: 'prisma', window: 'tail', atLeast: 15 },
+  { repo: 'triggerdotdev__trigger.dev', path: 'internal-packages/database/prisma/migrations', layout: 'prisma', window: 'longest-run', atLeast: 25 },
+  // A Go migration (v1_0_99) that was not copied creates what file 182 needs.
+  { repo: 'hatchet-dev__hatchet', path: 'cmd/hatchet-migrate/migrate/migrations', layout: 'goose', window: 'longest-run', atLeast: 10, limit: 181 },
 ]
+
+/** [first, last] index of the longest run of files whose stubs are complete. */
+function longestRun(complete: boolean[]): [number, number] {
+  let best: [number, number] = [0, -1]
+  let start = 0
+  complete.forEach((ok, i) => {
+    if (!ok) start = i + 1
+    else if (i - start > best[1] - best[0]) best = [start, i]
+  })
+  return best
+}
 
 function sqlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -163,12 +180,18 @@ if (!existsSync(corpus)) {
       const root = join(corpus, h.repo, h.path)
       const files = sqlFiles(root)
         .sort()
+        .slice(0, h.limit)
         .map((path) => ({ name: path.slice(root.length + 1).replace(/\/migration\.sql$|\.sql$/g, ''), content: convert(h.layout, readFileSync(path, 'utf8')) }))
       const stubs = await reverseHistory(files.map((f) => ({ path: f.name, content: f.content })))
-      const firstOpen = stubs.findIndex((s) => !s.complete)
-      const lastOpen = stubs.map((s) => s.complete).lastIndexOf(false)
-      const chosen = h.window === 'prefix' ? files.slice(0, firstOpen < 0 ? files.length : firstOpen) : files
-      const to = h.window === 'tail' ? lastOpen + 1 : 0
+      const complete = stubs.map((s) => s.complete)
+      const firstOpen = complete.indexOf(false)
+      const [runStart, runEnd] = longestRun(complete)
+      const chosen =
+        h.window === 'prefix' ? files.slice(0, firstOpen < 0 ? files.length : firstOpen)
+        : h.window === 'longest-run' ? files.slice(0, runEnd + 1)
+        : files
+      // Versions are 1-based positions: --to keeps that many files applied.
+      const to = h.window === 'tail' ? complete.lastIndexOf(false) + 1 : h.window === 'longest-run' ? runStart : 0
       const checked = chosen.length - to
       assert.ok(checked >= h.atLeast, `only ${checked} file(s) of ${h.repo} can be checked, expected at least ${h.atLeast}`)
       const setup = h.setup ? [join(corpus, h.setup)] : []
