@@ -78,7 +78,10 @@ export function isBlank(sql: string): boolean {
 }
 
 function select(files: MigrationFile[], options: ReverseOptions, cwd: string): Set<MigrationFile> {
-  const wanting = (f: MigrationFile) => !f.downPath || isBlank(readFileSync(join(cwd, f.downPath), 'utf8'))
+  const wanting = (f: MigrationFile) => {
+    const path = join(cwd, downPathOf(f))
+    return !existsSync(path) || isBlank(readFileSync(path, 'utf8'))
+  }
   if (!options.versions?.length) return new Set(files.filter((f) => options.force || options.stdout || wanting(f)))
   const chosen = new Set<MigrationFile>()
   for (const version of options.versions) {
