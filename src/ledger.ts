@@ -143,7 +143,8 @@ export async function recordEvent(
   details: Record<string, unknown> = {},
 ): Promise<void> {
   await tx.unsafe(
-    `insert into ${quoteIdent(schema)}.events (action, version, checksum, details) values ($1, $2, $3, $4::jsonb)`,
+    // As text, cast on the server: a JS string bound to a jsonb parameter would be stored as one JSON string.
+    `insert into ${quoteIdent(schema)}.events (action, version, checksum, details) values ($1, $2, $3, $4::text::jsonb)`,
     [action, version, checksum, JSON.stringify({ ...actorDetails(), ...details })],
   )
 }

@@ -14,7 +14,7 @@ import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
 import { migrationFailure } from '../failure.js'
 import { checksum, hasDirective, normalize, readMigrations, type MigrationFile } from '../files.js'
-import { acquireLock, actorDetails, quoteIdent, readLedger, type LedgerRow } from '../ledger.js'
+import { acquireLock, quoteIdent, readLedger, recordEvent, type LedgerRow } from '../ledger.js'
 import { readStubHeader } from '../reverse/stub.js'
 import { downPathOf, isBlank } from './reverse.js'
 
@@ -180,17 +180,8 @@ async function forget(tx: Sql, run: Runner, step: Planned, ms: number): Promise<
   })
 }
 
-/**
- * The event row. The details travel as text and are cast on the server: a JS string bound straight to a jsonb
- * parameter would be stored as one JSON string instead of an object.
- */
 async function rollbackEvent(tx: Sql, schema: string, action: 'rollback' | 'fail', step: Planned, details: Record<string, unknown>): Promise<void> {
-  await tx.unsafe(`insert into ${quoteIdent(schema)}.events (action, version, checksum, details) values ($1, $2, $3, ($4::text)::jsonb)`, [
-    action,
-    step.version,
-    step.file.checksum,
-    JSON.stringify({ ...actorDetails(), ...details }),
-  ])
+  await recordEvent(tx, schema, action, step.version, step.file.checksum, details)
 }
 
 function done(run: Runner, step: Planned, ms: number): void {

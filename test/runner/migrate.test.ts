@@ -64,8 +64,9 @@ test('a failing file leaves nothing of itself and no ledger row; earlier files s
   assert.equal(await ledger(t.schema), [{ version: 1, status: 'applied' }])
   assert.match(String(err.facts.outcome), /002_bad\.sql was rolled back/)
   assert.match(String(err.facts.outcome), /001_ok\.sql/)
-  const events = await db.sql.unsafe(`select action, version from ${t.schema}.events order by id`)
-  assert.equal(events.map((e) => `${e.action}:${e.version}`), ['apply:1', 'fail:2'])
+  const events = await db.sql.unsafe(`select action, version, details->>'path' as path, details->>'sqlstate' as sqlstate from ${t.schema}.events order by id`)
+  assert.equal(events.map((e) => `${e.action}:${e.version}:${e.path}`), ['apply:1:migrations/001_ok.sql', 'fail:2:migrations/002_bad.sql'])
+  assert.is(events[1].sqlstate, '22012')
 })
 
 test('--single-transaction leaves nothing at all when a later file fails', async () => {
