@@ -17,7 +17,7 @@ import { columnsOfType, display, qualified, referencingTables, tableInfo, tableO
 import { MANIFEST, type BackupTable, type Manifest } from './manifest.js'
 import { DataTap } from './tap.js'
 
-export interface BackupOptions {
+export interface BackupAtRiskOptions {
   sql: Sql
   /** The pending files; every statement in them is looked at. */
   files: MigrationFile[]
@@ -40,7 +40,7 @@ export interface BackupResult {
 }
 
 /** Back up what the files put at risk; null when none of it exists in the database (nothing written). */
-export async function backupAtRisk(options: BackupOptions): Promise<BackupResult | null> {
+export async function backupAtRisk(options: BackupAtRiskOptions): Promise<BackupResult | null> {
   const { risks, notes } = await findRisks(options.files, options.findings)
   const note = (message: string) => (notes.push(message), options.onNote?.(message))
   for (const n of notes) options.onNote?.(n)

@@ -18,7 +18,7 @@ import { qualified, tableInfo, tableOid, type ColumnDef, type TableInfo } from '
 import { DataTap } from './tap.js'
 import { readManifest, type BackupTable, type Manifest } from './manifest.js'
 
-export interface RestoreOptions {
+export interface RestoreBackupOptions {
   sql: Sql
   dir: string
   /** Also restore into tables that have rows, and over column values that are not NULL. */
@@ -50,7 +50,7 @@ export interface RestoreResult {
   tables: RestoredTable[]
 }
 
-export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+export async function restoreBackup(options: RestoreBackupOptions): Promise<RestoreResult> {
   const manifest = readManifest(options.dir)
   const chosen = chooseTables(manifest, options.tables)
   for (const t of chosen) {
@@ -97,7 +97,7 @@ async function parentsFirst(sql: Sql, tables: BackupTable[]): Promise<BackupTabl
   return ordered
 }
 
-async function restoreTable(sql: Sql, options: RestoreOptions, entry: BackupTable, index: number): Promise<RestoredTable> {
+async function restoreTable(sql: Sql, options: RestoreBackupOptions, entry: BackupTable, index: number): Promise<RestoredTable> {
   const notes: string[] = []
   let oid = await tableOid(sql, entry)
   const recreated = !oid
