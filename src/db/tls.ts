@@ -5,7 +5,7 @@
  * them here, take them out of the URL and hand postgres.js its `ssl` option.
  */
 import { readFileSync } from 'node:fs'
-import type { ConnectionOptions } from 'node:tls'
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls'
 import { StrataError } from '../errors.js'
 import { isSupabaseHost } from './supabase.js'
 
@@ -38,7 +38,7 @@ export function tlsSettings(url: string, { sslCa }: { sslCa?: string } = {}): Tl
   const rootCert = sslCa ?? param('sslrootcert')
   const mode = chooseMode(param('sslmode'), rootCert, u.hostname)
   for (const key of CLIENT_SIDE) u.searchParams.delete(key)
-  return { url: u.toString(), mode, ssl: mode && driverSsl(mode, rootCert, param('sslcert'), param('sslkey')) }
+  return { url: u.toString(), mode, ssl: mode && driverSsl(mode, u.hostname, rootCert, param('sslcert'), param('sslkey')) }
 }
 
 /** The TLS mode a URL (and --ssl-ca) asks for, without reading any certificate file. */
@@ -64,7 +64,7 @@ function chooseMode(given: string | undefined, rootCert: string | undefined, hos
   return undefined
 }
 
-function driverSsl(mode: SslMode, rootCert: string | undefined, cert: string | undefined, key: string | undefined): DriverSsl {
+function driverSsl(mode: SslMode, host: string, rootCert: string | undefined, cert: string | undefined, key: string | undefined): DriverSsl {
   if (mode === 'disable') return false
   if (mode === 'allow' || mode === 'prefer') return 'prefer'
   const client: ConnectionOptions = {
@@ -76,7 +76,11 @@ function driverSsl(mode: SslMode, rootCert: string | undefined, cert: string | u
   const ca = rootCert && rootCert !== 'system' ? { ca: readPem(rootCert, 'CA certificate') } : {}
   const verifyChain: ConnectionOptions = { ...client, ...ca, rejectUnauthorized: true }
   // verify-ca: the chain only; the certificate may name another host.
-  return mode === 'verify-ca' ? { ...verifyChain, checkServerIdentity: () => undefined } : verifyChain
+  if (mode === 'verify-ca') return { ...verifyChain, checkServerIdentity: () => undefined }
+  // verify-full: the host from the URL. postgres.js hands Node no host for an IP address, and Node then
+  // checks the certificate against "localhost"; an IP must match the certificate's IP addresses.
+  const name = host.replace(/^\[(.*)\]$/, '$1')
+  return { ...verifyChain, checkServerIdentity: (_: string, peer: PeerCertificate) => checkServerIdentity(name, peer) }
 }
 
 function readPem(path: string, what: string): Buffer {
