@@ -38,11 +38,13 @@ interface Probe {
   lock_timeout: string
   statement_timeout: string
   advisory: number
+  temp_tables: number
 }
 
 const PROBE = `select pg_backend_pid() as pid, current_setting('lock_timeout') as lock_timeout,
   current_setting('statement_timeout') as statement_timeout,
-  (select count(*)::int from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())) as advisory`
+  (select count(*)::int from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())) as advisory,
+  (select count(*)::int from pg_class where relnamespace = pg_my_temp_schema()) as temp_tables`
 
 const pooledClient = () => postgres(pooledUrl, { prepare: false, max: 1, onnotice: () => {} })
 
@@ -201,6 +203,31 @@ it('four migrate processes at once through PgBouncer apply each of 12 files exac
   const after = await probeEveryServerConnection()
   assertClean(after, 'a pooled client after the race')
   assert.ok(after.every((p) => p.advisory === 0), 'no advisory lock is held after the race')
+})
+
+it('backup and restore (COPY out and in) work through PgBouncer and leave no temporary table behind', async () => {
+  const cwd = project({
+    'migrations/001_data.sql': 'create table if not exists pool_data (id int primary key, body text, raw bytea);\n' +
+      "insert into pool_data select g, case when g % 3 = 0 then null else 'ünïcode ' || g end, decode(md5(g::text), 'hex') from generate_series(1, 2000) g on conflict do nothing;",
+    'migrations/002_wipe.sql': 'truncate pool_data;\nalter table pool_data drop column if exists body;',
+  })
+  const run = (args: string[]) => strata([...args, '--url', pooledUrl, '--schema', 'pool_bk'], { cwd })
+  const sum = async () => (await db.sql`select md5(string_agg(row(id, body, raw)::text, ',' order by id)) as h from pool_data`)[0].h
+  assert.is((await run(['migrate', '--to', '1'])).code, 0)
+  const before = await sum()
+  const others = await withOtherClients(2, async () => {
+    const backup = await run(['backup', '--json'])
+    assert.is(backup.code, 0, backup.stderr)
+    const migrated = await run(['migrate', '--allow-destructive'])
+    assert.is(migrated.code, 0, migrated.stderr)
+    return run(['restore', JSON.parse(backup.stdout).backup.dir])
+  })
+  assert.is(others.result.code, 0, others.result.stderr)
+  assert.is(await sum(), before)
+  assertClean(others.seen, 'another client during backup and restore')
+  const after = await probeEveryServerConnection()
+  assertClean(after, 'a pooled client after restore')
+  assert.ok(after.every((p) => p.temp_tables === 0 && p.advisory === 0), 'no temporary table and no advisory lock left on a pooled connection')
 })
 
 test.run()
