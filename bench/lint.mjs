@@ -5,6 +5,7 @@
 // squawk is optional: npm install --no-save squawk-cli
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -78,5 +79,6 @@ const header = ['command', 'median ms', 'min ms', 'max ms', 'findings'];
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
 const line = (cells) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
 console.log(`lint ${files.length} files (${directories.length} projects) in ${relative(repo, corpus) || corpus}; ${runs} runs each`);
+console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})`);
 console.log(line(header));
 for (const row of rows) console.log(line(row));
