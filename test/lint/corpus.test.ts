@@ -92,6 +92,10 @@ if (!existsSync(corpus)) {
     assert.equal(findingsIn('hatchet-dev__hatchet/cmd/hatchet-migrate/migrate/migrations/20260106185235_v1_0_68.sql'), []);
   });
 
+  test('supabase storage 0048: in a DO block, only the ADD PRIMARY KEY outside any IF is unguarded', () => {
+    assert.equal(findingsIn('supabase__storage/migrations/tenant/0048-iceberg-catalog-ids.sql'), ['31:9 error unguarded-create']);
+  });
+
   test('trigger.dev add_user_next_session_end: located after a non-ASCII comment (→)', () => {
     assert.equal(findingsIn('triggerdotdev__trigger.dev/internal-packages/database/prisma/migrations/20260503104935_add_user_next_session_end/migration.sql'), [
       '7:40 error require-if-not-exists',

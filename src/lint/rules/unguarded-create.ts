@@ -26,7 +26,8 @@ export const unguardedCreate: Rule = {
   check(statement, file) {
     if (statement.kind === 'DoStmt') {
       return file.blockStatements(statement).flatMap((inside) =>
-        inside.guarded ? [] : check(inside, file).map((report) => ({ offset: inside.start, end: inside.end, ...report })),
+        // Node locations inside a DO block count from the block's query, not the file: point at the statement.
+        inside.guarded ? [] : check(inside, file).map((report) => ({ ...report, offset: inside.start, end: inside.end })),
       );
     }
     return check(statement, file);

@@ -62,6 +62,11 @@ test('a DO block that catches duplicate_object guards the create inside it', asy
   assert.equal(await hits(rule, file), []);
 });
 
+test('an unguarded ADD CONSTRAINT inside a DO block is reported at its own line', async () => {
+  const file = sql('DO $$', 'BEGIN', '  IF true THEN NULL; END IF;', '  ALTER TABLE t ADD PRIMARY KEY (id);', 'END $$;');
+  assert.equal(await hits(rule, file), ['4:3']);
+});
+
 test('the handler must catch the duplicate: by name, by SQLSTATE, or OTHERS', async () => {
   const file = sql(
     "DO $$ BEGIN CREATE ROLE a; EXCEPTION WHEN SQLSTATE '42710' THEN NULL; END $$;",
