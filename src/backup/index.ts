@@ -3,7 +3,7 @@
  * no psql): one gzip file per table in `.strata/backups/<timestamp>/`, plus `manifest.json`.
  * All tables are read in one REPEATABLE READ transaction, so they are consistent with each other.
  */
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
@@ -123,6 +123,9 @@ async function planTables(sql: Sql, risks: Risk[], note: (m: string) => void): P
 
 function makeDir(root: string): string {
   mkdirSync(root, { recursive: true, mode: 0o700 })
+  // Backups hold production rows: keep them out of git even where .strata/ is not ignored.
+  const ignore = join(root, '.gitignore')
+  if (!existsSync(ignore)) writeFileSync(ignore, '# strata backups hold copies of your data\n*\n')
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   for (let n = 1; ; n++) {
     const dir = join(root, n === 1 ? stamp : `${stamp}-${n}`) // concurrent runners each get their own

@@ -94,6 +94,7 @@ test('backup before DELETE/TRUNCATE/DROP TABLE/DROP COLUMN, then restore: every 
   assert.equal(doc.backup.tables.map((t: { table: string }) => t.table).sort(), ['public.accounts', 'public.events', 'public.legacy', 'public.sessions'])
 
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))
+  assert.match(readFileSync(join(cwd, '.strata/backups/.gitignore'), 'utf8'), /^\*$/m, 'backups are kept out of git')
   assert.not.match(JSON.stringify(manifest), new URL(db.url).password, 'the manifest never holds the password')
   assert.match(manifest.target, /\*\*\*\*/)
   assert.ok(manifest.serverVersion)
