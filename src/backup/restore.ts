@@ -59,10 +59,30 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
   const tables = await options.sql.begin(async (tx) => {
     const sql = tx as unknown as Sql
     const restored: RestoredTable[] = []
-    for (const [i, entry] of (await parentsFirst(sql, chosen)).entries()) restored.push(await restoreTable(sql, options, entry, i + 1))
+    for (const [i, entry] of (await parentsFirst(sql, chosen)).entries()) {
+      try {
+        restored.push(await restoreTable(sql, options, entry, i + 1))
+      } catch (e) {
+        throw tableFailure(e, entry)
+      }
+    }
     return restored
   })
   return { dir: options.dir, manifest, tables: tables as unknown as RestoredTable[] }
+}
+
+/** Name the table, and say that the transaction took everything back. */
+function tableFailure(e: unknown, entry: BackupTable): StrataError {
+  const outcome = 'Nothing was restored: the restore is one transaction.'
+  if (e instanceof StrataError) return (e.facts.outcome ??= outcome, e)
+  const err = e as Error & { code?: string; detail?: string; hint?: string }
+  const missing = err.code === '42704' || err.code === '42P01' || err.code === '3F000'
+  return new StrataError('drift', `restoring ${entry.table}: ${err.message}`, {
+    sqlstate: err.code,
+    detail: err.detail,
+    hint: missing ? 'create it again first (from your migrations), or leave this table out with --table' : err.hint,
+    outcome,
+  })
 }
 
 function chooseTables(manifest: Manifest, names: string[] | undefined): BackupTable[] {
@@ -184,7 +204,7 @@ function checkTypes(entry: BackupTable, info: TableInfo, added: string[], force:
   if (!changed.length) return
   if (!force) {
     throw new StrataError('drift', `${entry.table}: column types changed since the backup: ${changed.join(', ')}`, {
-      hint: 'change them back first (ALTER TABLE ... ALTER COLUMN ... TYPE), or pass --force to convert each value from its text form to the new type',
+      hint: 'change them back first (ALTER TABLE ... ALTER COLUMN ... TYPE), or pass --force to convert each backed-up value to the new type, as ALTER TYPE does',
     })
   }
   notes.push(`converted to the current column types: ${changed.join(', ')}`)
@@ -202,12 +222,18 @@ async function loadStaging(sql: Sql, dir: string, entry: BackupTable, staging: s
   }
 }
 
-const cast = (info: TableInfo, column: string, from = 's') => `${from}.${quoteIdent(column)}::${info.columns.find((c) => c.name === column)!.type}`
-const keyMatch = (entry: BackupTable, info: TableInfo) => entry.primaryKey.map((k) => `t.${quoteIdent(k)} = ${cast(info, k)}`).join(' and ')
+/** A backed-up text value as the column's current type; a retyped column goes through its old type, as ALTER TYPE would. */
+function cast(entry: BackupTable, info: TableInfo, column: string): string {
+  const now = info.columns.find((c) => c.name === column)!.type
+  const was = entry.definition.find((c) => c.name === column)?.type ?? now
+  return `s.${quoteIdent(column)}::${was === now ? now : `${was}::${now}`}`
+}
+
+const keyMatch = (entry: BackupTable, info: TableInfo) => entry.primaryKey.map((k) => `t.${quoteIdent(k)} = ${cast(entry, info, k)}`).join(' and ')
 
 async function insertRows(sql: Sql, entry: BackupTable, info: TableInfo, staging: string, onlyMissing: boolean): Promise<number> {
   const list = entry.columns.map(quoteIdent).join(', ')
-  const values = entry.columns.map((c) => cast(info, c)).join(', ')
+  const values = entry.columns.map((c) => cast(entry, info, c)).join(', ')
   const missing = onlyMissing ? ` where not exists (select 1 from ${qualified(entry)} t where ${keyMatch(entry, info)})` : ''
   // OVERRIDING SYSTEM VALUE: identity columns get their backed-up values, not new ones.
   const result = await sql.unsafe(`insert into ${qualified(entry)} (${list}) overriding system value select ${values} from ${staging} s${missing}`)
@@ -220,7 +246,7 @@ async function insertRows(sql: Sql, entry: BackupTable, info: TableInfo, staging
  */
 async function appendAbsentRows(sql: Sql, entry: BackupTable, info: TableInfo, staging: string): Promise<number> {
   const list = entry.columns.map(quoteIdent).join(', ')
-  const values = entry.columns.map((c) => cast(info, c)).join(', ')
+  const values = entry.columns.map((c) => cast(entry, info, c)).join(', ')
   const result = await sql.unsafe(
     `insert into ${qualified(entry)} (${list}) overriding system value
      select * from (select ${values} from ${staging} s except all select ${list} from ${qualified(entry)}) absent`,
@@ -236,7 +262,7 @@ async function mergeRows(sql: Sql, entry: BackupTable, info: TableInfo, staging:
 async function updateColumns(sql: Sql, entry: BackupTable, info: TableInfo, staging: string): Promise<number> {
   const set = entry.columns.filter((c) => !entry.primaryKey.includes(c))
   if (!set.length) return 0
-  const assignments = set.map((c) => `${quoteIdent(c)} = ${cast(info, c)}`).join(', ')
+  const assignments = set.map((c) => `${quoteIdent(c)} = ${cast(entry, info, c)}`).join(', ')
   const result = await sql.unsafe(`update ${qualified(entry)} t set ${assignments} from ${staging} s where ${keyMatch(entry, info)}`)
   return result.count
 }

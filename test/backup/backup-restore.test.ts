@@ -162,6 +162,58 @@ test('restore refuses to overwrite data without --force, changes nothing then, a
   assert.is(await sum(), before)
 })
 
+test('TRUNCATE ... CASCADE, ALTER COLUMN TYPE and DROP TYPE ... CASCADE: backed up, restored parents first, retyped columns only by choice', async () => {
+  const cwd = project({
+    'migrations/001_t.sql': `
+do $$ begin create type public.mood_t as enum ('ok', 'sad'); exception when duplicate_object then null; end $$;
+create table if not exists public.parent (id int primary key, label text);
+create table if not exists public.child (id int primary key, parent_id int not null references public.parent (id), mood public.mood_t);
+create table if not exists public.amounts (id int primary key, amount numeric(10, 2));
+insert into public.parent select g, 'p' || g from generate_series(1, 50) g on conflict do nothing;
+insert into public.child select g, 1 + g % 50, case when g % 3 = 0 then null when g % 2 = 0 then 'ok'::public.mood_t else 'sad' end from generate_series(1, 200) g on conflict do nothing;
+insert into public.amounts select g, g * 1.25 from generate_series(1, 100) g on conflict do nothing;`,
+    'migrations/002_break.sql': 'truncate public.parent cascade;\nalter table public.amounts alter column amount type int;\ndrop type if exists public.mood_t cascade;',
+  })
+  assert.is((await run(cwd, ['migrate', '--to', '1'])).code, 0)
+  const sums = async () => ({
+    parent: (await db.sql`select md5(string_agg(row(id, label)::text, ',' order by id)) as h from public.parent`)[0].h,
+    child: (await db.sql`select md5(string_agg(row(id, parent_id, mood::text)::text, ',' order by id)) as h from public.child`)[0].h,
+    amounts: (await db.sql`select md5(string_agg(row(id, amount)::text, ',' order by id)) as h from public.amounts`)[0].h,
+  })
+  const before = await sums()
+  const backup = JSON.parse((await run(cwd, ['backup', '--json'])).stdout)
+  const manifest = JSON.parse(readFileSync(join(cwd, backup.backup.dir, 'manifest.json'), 'utf8'))
+  const entry = (name: string) => manifest.tables.find((t: any) => t.name === name)
+  assert.equal(entry('child').reasons.map((r: any) => r.rule).sort(), ['drop-cascade', 'drop-cascade'], 'the table TRUNCATE CASCADE empties, and the column DROP TYPE CASCADE drops')
+  assert.is(entry('child').scope, 'rows')
+  assert.equal(entry('amounts').columns, ['id', 'amount'])
+  const migrated = await run(cwd, ['migrate', '--allow-destructive'])
+  assert.is(migrated.code, 0, migrated.stderr)
+
+  const noType = await run(cwd, ['restore', backup.backup.dir])
+  assert.is(noType.code, 1)
+  assert.match(noType.stderr, /restoring public\.child: type "mood_t" does not exist/)
+  assert.match(noType.stderr, /Nothing was restored: the restore is one transaction/)
+  await db.sql`create type public.mood_t as enum ('ok', 'sad')` // the user brings the type back
+
+  const retyped = await run(cwd, ['restore', backup.backup.dir])
+  assert.is(retyped.code, 1)
+  assert.match(retyped.stderr, /public\.amounts: column types changed since the backup: amount \(numeric\(10,2\) then, integer now\)/)
+  assert.is((await db.sql`select count(*)::int as n from public.parent`)[0].n, 0, 'refused: nothing restored')
+
+  // Child before parent on the command line: parents are restored first anyway.
+  const rows = await run(cwd, ['restore', backup.backup.dir, '--table', 'public.child', '--table', 'parent'])
+  assert.is(rows.code, 0, rows.stderr)
+  assert.match(rows.stdout, /added back column\(s\) mood/)
+  // And the column type back, then --force over the rounded values.
+  await db.sql`alter table public.amounts alter column amount type numeric(10, 2)`
+  const overwrite = await run(cwd, ['restore', backup.backup.dir, '--table', 'amounts'])
+  assert.is(overwrite.code, 1)
+  assert.match(overwrite.stderr, /amount hold values now/)
+  assert.is((await run(cwd, ['restore', backup.backup.dir, '--table', 'amounts', '--force'])).code, 0)
+  assert.equal(await sums(), before)
+})
+
 test('a backup file that does not match its manifest is refused and nothing is restored', async () => {
   const cwd = project({
     'migrations/001_t.sql': 'create table if not exists public.doomed (id int primary key);\ncreate table if not exists public.doomed2 (id int);\n' +
