@@ -127,9 +127,9 @@ export function tlsFailure(e: { code?: string; message?: string }, mode: SslMode
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
     return { message: `the server's TLS certificate is not valid now (${code})`, hint: 'renew the server certificate' }
   }
-  // pg_hba.conf `hostssl` only: the server refuses a plain connection.
+  // pg_hba.conf `hostssl` only (28000 "no encryption"), or Supavisor with SSL enforced (XX000): a plain connection is refused.
   if (!mode || mode === 'disable') {
-    if (code === '28000' && /no encryption/.test(message)) {
+    if (/no encryption|SSL connection is required/i.test(message)) {
       return { message, hint: 'the server accepts only TLS connections: add ?sslmode=require to the URL (or verify-full with --ssl-ca)' }
     }
   }
