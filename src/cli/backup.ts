@@ -1,6 +1,6 @@
 import type { Register } from './index.js'
 import { common, str, version, type Flags } from './options.js'
-import { c } from './output.js'
+import { c, targetLine } from './output.js'
 
 export const registerBackup: Register = (prog, wrap) => {
   prog
@@ -26,7 +26,7 @@ export const registerBackup: Register = (prog, wrap) => {
           onNote: (message) => out.note(c.yellow(`note: ${message}`)),
         })
         out.result({ ok: true, ...result })
-        out.line(`${c.dim('target')} ${result.target}`)
+        out.line(targetLine(result.target, result.server))
         if (!result.backup) {
           out.line(result.pending.length
             ? `nothing to back up: the ${result.pending.length} pending file(s) destroy no data that exists in this database`

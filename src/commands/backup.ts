@@ -3,7 +3,7 @@
  * or empty; columns they drop, retype or overwrite) into `.strata/backups/<timestamp>/`. Touches nothing.
  */
 import { resolveOptions, type CommonOptions } from '../config.js'
-import { withTarget } from '../db/target.js'
+import { withTarget, type Target } from '../db/target.js'
 import { readMigrations } from '../files.js'
 import { readLedger } from '../ledger.js'
 import { lintPending } from '../lint-gate.js'
@@ -22,6 +22,7 @@ export interface BackupOptions extends CommonOptions {
 
 export interface BackupCommandResult {
   target: string
+  server: Target['server']
   /** The pending files that were looked at. */
   pending: string[]
   /** Null when no data the pending files put at risk exists in the database. */
@@ -42,6 +43,6 @@ export async function backup(options: BackupOptions = {}): Promise<BackupCommand
       root: options.root,
       onNote: options.onNote,
     })
-    return { target: target.shown, pending: plan.pending.map((f) => f.path), backup: result }
+    return { target: target.shown, server: target.server, pending: plan.pending.map((f) => f.path), backup: result }
   })
 }

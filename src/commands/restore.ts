@@ -1,7 +1,7 @@
 /** `strata restore <dir>`: put a backup taken by `strata backup` (or `migrate --backup`) back. */
 import { resolve } from 'node:path'
 import { resolveOptions, type CommonOptions } from '../config.js'
-import { withTarget } from '../db/target.js'
+import { withTarget, type Target } from '../db/target.js'
 import { describeTarget } from '../url.js'
 import { restoreBackup, type RestoredTable } from '../backup/restore.js'
 
@@ -15,6 +15,7 @@ export interface RestoreOptions extends CommonOptions {
 
 export interface RestoreCommandResult {
   target: string
+  server: Target['server']
   backup: string
   /** Where and when the backup was taken (masked URL). */
   takenFrom: string
@@ -30,10 +31,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreCommandRe
   return withTarget(cfg, () => undefined, async (target) => {
     const result = await restoreBackup({ sql: target.sql, dir, force: options.force, tables: options.tables })
     const { manifest } = result
-    const here = `${describeTarget(target.url).host}/${(await target.sql`select current_database() as d`)[0].d}`
+    const here = `${describeTarget(target.url).host}/${target.server.database}`
     const there = `${safeHost(manifest.target)}/${manifest.database}`
     return {
       target: target.shown,
+      server: target.server,
       backup: options.dir,
       takenFrom: manifest.target,
       takenAt: manifest.createdAt,
