@@ -4,7 +4,7 @@
  * All tables are read in one REPEATABLE READ transaction, so they are consistent with each other.
  */
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import type { Sql } from '../db/connect.js'
@@ -26,7 +26,7 @@ export interface BackupAtRiskOptions {
   cwd: string
   /** The database URL (it is stored masked). */
   target: string
-  /** Where backup directories go; default `<cwd>/.strata/backups`. */
+  /** Where backup directories go, relative to cwd; default `.strata/backups`. */
   root?: string
   /** Things the caller should print: data strata could not back up, tables without a primary key. */
   onNote?: (message: string) => void
@@ -49,7 +49,7 @@ export async function backupAtRisk(options: BackupAtRiskOptions): Promise<Backup
     const sql = tx as unknown as Sql
     const plans = await planTables(sql, risks, note)
     if (!plans.length) return null
-    const dir = makeDir(options.root ?? join(options.cwd, '.strata', 'backups'))
+    const dir = makeDir(resolve(options.cwd, options.root ?? join('.strata', 'backups')))
     const tables: BackupTable[] = []
     try {
       for (const [i, plan] of plans.entries()) tables.push(await copyOut(sql, dir, i + 1, plan))
@@ -112,6 +112,8 @@ async function planTables(sql: Sql, risks: Risk[], note: (m: string) => void): P
   const result: Plan[] = []
   for (const p of plans.values()) {
     if (p.columns && p.columns.size === 0) continue // only generated or missing columns: nothing to keep
+    // A retyped or overwritten key cannot find its rows again: keep whole rows, restore merges them by the key.
+    if (p.columns && p.info.primaryKey.some((k) => p.columns!.has(k))) p.columns = null
     if (p.columns && !p.info.primaryKey.length) {
       note(`${display(p.info)} has no primary key, so its at-risk columns cannot be matched back to rows: backed up whole rows instead`)
       p.columns = null
