@@ -205,6 +205,19 @@ it('four migrate processes at once through PgBouncer apply each of 12 files exac
   assert.ok(after.every((p) => p.advisory === 0), 'no advisory lock is held after the race')
 })
 
+it('a wrong password through PgBouncer fails with a clear error and never prints the password', async () => {
+  const cwd = project({ 'migrations/001_a.sql': 'select 1;' })
+  const u = new URL(pooledUrl)
+  const secret = 'N0t-the-Pa55word'
+  u.password = secret
+  for (const args of [['status'], ['migrate', '--json'], ['backup']]) {
+    const r = await strata([...args, '--url', u.toString()], { cwd })
+    assert.is(r.code, 1, r.stderr)
+    assert.not.ok((r.stdout + r.stderr).includes(secret), `no password in: ${r.stdout + r.stderr}`)
+    assert.match(r.stdout + r.stderr, /:\*\*\*\*@127\.0\.0\.1/)
+  }
+})
+
 it('backup and restore (COPY out and in) work through PgBouncer and leave no temporary table behind', async () => {
   const cwd = project({
     'migrations/001_data.sql': 'create table if not exists pool_data (id int primary key, body text, raw bytea);\n' +
