@@ -74,8 +74,21 @@ export function readPrismaMigrations(dir: string, cwd = process.cwd()): Migratio
 
 /** Prisma's checksum: sha256 hex of the file's raw bytes (Strata's own strips a BOM and CRs first). */
 export function prismaChecksum(file: MigrationFile, cwd = process.cwd()): string {
-  return createHash('sha256').update(readFileSync(resolve(cwd, file.path))).digest('hex')
+  return sha256(readFileSync(resolve(cwd, file.path)))
 }
+
+/**
+ * Whether a file matches the checksum Prisma recorded. Like Prisma, a checkout with other line endings
+ * (git on Windows) still matches: the raw bytes, or the text with LF or with CRLF line endings.
+ */
+export function matchesPrismaChecksum(file: MigrationFile, recorded: string, cwd = process.cwd()): boolean {
+  const raw = readFileSync(resolve(cwd, file.path))
+  const text = raw.toString('utf8')
+  const lf = text.replace(/\r\n/g, '\n')
+  return [sha256(raw), sha256(Buffer.from(lf)), sha256(Buffer.from(lf.replace(/\n/g, '\r\n')))].includes(recorded.toLowerCase())
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 
 /** The name Prisma records in `_prisma_migrations.migration_name`: the folder name (or the file's, once renamed to Strata's layout). */
 export function prismaMigrationName(file: MigrationFile): string {

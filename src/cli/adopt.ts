@@ -2,16 +2,18 @@ import type { Register } from './index.js'
 import { common, durationMs, type Flags } from './options.js'
 import { c } from './output.js'
 import type { AdoptSource } from '../commands/adopt.js'
+import { StrataError } from '../errors.js'
 
 export const registerAdopt: Register = (prog, wrap) => {
   prog
-    .command('adopt <source>', 'Take over the history of prisma (_prisma_migrations) or supabase (supabase_migrations.schema_migrations).')
+    .command('adopt [source]', 'Take over the history of prisma (_prisma_migrations) or supabase (supabase_migrations.schema_migrations).')
     .option('--wait', 'how long to wait for a running migrate', '60s')
     .example('adopt prisma --dir prisma/migrations')
     .example('adopt supabase')
     .action(
       wrap(async (out, source, flags) => {
         const f = flags as Flags
+        if (source !== 'prisma' && source !== 'supabase') throw new StrataError('usage', `strata adopt needs prisma or supabase${source ? `, not ${JSON.stringify(source)}` : ''}`)
         const { adopt } = await import('../commands/adopt.js')
         const result = await adopt({ ...common(f), from: source as AdoptSource, waitMs: durationMs(f, 'wait') })
         out.result({ ok: true, ...result })

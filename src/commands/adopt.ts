@@ -14,7 +14,7 @@ import type { Sql } from '../db/connect.js'
 import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
 import { readMigrations, type MigrationFile } from '../files.js'
-import { prismaChecksum, prismaMigrationName } from '../layouts.js'
+import { matchesPrismaChecksum, prismaChecksum, prismaMigrationName } from '../layouts.js'
 import { ensureLedger, readLedger, type LedgerRow } from '../ledger.js'
 import { recordWithoutRunning, underLock } from '../ledger-record.js'
 
@@ -150,7 +150,7 @@ function match(files: MigrationFile[], history: HistoryRow[], idOf: (f: Migratio
       problems.push(`${row.id} is applied according to ${from} but has no file in the migrations directory`)
       continue
     }
-    if (row.checksum && prismaChecksum(file, cwd) !== row.checksum) {
+    if (row.checksum && !matchesPrismaChecksum(file, row.checksum, cwd)) {
       problems.push(`${file.path} was edited after Prisma applied it (Prisma's checksum ${row.checksum.slice(0, 12)}…, the file's ${prismaChecksum(file, cwd).slice(0, 12)}…)`)
       continue
     }

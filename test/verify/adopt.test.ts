@@ -115,6 +115,20 @@ test('a file edited after Prisma applied it stops adoption, naming the file; not
   }
 })
 
+test('like Prisma, a checkout with CRLF line endings still matches the checksum', async () => {
+  const s = await prismaProject()
+  try {
+    const path = join(s.cwd, 'prisma/migrations/20240101000000_init/migration.sql')
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/\n/g, '\r\n'))
+    const { code, doc } = await s.json('adopt', 'prisma')
+    assert.is(code, 0)
+    assert.is(doc.recorded.length, 2)
+    assert.is((await s.cli('verify', '--dir', 'prisma/migrations')).code, 0, 'Strata ignores line endings in its own checksum too')
+  } finally {
+    await s.dispose()
+  }
+})
+
 test('a failed Prisma migration is not adopted: it is reported and left pending', async () => {
   const s = await scenario(PRISMA_FILES, 'prisma/migrations')
   try {
