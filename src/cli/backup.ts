@@ -13,10 +13,6 @@ export const registerBackup: Register = (prog, wrap) => {
       wrap(async (out, flags) => {
         const f = flags as Flags
         const options = common(f)
-        const { describeConnection } = await import('../db/supabase.js')
-        const url = options.url ?? process.env.DATABASE_URL
-        const note = url ? describeConnection(url).note : undefined
-        if (note) out.note(c.dim(note))
         const { backup } = await import('../commands/backup.js')
         const result = await backup({
           ...options,

@@ -1,6 +1,7 @@
 import type { Register } from './index.js'
 import { common, durationMs, list, str, version, type Flags } from './options.js'
 import { c, ms, targetLine } from './output.js'
+import { terminalConfirm } from './confirm.js'
 
 export const registerMigrate: Register = (prog, wrap) => {
   prog
@@ -10,6 +11,7 @@ export const registerMigrate: Register = (prog, wrap) => {
     .option('--single-transaction', 'all pending files in one transaction: all or nothing', false)
     .option('--out-of-order', 'apply pending files that sort before the last applied one', false)
     .option('--allow-destructive', 'let destructive statements (DROP, TRUNCATE, ...) through', false)
+    .option('--backup', 'before destructive statements run, copy the data they put at risk into .strata/backups/', false)
     .option('--lock-timeout', 'SET LOCAL lock_timeout for each file; 0 is off', '10s')
     .option('--statement-timeout', 'SET LOCAL statement_timeout for each file; 0 is off', '0')
     .option('--wait', 'how long to wait for another runner', '60s')
@@ -31,10 +33,15 @@ export const registerMigrate: Register = (prog, wrap) => {
           statementTimeout: str(f, 'statement-timeout'),
           waitMs: durationMs(f, 'wait'),
           rules: list(f, 'rule'),
+          backup: !!f.backup,
+          yes: !!f.yes,
+          confirm: terminalConfirm(!!f.json),
           onProgress: (e) => {
             if (e.type === 'target') out.line(targetLine(e.target, e.server))
             else if (e.type === 'waiting') out.note(c.yellow(e.message))
             else if (e.type === 'applied') out.line(`${c.green('applied')}  ${e.file.path}  ${c.dim(ms(e.ms))}`)
+            else if (e.type === 'note') out.note(c.yellow(`note: ${e.message}`))
+            else if (e.type === 'backup') out.line(`${c.cyan('backup')}  ${e.dir}  ${c.dim(e.tables.map((t) => `${t.table}: ${t.rows} rows`).join(', '))}`)
             else if (e.type === 'skipped') out.line(`${c.dim('skipped')}  ${e.file.path}  ${c.dim(e.reason)}`)
           },
         })

@@ -5,6 +5,7 @@
 import kleur from 'kleur'
 import { StrataError } from '../errors.js'
 import { scrubSecrets } from '../url.js'
+import { describeConnection } from '../db/supabase.js'
 
 export const c = kleur
 
@@ -60,5 +61,7 @@ export function ms(n: number | null | undefined): string {
 
 /** The first line of every command that touches a database: where, as whom, which server; never the password. */
 export function targetLine(target: string, server: { version: string; database: string; user: string }): string {
-  return `${c.dim('target')} ${target} ${c.dim(`(PostgreSQL ${server.version.split(' ')[0]}, database ${server.database}, user ${server.user})`)}`
+  const line = `${c.dim('target')} ${target} ${c.dim(`(PostgreSQL ${server.version.split(' ')[0]}, database ${server.database}, user ${server.user})`)}`
+  const note = describeConnection(target).note // Supabase: which pooler this is and what works through it
+  return note ? `${line}\n${c.dim(note)}` : line
 }

@@ -3,7 +3,8 @@
  * file is applied). Refuses before anything runs when history was edited or lint finds errors.
  */
 import { resolveOptions, type CommonOptions } from '../config.js'
-import { withTarget } from '../db/target.js'
+import { withTarget, type Target } from '../db/target.js'
+import { describeTarget } from '../url.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import { normalize, readMigrations, type MigrationFile } from '../files.js'
@@ -34,6 +35,12 @@ export interface MigrateOptions extends CommonOptions {
   allowDestructive?: boolean
   /** Per-rule severity overrides, `<rule>=off|warning|error`. */
   rules?: string[]
+  /** Before a run with destructive statements, copy the data they put at risk into .strata/backups/. */
+  backup?: boolean
+  /** Confirm without asking (destructive statements on a non-local database without --backup). */
+  yes?: boolean
+  /** Ask a person; absent when there is none (then a question that needs an answer refuses). */
+  confirm?: (question: string) => Promise<boolean>
   onProgress?: (event: Progress) => void
 }
 
@@ -43,6 +50,8 @@ export type Progress =
   | { type: 'applied'; file: MigrationFile; ms: number }
   | { type: 'skipped'; file: MigrationFile; reason: string }
   | { type: 'waiting'; message: string }
+  | { type: 'note'; message: string }
+  | { type: 'backup'; dir: string; tables: { table: string; rows: number }[] }
 
 export interface MigrateResult {
   target: string
@@ -54,6 +63,8 @@ export interface MigrateResult {
   /** Applied meanwhile by a concurrent runner. */
   skipped: number[]
   lint: LintSummary
+  /** Where `--backup` put the data at risk, when there was any. */
+  backup: { dir: string; tables: { table: string; rows: number }[] } | null
 }
 
 export async function migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
@@ -80,6 +91,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       plan: plan.pending.map((f) => ({ version: f.version, name: f.name, path: f.path, mode: modeOf(f) })),
       applied: [],
       skipped: [],
+      backup: null,
       lint: await lintPending(plan.pending, { cwd: cfg.cwd, rules: options.rules, allowDestructive: options.allowDestructive, gate: !options.dryRun }),
     }
     const noTx = plan.pending.find((f) => f.noTransaction)
@@ -87,6 +99,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       throw new StrataError('usage', `${noTx.path} is marked strata:no-transaction and cannot run inside --single-transaction`, { file: noTx.path })
     }
     if (options.dryRun || plan.pending.length === 0) return result
+    result.backup = await guardDestructive(target, cfg.cwd, plan.pending, result.lint, options)
 
     if (!ledger.exists) await ensureLedger(target.sql, cfg.schema, waitMs, onWait)
     const ctx: ApplyContext = {
@@ -115,6 +128,38 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     }
     return result
   })
+}
+
+/**
+ * Destructive statements that made it past lint (--allow-destructive) run only after a backup of the data at
+ * risk (--backup), or on a local database, or with a person's yes (or --yes).
+ */
+async function guardDestructive(target: Target, cwd: string, files: MigrationFile[], lint: LintSummary, options: MigrateOptions) {
+  const destructive = lint.findings.filter((f) => f.category === 'destructive')
+  if (!destructive.length) return null
+  const progress = options.onProgress ?? (() => {})
+  if (options.backup) {
+    const { backupAtRisk } = await import('../backup/index.js')
+    const made = await backupAtRisk({ sql: target.sql, files, findings: lint.findings, cwd, target: target.url, onNote: (message) => progress({ type: 'note', message }) })
+    if (made) progress({ type: 'backup', dir: made.dir, tables: made.tables })
+    return made && { dir: made.dir, tables: made.tables }
+  }
+  if (isLocal(target.url) || options.yes) return null
+  const question = `${destructive.length} destructive statement(s) will run against ${target.shown} without a backup. Continue?`
+  if (!options.confirm) {
+    throw new StrataError('usage', `refusing to run ${destructive.length} destructive statement(s) against ${target.shown} without a backup and without confirmation; nothing was applied`, {
+      file: destructive[0].file,
+      line: destructive[0].line,
+      hint: 'pass --backup to copy the data at risk first, or --yes to confirm',
+    })
+  }
+  if (!(await options.confirm(question))) throw new StrataError('usage', 'cancelled; nothing was applied')
+  return null
+}
+
+function isLocal(url: string): boolean {
+  const host = describeTarget(url).host
+  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.')
 }
 
 function refuseBlockers(plan: Plan): void {
