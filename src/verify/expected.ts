@@ -250,7 +250,7 @@ export class ExpectedSchema {
     this.removeWhere((o) => TABLE_CHILDREN.includes(o.kind) && o.schema === schema && o.parent === rv.relname)
     this.add({ kind: 'table', ...table })
     for (const element of n.tableElts ?? []) {
-      if (element.ColumnDef) this.addColumn(table, element.ColumnDef, true)
+      if (element.ColumnDef) this.addColumn(table, element.ColumnDef)
       else if (element.Constraint) this.addConstraint(table, element.Constraint)
     }
     this.dropUniqueSameAsPrimaryKey(table)
@@ -265,12 +265,11 @@ export class ExpectedSchema {
     for (const o of own) if (o.constraint!.type === 'u' && !o.constraint!.named && o.constraint!.columns.join(',') === columns) this.remove(o)
   }
 
-  private addColumn(table: QName, def: N, fresh: boolean) {
+  private addColumn(table: QName, def: N) {
     const constraints: N[] = (def.constraints ?? []).map((c: N) => c.Constraint)
     const has = (type: string) => constraints.some((c) => c.contype === type)
-    let notNull: boolean | undefined = has('CONSTR_NOTNULL') || has('CONSTR_PRIMARY') || has('CONSTR_IDENTITY') || isSerial(def.typeName)
-    if (!notNull && has('CONSTR_NULL')) notNull = false
-    if (!notNull && !fresh) notNull = false
+    // A new column is nullable unless something in its definition says otherwise.
+    const notNull = has('CONSTR_NOTNULL') || has('CONSTR_PRIMARY') || has('CONSTR_IDENTITY') || isSerial(def.typeName)
     this.add({ kind: 'column', schema: table.schema, parent: table.name, name: def.colname, column: { type: this.resolveType(typeRef(def.typeName)), notNull } })
     for (const c of constraints) this.addConstraint(table, c, def.colname)
   }
@@ -320,7 +319,7 @@ export class ExpectedSchema {
       switch (cmd.subtype) {
         case 'AT_AddColumn':
           if (cmd.missing_ok && this.column(table, cmd.def.ColumnDef.colname)) break
-          this.addColumn(table, cmd.def.ColumnDef, false)
+          this.addColumn(table, cmd.def.ColumnDef)
           break
         case 'AT_DropColumn':
           this.dropColumn(table, cmd.name)
