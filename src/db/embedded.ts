@@ -26,7 +26,8 @@ export interface EmbeddedOptions {
   ephemeral?: boolean
 }
 
-const USER = 'strata'
+// Not 'strata': with the default search_path ("$user", public) unqualified tables would land in the ledger schema.
+const USER = 'postgres'
 
 export async function startEmbedded({ dataDir, ephemeral = false }: EmbeddedOptions): Promise<EmbeddedServer> {
   dataDir = resolve(dataDir)
