@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
 import { resolveDir } from '../files.js'
+import { isPrismaLayout } from '../layouts.js'
 
 export interface NewOptions {
   name: string
@@ -29,6 +30,7 @@ export function newMigration(options: NewOptions): NewResult {
   }
   const abs = resolve(cwd, dir)
   mkdirSync(abs, { recursive: true })
+  if (isPrismaLayout(abs)) return newPrismaMigration(abs, cwd, name, options)
   const version = nextVersion(readdirSync(abs), options.now ?? new Date())
   const path = join(abs, `${version}_${name}.sql`)
   if (existsSync(path)) throw new StrataError('usage', `${relative(cwd, path)} already exists`)
@@ -40,6 +42,19 @@ export function newMigration(options: NewOptions): NewResult {
     result.downPath = relative(cwd, down)
   }
   return result
+}
+
+/** Prisma's layout: a `<timestamp>_<name>/migration.sql` folder, numbered like the folders already there. */
+function newPrismaMigration(abs: string, cwd: string, name: string, options: NewOptions): NewResult {
+  if (options.withDown) throw new StrataError('usage', '--with-down is not available in a Prisma migrations folder (Prisma has no down files)')
+  const folders = readdirSync(abs).map((e) => `${e}.sql`) // nextVersion reads versions from file names
+  const version = nextVersion(folders, options.now ?? new Date())
+  const folder = join(abs, `${version}_${name}`)
+  if (existsSync(folder)) throw new StrataError('usage', `${relative(cwd, folder)} already exists`)
+  mkdirSync(folder)
+  const path = join(folder, 'migration.sql')
+  writeFileSync(path, `-- ${name}\n-- Write idempotent SQL: CREATE ... IF NOT EXISTS, CREATE OR REPLACE, DROP ... IF EXISTS.\n\n`)
+  return { path: relative(cwd, path), version }
 }
 
 /**

@@ -128,6 +128,16 @@ test('new writes the next version, zero-padded to the width in use', async () =>
   assert.is((await strata(['new', 'bad name!'], { cwd: empty })).code, 2)
 })
 
+test('new in a Prisma migrations folder writes <timestamp>_<name>/migration.sql, which status then reads', async () => {
+  const cwd = project({ 'prisma/migrations/20240101120000_init/migration.sql': 'create table if not exists prisma_new (id int);', 'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n' })
+  const r = await strata(['new', 'add_index', '--dir', 'prisma/migrations'], { cwd })
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /created prisma\/migrations\/20\d{12}_add_index\/migration\.sql/)
+  const s = await strata(['status', '--dir', 'prisma/migrations', '--url', db.url, '--schema', 'prisma_new', '--json'], { cwd })
+  assert.is(s.code, 0, s.stderr)
+  assert.equal(JSON.parse(s.stdout).entries.map((e: { name: string; state: string }) => `${e.name}:${e.state}`), ['init:pending', 'add_index:pending'])
+})
+
 test('core/migrations is the default directory when it exists', async () => {
   const cwd = project({ 'core/migrations/001_auth.sql': 'create table if not exists core_auth (id int);', 'migrations/001_other.sql': 'select 1;' })
   const r = await strata(['migrate', '--url', db.url, '--schema', 'core_dir'], { cwd })
