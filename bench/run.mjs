@@ -51,10 +51,32 @@ function layouts(strataDir) {
 
 const tools = (dir, l) => [
   { name: 'strata (per-file transactions)', apply: (url) => [process.execPath, [strataBin, 'migrate', '--url', url, '--dir', dir]] },
-  { name: 'strata --single-transaction', apply: (url) => [process.execPath, [strataBin, 'migrate', '--single-transaction', '--url', url, '--dir', dir]], noop: false },
-  { name: 'dbmate', apply: (url) => [bin('dbmate'), ['--url', withSslDisabled(url), '--migrations-dir', l.dbmateDir, '--no-dump-schema', 'up']] },
-  { name: 'node-pg-migrate', apply: (url) => [bin('node-pg-migrate'), ['up', '-m', l.npmDir, '--migrations-table', 'pgmigrations', '--no-verbose'], { DATABASE_URL: url }] },
-  ...(psql ? [{ name: 'psql -1 -f all.sql (floor)', apply: (url) => [psql, ['-q', '-1', '-v', 'ON_ERROR_STOP=1', '-f', l.allSql, url]], noop: false }] : []),
+  {
+    name: 'strata --single-transaction',
+    apply: (url) => [process.execPath, [strataBin, 'migrate', '--single-transaction', '--url', url, '--dir', dir]],
+    noop: false,
+  },
+  {
+    name: 'dbmate',
+    apply: (url) => [bin('dbmate'), ['--url', withSslDisabled(url), '--migrations-dir', l.dbmateDir, '--no-dump-schema', 'up']],
+  },
+  {
+    name: 'node-pg-migrate',
+    apply: (url) => [
+      bin('node-pg-migrate'),
+      ['up', '-m', l.npmDir, '--migrations-table', 'pgmigrations', '--no-verbose'],
+      { DATABASE_URL: url },
+    ],
+  },
+  ...(psql
+    ? [
+        {
+          name: 'psql -1 -f all.sql (floor)',
+          apply: (url) => [psql, ['-q', '-1', '-v', 'ON_ERROR_STOP=1', '-f', l.allSql, url]],
+          noop: false,
+        },
+      ]
+    : []),
 ]
 
 function withSslDisabled(url) {
@@ -66,7 +88,14 @@ function withSslDisabled(url) {
 function versions() {
   const v = (pkg) => JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version
   const psqlVersion = psql ? execFileSync(psql, ['--version'], { encoding: 'utf8' }).trim() : 'not installed'
-  return { strata: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version, dbmate: v('dbmate'), 'node-pg-migrate': v('node-pg-migrate'), 'squawk-cli': v('squawk-cli'), psql: psqlVersion, node: process.version }
+  return {
+    strata: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version,
+    dbmate: v('dbmate'),
+    'node-pg-migrate': v('node-pg-migrate'),
+    'squawk-cli': v('squawk-cli'),
+    psql: psqlVersion,
+    node: process.version,
+  }
 }
 
 const pg = await scratchPostgres()
@@ -93,7 +122,9 @@ try {
     }
     const row = { name: tool.name, apply: median(apply), noop: noop.length ? median(noop) : null, mb: Math.max(...mem) }
     results.push(row)
-    console.log(`${row.name.padEnd(34)} apply ${row.apply.toFixed(0).padStart(6)} ms   no-op ${row.noop === null ? '     -' : row.noop.toFixed(0).padStart(5) + ' ms'}   peak ${Number.isNaN(row.mb) ? '?' : row.mb.toFixed(0)} MB`)
+    console.log(
+      `${row.name.padEnd(34)} apply ${row.apply.toFixed(0).padStart(6)} ms   no-op ${row.noop === null ? '     -' : row.noop.toFixed(0).padStart(5) + ' ms'}   peak ${Number.isNaN(row.mb) ? '?' : row.mb.toFixed(0)} MB`,
+    )
   }
 } finally {
   await pg.stop()
@@ -130,7 +161,9 @@ Measured by \`npm run bench -- --write\` (bench/run.mjs): whole processes, each 
 against the embedded Postgres (fsync off) on the same machine in the same run.
 
 - Machine: ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Linux; a shared, noisy machine: read ratios, not absolute times.
-- Versions: ${Object.entries(versions()).map(([k, v]) => `${k} ${v}`).join(', ')}.
+- Versions: ${Object.entries(versions())
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}.
 - History: ${count} generated files, each a table, an index, a SQL function and ten rows (bench/support.mjs).
 - node-pg-migrate runs all pending files in one transaction by default; dbmate and Strata use one per file.
 

@@ -81,7 +81,11 @@ async function beginLocked(ctx: ApplyContext, versions: number[], setTimeouts = 
 function appliedMeanwhile(row: LedgerRow | undefined, file: MigrationFile): boolean {
   if (!row) return false
   if (row.status === 'applied' && row.checksum === file.checksum) return true
-  throw new StrataError('history', `${file.path}: version ${file.version} is already in the ledger as ${row.status}${row.checksum !== file.checksum ? ' with another checksum' : ''}`, { file: file.path })
+  throw new StrataError(
+    'history',
+    `${file.path}: version ${file.version} is already in the ledger as ${row.status}${row.checksum !== file.checksum ? ' with another checksum' : ''}`,
+    { file: file.path },
+  )
 }
 
 /** The ledger row and its event, as SQL text that runs right after the body, in its transaction. */
@@ -134,7 +138,10 @@ export async function applyInTransaction(ctx: ApplyContext, file: MigrationFile)
 
 /** --single-transaction: every pending file and its row in one transaction; all or nothing. */
 export async function applyAllInOneTransaction(ctx: ApplyContext, files: MigrationFile[]): Promise<{ failed?: MigrationFile }> {
-  const rows = await beginLocked(ctx, files.map((f) => f.version))
+  const rows = await beginLocked(
+    ctx,
+    files.map((f) => f.version),
+  )
   const done: Applied[] = []
   let current: MigrationFile | undefined
   try {
@@ -196,8 +203,17 @@ export async function applyWithoutTransaction(ctx: ApplyContext, file: Migration
   } catch (e) {
     const error = (e as Error).message
     await ctx.sql.begin(async (tx) => {
-      await tx.unsafe(`update ${s}.migrations set status = 'failed', finished_at = clock_timestamp(), error = $2 where version = $1`, [file.version, error])
-      await recordEvent(tx as unknown as Sql, ctx.schema, 'fail', file.version, file.checksum, { name: file.name, path: file.path, error, statements_done: done, mode: 'no-transaction' })
+      await tx.unsafe(`update ${s}.migrations set status = 'failed', finished_at = clock_timestamp(), error = $2 where version = $1`, [
+        file.version,
+        error,
+      ])
+      await recordEvent(tx as unknown as Sql, ctx.schema, 'fail', file.version, file.checksum, {
+        name: file.name,
+        path: file.path,
+        error,
+        statements_done: done,
+        mode: 'no-transaction',
+      })
     })
     const err = e as StrataError
     err.facts.rolledBack = `${file.path} ran without a transaction: ${done} of ${statements.length} statements took effect and stay; it is marked failed until you fix the database and run strata repair`
@@ -205,8 +221,16 @@ export async function applyWithoutTransaction(ctx: ApplyContext, file: Migration
   }
   const ms = Math.round(performance.now() - t0)
   await ctx.sql.begin(async (tx) => {
-    await tx.unsafe(`update ${s}.migrations set status = 'applied', finished_at = clock_timestamp(), execution_ms = $2 where version = $1`, [file.version, ms])
-    await recordEvent(tx as unknown as Sql, ctx.schema, 'apply', file.version, file.checksum, { name: file.name, path: file.path, execution_ms: ms, mode: 'no-transaction' })
+    await tx.unsafe(
+      `update ${s}.migrations set status = 'applied', finished_at = clock_timestamp(), execution_ms = $2 where version = $1`,
+      [file.version, ms],
+    )
+    await recordEvent(tx as unknown as Sql, ctx.schema, 'apply', file.version, file.checksum, {
+      name: file.name,
+      path: file.path,
+      execution_ms: ms,
+      mode: 'no-transaction',
+    })
   })
   ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms })
 }

@@ -50,7 +50,8 @@ function resolveCommon(opts: CommonOptions): Resolved {
   const cwd = opts.cwd ?? process.cwd()
   const env = opts.env ?? process.env
   const schema = opts.schema ?? env.STRATA_SCHEMA ?? 'strata'
-  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(schema)) throw new StrataError('usage', `--schema ${JSON.stringify(schema)} is not a plain identifier`)
+  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(schema))
+    throw new StrataError('usage', `--schema ${JSON.stringify(schema)} is not a plain identifier`)
   const url = opts.url ?? (env.DATABASE_URL || undefined)
   if (opts.embedded && env.CI && !opts.allowEmbeddedInCi) {
     throw new StrataError('config', 'refusing --embedded because CI is set: a deploy job must never succeed against a throwaway database', {

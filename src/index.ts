@@ -9,11 +9,36 @@ export { readMigrations, checksum, normalize, type MigrationFile } from './files
 export { StrataError, type ErrorCode, type ErrorFacts } from './errors.js'
 export { maskUrl } from './url.js'
 export type { CommonOptions } from './config.js'
-export { snapshotSchema, diffSnapshots, formatDifferences, type Snapshot, type SnapshotObject, type SnapshotOptions, type SchemaDifference, type ObjectKind } from './schema/index.js'
+export {
+  snapshotSchema,
+  diffSnapshots,
+  formatDifferences,
+  type Snapshot,
+  type SnapshotObject,
+  type SnapshotOptions,
+  type SchemaDifference,
+  type ObjectKind,
+} from './schema/index.js'
 export { reverse, type ReverseOptions, type ReverseCommandResult, type ReverseFileResult } from './commands/reverse.js'
 export { down, type DownOptions, type DownResult, type DownStep, type DownProgress } from './commands/down.js'
-export { checkReverse, type CheckReverseOptions, type CheckReverseResult, type CheckedFile, type CheckFailure, type CheckProgress } from './commands/check-reverse.js'
-export { reverseHistory, reverseMigration, readStubHeader, type ReverseInput, type ReverseResult, type ReverseEntry, type IrreversibleStatement, type StubHeader } from './reverse/index.js'
+export {
+  checkReverse,
+  type CheckReverseOptions,
+  type CheckReverseResult,
+  type CheckedFile,
+  type CheckFailure,
+  type CheckProgress,
+} from './commands/check-reverse.js'
+export {
+  reverseHistory,
+  reverseMigration,
+  readStubHeader,
+  type ReverseInput,
+  type ReverseResult,
+  type ReverseEntry,
+  type IrreversibleStatement,
+  type StubHeader,
+} from './reverse/index.js'
 export { verify, type VerifyOptions, type VerifyResult, type HistoryProblem } from './commands/verify.js'
 export { repair, type RepairOptions, type RepairResult, type RepairAction } from './commands/repair.js'
 export { baseline, type BaselineOptions, type BaselineResult } from './commands/baseline.js'

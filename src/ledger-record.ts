@@ -47,8 +47,10 @@ export async function writeEvent(
   checksum: string | null,
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  await tx.unsafe(
-    `insert into ${quoteIdent(schema)}.events (action, version, checksum, details) values ($1, $2, $3, $4::text::jsonb)`,
-    [action, version, checksum, JSON.stringify({ ...actorDetails(), ...details })],
-  )
+  await tx.unsafe(`insert into ${quoteIdent(schema)}.events (action, version, checksum, details) values ($1, $2, $3, $4::text::jsonb)`, [
+    action,
+    version,
+    checksum,
+    JSON.stringify({ ...actorDetails(), ...details }),
+  ])
 }

@@ -18,7 +18,10 @@ export async function lintPending(
 ): Promise<LintSummary> {
   if (!files.length) return { findings: [], errors: 0, warnings: 0 } // nothing pending: never load the parser
   const { lintSources, loadLintConfig } = await import('./lint/index.js')
-  const findings = await lintSources(files.map((f) => ({ path: f.path, content: f.content })), loadLintConfig(opts.cwd, opts.rules))
+  const findings = await lintSources(
+    files.map((f) => ({ path: f.path, content: f.content })),
+    loadLintConfig(opts.cwd, opts.rules),
+  )
   const errors = findings.filter((f) => f.severity === 'error')
   const summary = { findings, errors: errors.length, warnings: findings.length - errors.length }
   const blocking = errors.filter((f) => !(opts.allowDestructive && f.category === 'destructive'))

@@ -43,7 +43,12 @@ export function makePlan(files: MigrationFile[], rows: LedgerRow[], opts: { outO
     .filter((e) => (e.state === 'pending' || (e.state === 'out-of-order' && opts.outOfOrder)) && inRange(e.version))
     .map((e) => e.file!)
   const blockers = entries.filter(
-    (e) => e.state === 'changed' || e.state === 'missing' || e.state === 'failed' || e.state === 'running' || (e.state === 'out-of-order' && !opts.outOfOrder),
+    (e) =>
+      e.state === 'changed' ||
+      e.state === 'missing' ||
+      e.state === 'failed' ||
+      e.state === 'running' ||
+      (e.state === 'out-of-order' && !opts.outOfOrder),
   )
   return { entries, pending, blockers }
 }

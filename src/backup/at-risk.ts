@@ -64,7 +64,9 @@ export async function findRisks(files: MigrationFile[], findings: Finding[] = []
     for (const f of findings) {
       if (f.file !== file.path || f.category !== 'destructive') continue
       if (covered.some((c) => f.line >= c.from && f.line <= c.to)) continue
-      notes.push(`${f.file}:${f.line} (${f.rule}): not backed up: strata cannot tell which data this statement puts at risk; back it up yourself`)
+      notes.push(
+        `${f.file}:${f.line} (${f.rule}): not backed up: strata cannot tell which data this statement puts at risk; back it up yourself`,
+      )
     }
   }
   return { risks, notes }
@@ -124,7 +126,12 @@ function dropRisks(drop: Node, add: (rule: string, target: Target) => void, reas
     case 'OBJECT_EXTENSION': {
       if (!cascade) return { risks: [], notes: [], harmless: true }
       const r = reason('drop-cascade')
-      return { risks: [], notes: [`${r.file}:${r.line} (drop-cascade): DROP EXTENSION ... CASCADE drops every column of the extension's types; strata does not back those up: do it yourself`] }
+      return {
+        risks: [],
+        notes: [
+          `${r.file}:${r.line} (drop-cascade): DROP EXTENSION ... CASCADE drops every column of the extension's types; strata does not back those up: do it yourself`,
+        ],
+      }
     }
     default:
       // Views, functions, indexes, policies, triggers...: definitions, not data.

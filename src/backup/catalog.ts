@@ -65,7 +65,8 @@ export async function columnsOfType(sql: Sql, type: Name): Promise<{ oid: number
 }
 
 export async function tableInfo(sql: Sql, oid: number): Promise<TableInfo> {
-  const [table] = await sql`select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = ${oid}`
+  const [table] =
+    await sql`select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = ${oid}`
   const columns = await sql`
     select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
            case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end as default,

@@ -68,7 +68,11 @@ export async function backupAtRisk(options: BackupAtRiskOptions): Promise<Backup
       rmSync(dir, { recursive: true, force: true }) // half a backup must not look like one
       throw e
     }
-    return { dir: relative(options.cwd, dir).startsWith('..') ? dir : relative(options.cwd, dir), tables: tables.map((t) => ({ table: t.table, rows: t.rows })), notes }
+    return {
+      dir: relative(options.cwd, dir).startsWith('..') ? dir : relative(options.cwd, dir),
+      tables: tables.map((t) => ({ table: t.table, rows: t.rows })),
+      notes,
+    }
   }) as Promise<BackupResult | null>
 }
 

@@ -54,7 +54,8 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
   const manifest = readManifest(options.dir)
   const chosen = chooseTables(manifest, options.tables)
   for (const t of chosen) {
-    if (!existsSync(join(options.dir, t.file))) throw new StrataError('config', `${join(options.dir, t.file)} is missing: the backup is incomplete`)
+    if (!existsSync(join(options.dir, t.file)))
+      throw new StrataError('config', `${join(options.dir, t.file)} is missing: the backup is incomplete`)
   }
   const tables = await options.sql.begin(async (tx) => {
     const sql = tx as unknown as Sql
@@ -74,7 +75,7 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
 /** Name the table, and say that the transaction took everything back. */
 function tableFailure(e: unknown, entry: BackupTable): StrataError {
   const outcome = 'Nothing was restored: the restore is one transaction.'
-  if (e instanceof StrataError) return (e.facts.outcome ??= outcome, e)
+  if (e instanceof StrataError) return ((e.facts.outcome ??= outcome), e)
   const err = e as Error & { code?: string; detail?: string; hint?: string }
   const missing = err.code === '42704' || err.code === '42P01' || err.code === '3F000'
   return new StrataError('drift', `restoring ${entry.table}: ${err.message}`, {
@@ -90,7 +91,10 @@ function chooseTables(manifest: Manifest, names: string[] | undefined): BackupTa
   return names.map((name) => {
     const found = manifest.tables.filter((t) => t.table === name || t.name === name)
     if (found.length !== 1) {
-      throw new StrataError('usage', `--table ${name}: ${found.length ? 'ambiguous, write schema.name' : 'not in this backup'}; it holds ${manifest.tables.map((t) => t.table).join(', ')}`)
+      throw new StrataError(
+        'usage',
+        `--table ${name}: ${found.length ? 'ambiguous, write schema.name' : 'not in this backup'}; it holds ${manifest.tables.map((t) => t.table).join(', ')}`,
+      )
     }
     return found[0]
   })
@@ -123,12 +127,18 @@ async function restoreTable(sql: Sql, options: RestoreBackupOptions, entry: Back
   const recreated = !oid
   if (!oid) {
     if (entry.scope === 'columns') {
-      throw new StrataError('drift', `${entry.table} no longer exists, and this backup holds only its key and the columns at risk (${entry.atRisk!.join(', ')})`, {
-        hint: `create the table again (from your migrations), then restore; or leave it out with --table`,
-      })
+      throw new StrataError(
+        'drift',
+        `${entry.table} no longer exists, and this backup holds only its key and the columns at risk (${entry.atRisk!.join(', ')})`,
+        {
+          hint: `create the table again (from your migrations), then restore; or leave it out with --table`,
+        },
+      )
     }
     await createTable(sql, entry)
-    notes.push('recreated with its columns, defaults, NOT NULL and primary key; indexes, foreign keys, other constraints, triggers, policies and grants are not in a backup: re-apply them from your migrations')
+    notes.push(
+      'recreated with its columns, defaults, NOT NULL and primary key; indexes, foreign keys, other constraints, triggers, policies and grants are not in a backup: re-apply them from your migrations',
+    )
     oid = (await tableOid(sql, entry))!
   }
   const addedColumns = await addMissingColumns(sql, entry, await tableInfo(sql, oid))
@@ -146,9 +156,11 @@ async function restoreTable(sql: Sql, options: RestoreBackupOptions, entry: Back
         hint: 'empty the table first, or pass --force to merge: rows with a matching primary key get the backed-up values and missing rows are inserted (without a primary key: the backed-up rows the table lacks are added)',
       })
     }
-    result = !any ? { ...base, action: recreated ? 'recreated' : 'filled', rows: await insertRows(sql, entry, info, staging, false) }
-      : entry.primaryKey.length ? { ...base, action: 'merged', rows: await mergeRows(sql, entry, info, staging) }
-      : { ...base, action: 'appended', rows: await appendAbsentRows(sql, entry, info, staging) }
+    result = !any
+      ? { ...base, action: recreated ? 'recreated' : 'filled', rows: await insertRows(sql, entry, info, staging, false) }
+      : entry.primaryKey.length
+        ? { ...base, action: 'merged', rows: await mergeRows(sql, entry, info, staging) }
+        : { ...base, action: 'appended', rows: await appendAbsentRows(sql, entry, info, staging) }
   } else {
     await refuseOverwrite(sql, entry, addedColumns, !!options.force)
     const rows = await updateColumns(sql, entry, info, staging)
@@ -218,7 +230,10 @@ async function loadStaging(sql: Sql, dir: string, entry: BackupTable, staging: s
   await pipeline(createReadStream(join(dir, entry.file)), createGunzip(), tap, writable)
   const digest = tap.digest()
   if (digest !== entry.sha256 || tap.rows !== entry.rows) {
-    throw new StrataError('drift', `${join(dir, entry.file)} does not match the manifest (${tap.rows} rows, sha256 ${digest.slice(0, 12)}...; expected ${entry.rows} rows, ${entry.sha256.slice(0, 12)}...): nothing was restored`)
+    throw new StrataError(
+      'drift',
+      `${join(dir, entry.file)} does not match the manifest (${tap.rows} rows, sha256 ${digest.slice(0, 12)}...; expected ${entry.rows} rows, ${entry.sha256.slice(0, 12)}...): nothing was restored`,
+    )
   }
 }
 
@@ -229,14 +244,17 @@ function cast(entry: BackupTable, info: TableInfo, column: string): string {
   return `s.${quoteIdent(column)}::${was === now ? now : `${was}::${now}`}`
 }
 
-const keyMatch = (entry: BackupTable, info: TableInfo) => entry.primaryKey.map((k) => `t.${quoteIdent(k)} = ${cast(entry, info, k)}`).join(' and ')
+const keyMatch = (entry: BackupTable, info: TableInfo) =>
+  entry.primaryKey.map((k) => `t.${quoteIdent(k)} = ${cast(entry, info, k)}`).join(' and ')
 
 async function insertRows(sql: Sql, entry: BackupTable, info: TableInfo, staging: string, onlyMissing: boolean): Promise<number> {
   const list = entry.columns.map(quoteIdent).join(', ')
   const values = entry.columns.map((c) => cast(entry, info, c)).join(', ')
   const missing = onlyMissing ? ` where not exists (select 1 from ${qualified(entry)} t where ${keyMatch(entry, info)})` : ''
   // OVERRIDING SYSTEM VALUE: identity columns get their backed-up values, not new ones.
-  const result = await sql.unsafe(`insert into ${qualified(entry)} (${list}) overriding system value select ${values} from ${staging} s${missing}`)
+  const result = await sql.unsafe(
+    `insert into ${qualified(entry)} (${list}) overriding system value select ${values} from ${staging} s${missing}`,
+  )
   return result.count
 }
 
@@ -272,7 +290,9 @@ async function refuseOverwrite(sql: Sql, entry: BackupTable, added: string[], fo
   if (force) return
   const kept = (entry.atRisk ?? []).filter((c) => !added.includes(c))
   if (!kept.length) return
-  const [row] = await sql.unsafe(`select ${kept.map((c) => `bool_or(${quoteIdent(c)} is not null) as ${quoteIdent(c)}`).join(', ')} from ${qualified(entry)}`)
+  const [row] = await sql.unsafe(
+    `select ${kept.map((c) => `bool_or(${quoteIdent(c)} is not null) as ${quoteIdent(c)}`).join(', ')} from ${qualified(entry)}`,
+  )
   const filled = kept.filter((c) => row[c])
   if (filled.length) {
     throw new StrataError('drift', `${entry.table}: ${filled.join(', ')} hold values now; restore would overwrite them`, {

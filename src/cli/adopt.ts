@@ -13,13 +13,15 @@ export const registerAdopt: Register = (prog, wrap) => {
     .action(
       wrap(async (out, source, flags) => {
         const f = flags as Flags
-        if (source !== 'prisma' && source !== 'supabase') throw new StrataError('usage', `strata adopt needs prisma or supabase${source ? `, not ${JSON.stringify(source)}` : ''}`)
+        if (source !== 'prisma' && source !== 'supabase')
+          throw new StrataError('usage', `strata adopt needs prisma or supabase${source ? `, not ${JSON.stringify(source)}` : ''}`)
         const { adopt } = await import('../commands/adopt.js')
         const result = await adopt({ ...common(f), from: source as AdoptSource, waitMs: durationMs(f, 'wait') })
         out.result({ ok: true, ...result })
         for (const r of result.recorded) out.line(`${c.green('adopted')}  ${r.path}`)
         for (const s of result.skipped) out.line(`${c.yellow('skipped')}  ${s.migration}: ${s.reason}`)
-        for (const p of result.pending) out.line(`${c.cyan('pending')}  ${p.path}: not applied by ${result.from}; strata migrate will apply it`)
+        for (const p of result.pending)
+          out.line(`${c.cyan('pending')}  ${p.path}: not applied by ${result.from}; strata migrate will apply it`)
         const again = result.alreadyRecorded.length ? ` (${result.alreadyRecorded.length} already in the ledger)` : ''
         out.line(`${result.recorded.length} migration(s) adopted from ${result.from}${again}; run strata verify to check their objects`)
       }),

@@ -24,9 +24,11 @@ export const registerBackup: Register = (prog, wrap) => {
         out.result({ ok: true, ...result })
         out.line(targetLine(result.target, result.server))
         if (!result.backup) {
-          out.line(result.pending.length
-            ? `nothing to back up: the ${result.pending.length} pending file(s) destroy no data that exists in this database`
-            : 'nothing to back up: no pending migrations')
+          out.line(
+            result.pending.length
+              ? `nothing to back up: the ${result.pending.length} pending file(s) destroy no data that exists in this database`
+              : 'nothing to back up: no pending migrations',
+          )
           return
         }
         for (const t of result.backup.tables) out.line(`${c.green('backed up')}  ${t.table}  ${c.dim(`${t.rows} row(s)`)}`)

@@ -14,13 +14,16 @@ export const registerBaseline: Register = (prog, wrap) => {
       wrap(async (out, flags) => {
         const f = flags as Flags
         const to = version(f, 'to')
-        if (to === undefined) throw new StrataError('usage', 'strata baseline needs --to <version>: the last version the database already has')
+        if (to === undefined)
+          throw new StrataError('usage', 'strata baseline needs --to <version>: the last version the database already has')
         const { baseline } = await import('../commands/baseline.js')
         const result = await baseline({ ...common(f), to, force: !!f.force, waitMs: durationMs(f, 'wait') })
         out.result({ ok: true, ...result })
         for (const r of result.recorded) out.line(`${c.green('baselined')}  ${r.path}`)
         for (const p of result.objects) out.line(`${c.yellow('missing')}    ${p.message}`)
-        out.line(`${result.recorded.length} file(s) recorded as applied without running them; strata verify checks their objects from now on`)
+        out.line(
+          `${result.recorded.length} file(s) recorded as applied without running them; strata verify checks their objects from now on`,
+        )
       }),
     )
 }

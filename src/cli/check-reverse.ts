@@ -21,7 +21,10 @@ export const registerCheckReverse: Register = (prog, wrap) => {
           to: version(f, 'to'),
           onProgress: (e) => {
             if (e.type === 'scratch') out.line(`${c.dim('scratch')} ${e.target}`)
-            else if (e.type === 'restored') out.line(`${c.green('restored')}  ${e.downPath}${e.generated ? c.dim('  (stub strata reverse would write; not on disk)') : ''}`)
+            else if (e.type === 'restored')
+              out.line(
+                `${c.green('restored')}  ${e.downPath}${e.generated ? c.dim('  (stub strata reverse would write; not on disk)') : ''}`,
+              )
             else if (e.type === 'reapplied') out.line(`${c.green('reapplied')} ${e.count} file(s): same schema as before the round trip`)
           },
         })

@@ -31,13 +31,15 @@ export const registerDown: Register = (prog, wrap) => {
           onProgress: (e) => {
             if (e.type === 'target') out.line(`${c.dim('target')} ${e.target}`)
             else if (e.type === 'waiting') out.note(c.yellow(e.message))
-            else if (e.type === 'rolled-back') out.line(`${c.green('rolled back')}  ${e.step.path}  ${c.dim(`${e.step.downPath}, ${ms(e.ms)}`)}`)
+            else if (e.type === 'rolled-back')
+              out.line(`${c.green('rolled back')}  ${e.step.path}  ${c.dim(`${e.step.downPath}, ${ms(e.ms)}`)}`)
             else if (e.type === 'skipped') out.line(`${c.dim('skipped')}  ${e.step.path}  ${c.dim(e.reason)}`)
           },
         })
         out.result({ ok: true, ...result })
         if (!result.plan.length) out.line('nothing to roll back')
-        else if (result.dryRun) for (const p of result.plan) out.line(`${c.cyan('would roll back')}  ${p.path}  ${c.dim(`with ${p.downPath}`)}`)
+        else if (result.dryRun)
+          for (const p of result.plan) out.line(`${c.cyan('would roll back')}  ${p.path}  ${c.dim(`with ${p.downPath}`)}`)
         else out.line(`${result.rolledBack.length} migration(s) rolled back`)
       }),
     )

@@ -24,7 +24,21 @@ import { registerCheckReverse } from './check-reverse.js'
 export type Action = (out: Out, ...args: unknown[]) => Promise<number | void>
 export type Register = (prog: ReturnType<typeof sade>, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void
 
-const registrations: Register[] = [registerMigrate, registerStatus, registerNew, registerLint, registerBackup, registerRestore, registerVerify, registerRepair, registerBaseline, registerAdopt, registerReverse, registerDown, registerCheckReverse]
+const registrations: Register[] = [
+  registerMigrate,
+  registerStatus,
+  registerNew,
+  registerLint,
+  registerBackup,
+  registerRestore,
+  registerVerify,
+  registerRepair,
+  registerBaseline,
+  registerAdopt,
+  registerReverse,
+  registerDown,
+  registerCheckReverse,
+]
 
 const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--url', 'Postgres URL (default: DATABASE_URL)'],
@@ -33,7 +47,10 @@ const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--embedded', 'use the embedded Postgres in .strata/pg (no server needed)', false],
   ['--allow-embedded-in-ci', 'allow --embedded when CI is set', false],
   ['--env-file', 'read variables from this file (default: .env when present)'],
-  ['--ssl-ca', 'CA certificate to verify the server with (default: PGSSLROOTCERT); implies sslmode=verify-full unless the URL sets sslmode'],
+  [
+    '--ssl-ca',
+    'CA certificate to verify the server with (default: PGSSLROOTCERT); implies sslmode=verify-full unless the URL sets sslmode',
+  ],
   ['--json', 'print one JSON document on stdout', false],
   ['--yes', 'confirm without a prompt', false],
   ['--expect-host', 'refuse to run unless the database host matches this glob (else STRATA_EXPECT_HOST)'],
@@ -46,17 +63,20 @@ export async function main(argv: string[]): Promise<number> {
   const prog = sade('strata').version(pkg.version)
   for (const [flag, desc, def] of GLOBAL_FLAGS) prog.option(flag, desc, def as string)
   let exitCode = 0
-  const wrap = (action: Action) => async (...args: unknown[]) => {
-    const flags = args[args.length - 1] as Flags
-    out = makeOut(!!flags.json, typeof flags.url === 'string' ? flags.url : process.env.DATABASE_URL)
-    exitCode = (await action(out, ...args)) ?? 0
-  }
+  const wrap =
+    (action: Action) =>
+    async (...args: unknown[]) => {
+      const flags = args[args.length - 1] as Flags
+      out = makeOut(!!flags.json, typeof flags.url === 'string' ? flags.url : process.env.DATABASE_URL)
+      exitCode = (await action(out, ...args)) ?? 0
+    }
   for (const register of registrations) register(prog, wrap)
 
   try {
     const known = Object.keys((prog as unknown as { tree: Record<string, unknown> }).tree).filter((k) => !k.startsWith('__'))
     const command = argv.slice(2).find((a) => !a.startsWith('-'))
-    if (command && !known.includes(command)) throw new StrataError('usage', `unknown command ${JSON.stringify(command)}; run strata --help for the list`)
+    if (command && !known.includes(command))
+      throw new StrataError('usage', `unknown command ${JSON.stringify(command)}; run strata --help for the list`)
     const parsed = prog.parse(argv, {
       lazy: true,
       unknown: (flag: string) => {

@@ -14,7 +14,8 @@ export const registerLint: Register = (prog, wrap) => {
       wrap(async (out, first, flags) => {
         const f = flags as Flags
         const format = f.json ? 'json' : (str(f, 'format') ?? 'pretty')
-        if (format !== 'pretty' && format !== 'json' && format !== 'github') throw new StrataError('usage', `--format ${format}: use pretty, json or github`)
+        if (format !== 'pretty' && format !== 'json' && format !== 'github')
+          throw new StrataError('usage', `--format ${format}: use pretty, json or github`)
         const paths = [first, ...(f._ as unknown[])].filter((p): p is string => typeof p === 'string' && p !== '')
         const { runLint } = await import('../commands/lint.js')
         const result = await runLint({ paths, dir: resolveDir(str(f, 'dir')), format, rules: list(f, 'rule') })

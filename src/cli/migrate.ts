@@ -41,7 +41,8 @@ export const registerMigrate: Register = (prog, wrap) => {
             else if (e.type === 'waiting') out.note(c.yellow(e.message))
             else if (e.type === 'applied') out.line(`${c.green('applied')}  ${e.file.path}  ${c.dim(ms(e.ms))}`)
             else if (e.type === 'note') out.note(c.yellow(`note: ${e.message}`))
-            else if (e.type === 'backup') out.line(`${c.cyan('backup')}  ${e.dir}  ${c.dim(e.tables.map((t) => `${t.table}: ${t.rows} rows`).join(', '))}`)
+            else if (e.type === 'backup')
+              out.line(`${c.cyan('backup')}  ${e.dir}  ${c.dim(e.tables.map((t) => `${t.table}: ${t.rows} rows`).join(', '))}`)
             else if (e.type === 'skipped') out.line(`${c.dim('skipped')}  ${e.file.path}  ${c.dim(e.reason)}`)
           },
         })
@@ -52,7 +53,10 @@ export const registerMigrate: Register = (prog, wrap) => {
         if (result.dryRun) {
           if (!result.plan.length) out.line('nothing to apply')
           for (const p of result.plan) out.line(`${c.cyan('would apply')}  ${p.path}  ${c.dim(p.mode)}`)
-        } else if (!result.applied.length) out.line(result.skipped.length ? 'nothing left to apply: another runner applied them' : 'nothing to apply: the database is up to date')
+        } else if (!result.applied.length)
+          out.line(
+            result.skipped.length ? 'nothing left to apply: another runner applied them' : 'nothing to apply: the database is up to date',
+          )
         else out.line(`${result.applied.length} migration(s) applied in ${ms(result.applied.reduce((t, a) => t + a.ms, 0))}`)
       }),
     )

@@ -27,9 +27,11 @@ export const registerRepair: Register = (prog, wrap) => {
         })
         out.result({ ok: true, ...result })
         const done =
-          result.action === 'rolled-back' ? `removed version ${result.version} (${result.name}) from the ledger`
-          : result.action === 'applied' ? `recorded version ${result.version} (${result.name}) as applied`
-          : `accepted the edited file of version ${result.version} (${result.name})`
+          result.action === 'rolled-back'
+            ? `removed version ${result.version} (${result.name}) from the ledger`
+            : result.action === 'applied'
+              ? `recorded version ${result.version} (${result.name}) as applied`
+              : `accepted the edited file of version ${result.version} (${result.name})`
         out.line(`${c.green('repaired')}  ${done}; the change is in the events table`)
       }),
     )

@@ -13,13 +13,20 @@ const said: Record<string, string> = {
 
 export const registerRestore: Register = (prog, wrap) => {
   prog
-    .command('restore [dir]', 'Put a backup back: rows into empty or dropped tables, values into dropped or empty columns (--force: over existing data).')
+    .command(
+      'restore [dir]',
+      'Put a backup back: rows into empty or dropped tables, values into dropped or empty columns (--force: over existing data).',
+    )
     .option('--force', 'also restore into tables with rows (merge by primary key) and over non-NULL column values', false)
     .option('--table', 'only this table, schema.name or name (repeatable)')
     .example('restore .strata/backups/2025-01-31T09-30-00-000Z')
     .action(
       wrap(async (out, dir, flags) => {
-        if (typeof dir !== 'string' || !dir) throw new StrataError('usage', 'strata restore needs the backup directory, e.g. strata restore .strata/backups/2025-01-31T09-30-00-000Z')
+        if (typeof dir !== 'string' || !dir)
+          throw new StrataError(
+            'usage',
+            'strata restore needs the backup directory, e.g. strata restore .strata/backups/2025-01-31T09-30-00-000Z',
+          )
         const f = flags as Flags
         const { restore } = await import('../commands/restore.js')
         const result = await restore({ ...common(f), dir, force: !!f.force, tables: list(f, 'table') })

@@ -27,11 +27,15 @@ export const registerReverse: Register = (prog, wrap) => {
             out.line(`${c.dim('kept')}     ${file.downPath}  ${c.dim('exists; --force to overwrite')}`)
             continue
           }
-          const state = file.complete ? '' : c.yellow(`  unfinished: ${file.irreversible.map((i) => `line ${i.line} ${i.what}`).join(', ')}`)
+          const state = file.complete
+            ? ''
+            : c.yellow(`  unfinished: ${file.irreversible.map((i) => `line ${i.line} ${i.what}`).join(', ')}`)
           out.line(`${c.green('wrote')}    ${file.downPath}${state}`)
         }
         if (result.files.some((file) => file.action === 'written' && !file.complete)) {
-          out.line(c.dim('an unfinished stub raises an exception before it changes anything: write the marked reverses, then delete its DO block'))
+          out.line(
+            c.dim('an unfinished stub raises an exception before it changes anything: write the marked reverses, then delete its DO block'),
+          )
         }
       }),
     )

@@ -25,7 +25,9 @@ export const registerStatus: Register = (prog, wrap) => {
         const when = e.appliedAt ? `${e.appliedAt.replace('T', ' ').slice(0, 19)}  ${ms(e.executionMs)}` : ''
         out.line(`${paint[e.state](e.state.padEnd(12))} ${name}  ${c.dim(when)}`)
       }
-      const summary = Object.entries(result.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`)
+      const summary = Object.entries(result.counts)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
       out.line(summary.length ? summary.join(', ') : 'no migrations')
     }),
   )

@@ -29,7 +29,11 @@ export const registerVerify: Register = (prog, wrap) => {
         for (const u of result.unchecked) out.line(`${c.yellow('unchecked'.padEnd(12))} ${u.file}:${u.line}: ${u.statement}: ${u.reason}`)
         if (result.shadow) {
           const { formatDifferences } = await import('../schema/index.js')
-          out.line(result.shadow.differences.length ? `${c.bold('--shadow')}: the files build (expected) versus this database (actual):` : `${c.bold('--shadow')}: no differences from a fresh replay of the files`)
+          out.line(
+            result.shadow.differences.length
+              ? `${c.bold('--shadow')}: the files build (expected) versus this database (actual):`
+              : `${c.bold('--shadow')}: no differences from a fresh replay of the files`,
+          )
           if (result.shadow.differences.length) out.line(formatDifferences(result.shadow.differences).replace(/^/gm, '  '))
         }
         out.line(summary(result))
@@ -39,7 +43,10 @@ export const registerVerify: Register = (prog, wrap) => {
 }
 
 function summary(r: Awaited<ReturnType<typeof import('../commands/verify.js').verify>>): string {
-  if (r.ok) return c.green(`verified: ${r.files} applied file(s), ${r.checked} object(s) present${r.unchecked.length ? `, ${r.unchecked.length} statement(s) unchecked` : ''}`)
+  if (r.ok)
+    return c.green(
+      `verified: ${r.files} applied file(s), ${r.checked} object(s) present${r.unchecked.length ? `, ${r.unchecked.length} statement(s) unchecked` : ''}`,
+    )
   const parts = [
     r.history.length && `${r.history.length} history problem(s)`,
     r.objects.length && `${r.objects.length} object problem(s)`,

@@ -70,9 +70,17 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       await ensureLedger(target.sql, cfg.schema, waitMs)
       await underLock(target.sql, cfg.schema, waitMs, async (tx) => {
         const now = new Map((await readLedger(tx, cfg.schema)).map((r) => [r.version, r]))
-        if (toRecord.some(({ file }) => now.has(file.version))) throw new StrataError('history', 'the ledger changed while adopt was reading it; run it again')
+        if (toRecord.some(({ file }) => now.has(file.version)))
+          throw new StrataError('history', 'the ledger changed while adopt was reading it; run it again')
         for (const { file, row } of toRecord) {
-          await recordWithoutRunning(tx, cfg.schema, file, 'adopt', { from: options.from, migration: row.id, checksum_from: row.checksum ?? null }, { startedAt: row.startedAt, finishedAt: row.finishedAt })
+          await recordWithoutRunning(
+            tx,
+            cfg.schema,
+            file,
+            'adopt',
+            { from: options.from, migration: row.id, checksum_from: row.checksum ?? null },
+            { startedAt: row.startedAt, finishedAt: row.finishedAt },
+          )
         }
       })
     }
@@ -100,7 +108,11 @@ function defaultDir(options: AdoptOptions): string | undefined {
 }
 
 async function prismaHistory(sql: Sql): Promise<HistoryRow[]> {
-  const rows = await readHistory(sql, '_prisma_migrations', `select migration_name, checksum, started_at, finished_at, rolled_back_at from _prisma_migrations order by started_at`)
+  const rows = await readHistory(
+    sql,
+    '_prisma_migrations',
+    `select migration_name, checksum, started_at, finished_at, rolled_back_at from _prisma_migrations order by started_at`,
+  )
   // A migration can appear twice: a failed attempt, then a successful one after `prisma migrate resolve`.
   const applied = new Set(rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => r.migration_name as string))
   return rows
@@ -108,7 +120,11 @@ async function prismaHistory(sql: Sql): Promise<HistoryRow[]> {
     .map((r) => ({
       id: r.migration_name,
       applied: !!r.finished_at && !r.rolled_back_at,
-      reason: r.rolled_back_at ? 'rolled back in Prisma' : r.finished_at ? undefined : 'failed or unfinished in Prisma (finished_at is empty)',
+      reason: r.rolled_back_at
+        ? 'rolled back in Prisma'
+        : r.finished_at
+          ? undefined
+          : 'failed or unfinished in Prisma (finished_at is empty)',
       checksum: r.checksum,
       startedAt: r.started_at,
       finishedAt: r.finished_at,
@@ -116,7 +132,11 @@ async function prismaHistory(sql: Sql): Promise<HistoryRow[]> {
 }
 
 async function supabaseHistory(sql: Sql): Promise<HistoryRow[]> {
-  const rows = await readHistory(sql, 'supabase_migrations.schema_migrations', `select version, name from supabase_migrations.schema_migrations order by version`)
+  const rows = await readHistory(
+    sql,
+    'supabase_migrations.schema_migrations',
+    `select version, name from supabase_migrations.schema_migrations order by version`,
+  )
   return rows.map((r) => ({ id: String(r.version), applied: true, name: r.name ?? undefined }))
 }
 
@@ -140,7 +160,13 @@ interface Matched {
 }
 
 /** Pair history rows with files. Edited files and rows without a file stop adoption, all listed at once. */
-function match(files: MigrationFile[], history: HistoryRow[], idOf: (f: MigrationFile) => string, from: AdoptSource, cwd: string): Matched[] {
+function match(
+  files: MigrationFile[],
+  history: HistoryRow[],
+  idOf: (f: MigrationFile) => string,
+  from: AdoptSource,
+  cwd: string,
+): Matched[] {
   const byId = new Map(files.map((f) => [idOf(f), f]))
   const problems: string[] = []
   const matched: Matched[] = []
@@ -151,7 +177,9 @@ function match(files: MigrationFile[], history: HistoryRow[], idOf: (f: Migratio
       continue
     }
     if (row.checksum && !matchesPrismaChecksum(file, row.checksum, cwd)) {
-      problems.push(`${file.path} was edited after Prisma applied it (Prisma's checksum ${row.checksum.slice(0, 12)}…, the file's ${prismaChecksum(file, cwd).slice(0, 12)}…)`)
+      problems.push(
+        `${file.path} was edited after Prisma applied it (Prisma's checksum ${row.checksum.slice(0, 12)}…, the file's ${prismaChecksum(file, cwd).slice(0, 12)}…)`,
+      )
       continue
     }
     if (row.name && row.name !== file.name) {
@@ -176,7 +204,12 @@ function againstLedger(matched: Matched[], ledger: Map<number, LedgerRow>) {
     const row = ledger.get(m.file.version)
     if (!row) toRecord.push(m)
     else if (row.status === 'applied' && row.checksum === m.file.checksum) alreadyRecorded.push(m.file.version)
-    else throw new StrataError('history', `${m.file.path}: the Strata ledger already has version ${m.file.version} as ${row.status}${row.checksum !== m.file.checksum ? ' with another checksum' : ''}`, { file: m.file.path })
+    else
+      throw new StrataError(
+        'history',
+        `${m.file.path}: the Strata ledger already has version ${m.file.version} as ${row.status}${row.checksum !== m.file.checksum ? ' with another checksum' : ''}`,
+        { file: m.file.path },
+      )
   }
   return { toRecord, alreadyRecorded }
 }

@@ -31,18 +31,22 @@ export interface BackupCommandResult {
 
 export async function backup(options: BackupOptions = {}): Promise<BackupCommandResult> {
   const cfg = resolveOptions(options)
-  return withTarget(cfg, () => readMigrations(cfg.dir, cfg.cwd), async (target, files) => {
-    const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { to: options.to, outOfOrder: options.outOfOrder })
-    const { findings } = await lintPending(plan.pending, { cwd: cfg.cwd, gate: false })
-    const result = await backupAtRisk({
-      sql: target.sql,
-      files: plan.pending,
-      findings,
-      cwd: cfg.cwd,
-      target: target.url,
-      root: options.root,
-      onNote: options.onNote,
-    })
-    return { target: target.shown, server: target.server, pending: plan.pending.map((f) => f.path), backup: result }
-  })
+  return withTarget(
+    cfg,
+    () => readMigrations(cfg.dir, cfg.cwd),
+    async (target, files) => {
+      const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { to: options.to, outOfOrder: options.outOfOrder })
+      const { findings } = await lintPending(plan.pending, { cwd: cfg.cwd, gate: false })
+      const result = await backupAtRisk({
+        sql: target.sql,
+        files: plan.pending,
+        findings,
+        cwd: cfg.cwd,
+        target: target.url,
+        root: options.root,
+        onNote: options.onNote,
+      })
+      return { target: target.shown, server: target.server, pending: plan.pending.map((f) => f.path), backup: result }
+    },
+  )
 }

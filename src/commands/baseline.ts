@@ -29,7 +29,8 @@ export interface BaselineResult {
 }
 
 export async function baseline(options: BaselineOptions): Promise<BaselineResult> {
-  if (!Number.isSafeInteger(options.to)) throw new StrataError('usage', 'strata baseline needs --to <version>: the last version the database already has')
+  if (!Number.isSafeInteger(options.to))
+    throw new StrataError('usage', 'strata baseline needs --to <version>: the last version the database already has')
   const cfg = resolveOptions(options)
   const files = readMigrations(cfg.dir, cfg.cwd).filter((f) => f.version <= options.to)
   if (!files.length) throw new StrataError('usage', `--to ${options.to}: no migration file has a version up to ${options.to}`)
@@ -39,18 +40,26 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
     refuseNonEmpty((await readLedger(target.sql, cfg.schema)).length)
     const drift = await findObjectDrift(target.sql, files, cfg.schema)
     if (drift.problems.length && !options.force) {
-      throw new StrataError('drift', `refusing to baseline: ${drift.problems.length} object(s) that files up to version ${options.to} create are not in the database`, {
-        file: drift.problems[0].file,
-        line: drift.problems[0].line,
-        context: drift.problems.map((p) => p.message),
-        problems: drift.problems,
-        hint: 'baseline is for a database that already has this schema: check --to, apply what is missing, or pass --force to record anyway',
-      })
+      throw new StrataError(
+        'drift',
+        `refusing to baseline: ${drift.problems.length} object(s) that files up to version ${options.to} create are not in the database`,
+        {
+          file: drift.problems[0].file,
+          line: drift.problems[0].line,
+          context: drift.problems.map((p) => p.message),
+          problems: drift.problems,
+          hint: 'baseline is for a database that already has this schema: check --to, apply what is missing, or pass --force to record anyway',
+        },
+      )
     }
     await ensureLedger(target.sql, cfg.schema, waitMs)
     await underLock(target.sql, cfg.schema, waitMs, async (tx) => {
       refuseNonEmpty((await readLedger(tx, cfg.schema)).length)
-      for (const file of files) await recordWithoutRunning(tx, cfg.schema, file, 'baseline', { baseline_to: options.to, forced: !!options.force && drift.problems.length > 0 })
+      for (const file of files)
+        await recordWithoutRunning(tx, cfg.schema, file, 'baseline', {
+          baseline_to: options.to,
+          forced: !!options.force && drift.problems.length > 0,
+        })
     })
     return {
       target: target.shown,

@@ -91,12 +91,20 @@ export async function checkReverse(options: CheckReverseOptions = {}): Promise<C
 async function downFiles(files: MigrationFile[], to: number, cwd: string): Promise<Map<MigrationFile, Checked>> {
   const above = files.filter((f) => f.version > to)
   const generate = new Set(above.filter((f) => !f.downPath))
-  const stubs = await reverseHistory(files.map((f) => ({ path: f.path, content: f.content })), (_, i) => generate.has(files[i]!))
+  const stubs = await reverseHistory(
+    files.map((f) => ({ path: f.path, content: f.content })),
+    (_, i) => generate.has(files[i]!),
+  )
   const checked = new Map<MigrationFile, Checked>()
   for (const file of above) {
     const downPath = downPathOf(file)
     const stub = stubs.find((s) => s.path === file.path)
-    if (stub?.error) throw new StrataError('lint', `${file.path}:${stub.error.line}:${stub.error.column}: the file does not parse: ${stub.error.message}`, { file: file.path })
+    if (stub?.error)
+      throw new StrataError(
+        'lint',
+        `${file.path}:${stub.error.line}:${stub.error.column}: the file does not parse: ${stub.error.message}`,
+        { file: file.path },
+      )
     const downText = stub ? stub.text : readFileSync(join(cwd, downPath), 'utf8')
     checked.set(file, { file, downPath, downText, generated: !!stub })
   }
@@ -132,14 +140,30 @@ async function roundTrip(
     const check = checked.get(file)
     if (check) check.before = last ?? (await snap())
     const failed = await attempt(sql, file.path, file.content, file.noTransaction)
-    if (failed) return { ...result, failure: { stage: 'up', version: file.version, path: file.path, message: `the up file does not apply here: ${failed}`, differences: [] } }
+    if (failed)
+      return {
+        ...result,
+        failure: {
+          stage: 'up',
+          version: file.version,
+          path: file.path,
+          message: `the up file does not apply here: ${failed}`,
+          differences: [],
+        },
+      }
     progress({ type: 'applied', path: file.path })
     last = check ? await snap() : undefined
   }
   const full = last ?? (await snap())
   for (const check of [...checked.values()].reverse()) {
     const failure = await checkDown(sql, check, snap)
-    const entry: CheckedFile = { version: check.file.version, path: check.file.path, downPath: check.downPath, down: check.generated ? 'generated' : 'file', restored: !failure }
+    const entry: CheckedFile = {
+      version: check.file.version,
+      path: check.file.path,
+      downPath: check.downPath,
+      down: check.generated ? 'generated' : 'file',
+      restored: !failure,
+    }
     result.files.push(entry)
     if (failure) return { ...result, failure }
     progress({ type: 'restored', path: check.file.path, downPath: check.downPath, generated: check.generated })
@@ -157,14 +181,39 @@ async function checkDown(sql: Sql, check: Checked, snap: () => Promise<Snapshot>
 }
 
 /** Up again after the round trip: the files must apply as they did and build the same schema. */
-async function reapply(sql: Sql, files: MigrationFile[], full: Snapshot, snap: () => Promise<Snapshot>, progress: (e: CheckProgress) => void): Promise<Pick<CheckReverseResult, 'ok' | 'failure'>> {
+async function reapply(
+  sql: Sql,
+  files: MigrationFile[],
+  full: Snapshot,
+  snap: () => Promise<Snapshot>,
+  progress: (e: CheckProgress) => void,
+): Promise<Pick<CheckReverseResult, 'ok' | 'failure'>> {
   for (const file of files) {
     const failed = await attempt(sql, file.path, file.content, file.noTransaction)
-    if (failed) return { ok: false, failure: { stage: 'reapply', version: file.version, path: file.path, message: `after the round trip the up file fails: ${failed}`, differences: [] } }
+    if (failed)
+      return {
+        ok: false,
+        failure: {
+          stage: 'reapply',
+          version: file.version,
+          path: file.path,
+          message: `after the round trip the up file fails: ${failed}`,
+          differences: [],
+        },
+      }
   }
   progress({ type: 'reapplied', count: files.length })
   const differences = diffSnapshots(full, await snap())
-  if (differences.length) return { ok: false, failure: { stage: 'reapply', path: files[files.length - 1]?.path ?? '', message: 'applying the files again after the round trip builds another schema', differences } }
+  if (differences.length)
+    return {
+      ok: false,
+      failure: {
+        stage: 'reapply',
+        path: files[files.length - 1]?.path ?? '',
+        message: 'applying the files again after the round trip builds another schema',
+        differences,
+      },
+    }
   return { ok: true }
 }
 
@@ -201,9 +250,13 @@ async function refuseNonEmpty(sql: Sql, shown: string): Promise<void> {
   const snapshot = await snapshotSchema(sql)
   const extra = Object.keys(snapshot.objects).filter((key) => key !== 'schema public' && key !== 'extension plpgsql')
   if (extra.length) {
-    throw new StrataError('config', `check-reverse needs an empty scratch database, and ${shown} has ${extra.length} object(s), e.g. ${extra.slice(0, 3).join(', ')}`, {
-      hint: 'leave out --url to use an embedded scratch Postgres, or point it at a database created for this check',
-    })
+    throw new StrataError(
+      'config',
+      `check-reverse needs an empty scratch database, and ${shown} has ${extra.length} object(s), e.g. ${extra.slice(0, 3).join(', ')}`,
+      {
+        hint: 'leave out --url to use an embedded scratch Postgres, or point it at a database created for this check',
+      },
+    )
   }
 }
 

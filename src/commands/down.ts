@@ -94,7 +94,13 @@ export async function down(options: DownOptions = {}): Promise<DownResult> {
 function plan(rows: LedgerRow[], files: MigrationFile[], to: number | undefined, cwd: string): Planned[] {
   const newestFirst = [...rows].sort((a, b) => b.version - a.version)
   const chosen = to === undefined ? newestFirst.slice(0, 1) : newestFirst.filter((r) => r.version > to)
-  return chosen.map((row) => planOne(row, files.find((f) => f.version === row.version), cwd))
+  return chosen.map((row) =>
+    planOne(
+      row,
+      files.find((f) => f.version === row.version),
+      cwd,
+    ),
+  )
 }
 
 function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): Planned {
@@ -104,7 +110,10 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
       hint: `find out what happened to it, then strata repair --rolled-back ${row.version} or --applied ${row.version}`,
     })
   }
-  if (!file) throw new StrataError('history', `refusing to roll back: the up file of ${label} is missing from the directory`, { hint: 'restore it from version control' })
+  if (!file)
+    throw new StrataError('history', `refusing to roll back: the up file of ${label} is missing from the directory`, {
+      hint: 'restore it from version control',
+    })
   const downPath = downPathOf(file)
   let content: string
   try {
@@ -116,16 +125,24 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
     })
   }
   if (isBlank(content)) {
-    throw new StrataError('history', `refusing to roll back ${file.path}: its down file ${downPath} has no statements, so nothing would be undone`, {
-      file: downPath,
-      hint: `write it, or draft it with strata reverse ${row.version}`,
-    })
+    throw new StrataError(
+      'history',
+      `refusing to roll back ${file.path}: its down file ${downPath} has no statements, so nothing would be undone`,
+      {
+        file: downPath,
+        hint: `write it, or draft it with strata reverse ${row.version}`,
+      },
+    )
   }
   if (row.checksum !== file.checksum) {
-    throw new StrataError('history', `refusing to roll back ${file.path}: it was edited after it was applied, so its down file may not match the database`, {
-      file: file.path,
-      hint: `if the edit changed nothing in the database, strata repair --accept-checksum ${row.version}`,
-    })
+    throw new StrataError(
+      'history',
+      `refusing to roll back ${file.path}: it was edited after it was applied, so its down file may not match the database`,
+      {
+        file: file.path,
+        hint: `if the edit changed nothing in the database, strata repair --accept-checksum ${row.version}`,
+      },
+    )
   }
   const header = readStubHeader(content)
   if (header && header.checksum !== file.checksum) {
@@ -163,7 +180,9 @@ async function stillApplied(tx: Sql, run: Runner, step: Planned): Promise<boolea
   const row = rows[0] as unknown as { status: string; checksum: string } | undefined
   if (!row) return false
   if (row.status !== 'applied' || row.checksum !== step.file.checksum) {
-    throw new StrataError('history', `${step.path}: version ${step.version} changed in the ledger meanwhile (now ${row.status})`, { file: step.path })
+    throw new StrataError('history', `${step.path}: version ${step.version} changed in the ledger meanwhile (now ${row.status})`, {
+      file: step.path,
+    })
   }
   return true
 }
@@ -180,7 +199,13 @@ async function forget(tx: Sql, run: Runner, step: Planned, ms: number): Promise<
   })
 }
 
-async function rollbackEvent(tx: Sql, schema: string, action: 'rollback' | 'fail', step: Planned, details: Record<string, unknown>): Promise<void> {
+async function rollbackEvent(
+  tx: Sql,
+  schema: string,
+  action: 'rollback' | 'fail',
+  step: Planned,
+  details: Record<string, unknown>,
+): Promise<void> {
   await recordEvent(tx, schema, action, step.version, step.file.checksum, details)
 }
 
@@ -249,10 +274,25 @@ async function downWithoutTransaction(run: Runner, step: Planned): Promise<void>
   } catch (e) {
     const error = e instanceof StrataError ? e.message : String(e)
     await run.sql.begin(async (tx) => {
-      await tx.unsafe(`update ${s}.migrations set status = 'failed', finished_at = clock_timestamp(), error = $2 where version = $1`, [step.version, error])
-      await rollbackEvent(tx as unknown as Sql, run.schema, 'fail', step, { name: step.name, down_path: step.downPath, error, statements_done: ran, mode: 'no-transaction', rollback: true })
+      await tx.unsafe(`update ${s}.migrations set status = 'failed', finished_at = clock_timestamp(), error = $2 where version = $1`, [
+        step.version,
+        error,
+      ])
+      await rollbackEvent(tx as unknown as Sql, run.schema, 'fail', step, {
+        name: step.name,
+        down_path: step.downPath,
+        error,
+        statements_done: ran,
+        mode: 'no-transaction',
+        rollback: true,
+      })
     })
-    throw outcome(e, run, step, `${step.downPath} ran without a transaction: ${ran} of ${statements.length} statements took effect; version ${step.version} is marked failed until you fix the database and run strata repair`)
+    throw outcome(
+      e,
+      run,
+      step,
+      `${step.downPath} ran without a transaction: ${ran} of ${statements.length} statements took effect; version ${step.version} is marked failed until you fix the database and run strata repair`,
+    )
   }
   const ms = performance.now() - t0
   await run.sql.begin(async (tx) => forget(tx as unknown as Sql, run, step, ms))
@@ -268,6 +308,7 @@ function outcome(e: unknown, run: Runner, step: Planned, what: string): StrataEr
 
 /** Postgres durations: a number with an optional unit (ms, s, min, h, d); 0 turns the timeout off. */
 function checkDuration(flag: string, value: string): string {
-  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim())) throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
+  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim()))
+    throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
   return value.trim()
 }

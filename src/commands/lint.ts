@@ -1,27 +1,27 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { StrataError } from '../errors.js';
-import { lintSources, loadLintConfig } from '../lint/index.js';
-import type { Finding } from '../lint/index.js';
-import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { StrataError } from '../errors.js'
+import { lintSources, loadLintConfig } from '../lint/index.js'
+import type { Finding } from '../lint/index.js'
+import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js'
 
 export interface LintOptions {
   /** Files or directories; empty means `dir`. */
-  paths: string[];
+  paths: string[]
   /** The migrations directory. */
-  dir: string;
-  format: LintFormat;
+  dir: string
+  format: LintFormat
   /** `--rule <id>=off|warning|error` values. */
-  rules?: string[];
-  cwd?: string;
+  rules?: string[]
+  cwd?: string
   /** Colour in pretty output; defaults to kleur's detection (TTY, NO_COLOR). */
-  color?: boolean;
+  color?: boolean
 }
 
 export interface LintResult {
-  findings: Finding[];
-  output: string;
-  exitCode: 0 | 1;
+  findings: Finding[]
+  output: string
+  exitCode: 0 | 1
 }
 
 /**
@@ -29,53 +29,53 @@ export interface LintResult {
  * throws StrataError ('usage'/'config') for an unknown format, a bad rule setting, or a path that does not exist.
  */
 export async function runLint(options: LintOptions): Promise<LintResult> {
-  const cwd = options.cwd ?? process.cwd();
+  const cwd = options.cwd ?? process.cwd()
   if (!LINT_FORMATS.includes(options.format)) {
-    throw new StrataError('usage', `unknown format "${options.format}"; use ${LINT_FORMATS.join(', ')}`);
+    throw new StrataError('usage', `unknown format "${options.format}"; use ${LINT_FORMATS.join(', ')}`)
   }
-  const config = loadLintConfig(cwd, options.rules);
-  const files = sqlFiles(options.paths.length ? options.paths : [options.dir], cwd);
-  const sources = files.map((path) => ({ path, content: readFileSync(resolve(cwd, path), 'utf8') }));
-  const findings = await lintSources(sources, { ...config, fileExists: (path) => existsSync(resolve(cwd, path)) });
+  const config = loadLintConfig(cwd, options.rules)
+  const files = sqlFiles(options.paths.length ? options.paths : [options.dir], cwd)
+  const sources = files.map((path) => ({ path, content: readFileSync(resolve(cwd, path), 'utf8') }))
+  const findings = await lintSources(sources, { ...config, fileExists: (path) => existsSync(resolve(cwd, path)) })
   const output = formatFindings(findings, options.format, {
     contents: new Map(sources.map((source) => [source.path, source.content])),
     fileCount: sources.length,
     color: options.color,
-  });
-  return { findings, output, exitCode: findings.some((finding) => finding.severity === 'error') ? 1 : 0 };
+  })
+  return { findings, output, exitCode: findings.some((finding) => finding.severity === 'error') ? 1 : 0 }
 }
 
 /** The .sql files named, or found (recursively, sorted) in the directories named; paths stay as the user wrote them. */
 function sqlFiles(paths: string[], cwd: string): string[] {
-  const files: string[] = [];
+  const files: string[] = []
   for (const path of paths) {
-    let isDirectory: boolean;
+    let isDirectory: boolean
     try {
-      isDirectory = statSync(resolve(cwd, path)).isDirectory();
+      isDirectory = statSync(resolve(cwd, path)).isDirectory()
     } catch {
-      throw new StrataError('usage', `${path}: no such file or directory`);
+      throw new StrataError('usage', `${path}: no such file or directory`)
     }
-    if (isDirectory) files.push(...sqlFilesIn(path, cwd));
-    else files.push(path);
+    if (isDirectory) files.push(...sqlFilesIn(path, cwd))
+    else files.push(path)
   }
-  return files;
+  return files
 }
 
 /** By leading version number first (9_a.sql before 10_b.sql), then by name. */
 function byName(a: string, b: string): number {
-  const versionA = /^\d+/.exec(a)?.[0];
-  const versionB = /^\d+/.exec(b)?.[0];
-  if (versionA && versionB && versionA !== versionB) return Number(versionA) - Number(versionB);
-  return a < b ? -1 : a > b ? 1 : 0;
+  const versionA = /^\d+/.exec(a)?.[0]
+  const versionB = /^\d+/.exec(b)?.[0]
+  if (versionA && versionB && versionA !== versionB) return Number(versionA) - Number(versionB)
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function sqlFilesIn(directory: string, cwd: string): string[] {
   const entries = readdirSync(resolve(cwd, directory), { withFileTypes: true })
     .filter((entry) => !entry.name.startsWith('.') && entry.name !== 'node_modules')
-    .sort((a, b) => byName(a.name, b.name));
+    .sort((a, b) => byName(a.name, b.name))
   return entries.flatMap((entry) => {
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) return sqlFilesIn(path, cwd);
-    return entry.isFile() && entry.name.endsWith('.sql') ? [path] : [];
-  });
+    const path = join(directory, entry.name)
+    if (entry.isDirectory()) return sqlFilesIn(path, cwd)
+    return entry.isFile() && entry.name.endsWith('.sql') ? [path] : []
+  })
 }

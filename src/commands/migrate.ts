@@ -12,7 +12,14 @@ import { ensureLedger, readLedgerState, recordEvent, type LedgerRow } from '../l
 import { describeBlocker, makePlan, type Plan } from '../plan.js'
 import { migrationFailure } from '../failure.js'
 import { lintPending, type LintSummary } from '../lint-gate.js'
-import { applyAllInOneTransaction, applyInTransaction, applyWithoutTransaction, type Applied, type ApplyContext, type TransactionMode } from '../apply.js'
+import {
+  applyAllInOneTransaction,
+  applyInTransaction,
+  applyWithoutTransaction,
+  type Applied,
+  type ApplyContext,
+  type TransactionMode,
+} from '../apply.js'
 
 export type { TransactionMode }
 export type AppliedFile = Applied
@@ -77,57 +84,72 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const progress = options.onProgress ?? (() => {})
   const onWait = (message: string) => progress({ type: 'waiting', message })
 
-  return withTarget(cfg, () => readMigrations(cfg.dir, cfg.cwd), async (target, files) => {
-    progress({ type: 'target', target: target.shown, server: target.server })
-    const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
-    const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to })
-    refuseBlockers(plan)
-    const modeOf = (f: MigrationFile): TransactionMode =>
-      f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
-    const result: MigrateResult = {
-      target: target.shown,
-      server: target.server,
-      dryRun: !!options.dryRun,
-      plan: plan.pending.map((f) => ({ version: f.version, name: f.name, path: f.path, mode: modeOf(f) })),
-      applied: [],
-      skipped: [],
-      backup: null,
-      lint: await lintPending(plan.pending, { cwd: cfg.cwd, rules: options.rules, allowDestructive: options.allowDestructive, gate: !options.dryRun }),
-    }
-    const noTx = plan.pending.find((f) => f.noTransaction)
-    if (options.singleTransaction && noTx) {
-      throw new StrataError('usage', `${noTx.path} is marked strata:no-transaction and cannot run inside --single-transaction`, { file: noTx.path })
-    }
-    if (options.dryRun || plan.pending.length === 0) return result
-    result.backup = await guardDestructive(target, cfg.cwd, plan.pending, result.lint, options)
+  return withTarget(
+    cfg,
+    () => readMigrations(cfg.dir, cfg.cwd),
+    async (target, files) => {
+      progress({ type: 'target', target: target.shown, server: target.server })
+      const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
+      const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to })
+      refuseBlockers(plan)
+      const modeOf = (f: MigrationFile): TransactionMode =>
+        f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
+      const result: MigrateResult = {
+        target: target.shown,
+        server: target.server,
+        dryRun: !!options.dryRun,
+        plan: plan.pending.map((f) => ({ version: f.version, name: f.name, path: f.path, mode: modeOf(f) })),
+        applied: [],
+        skipped: [],
+        backup: null,
+        lint: await lintPending(plan.pending, {
+          cwd: cfg.cwd,
+          rules: options.rules,
+          allowDestructive: options.allowDestructive,
+          gate: !options.dryRun,
+        }),
+      }
+      const noTx = plan.pending.find((f) => f.noTransaction)
+      if (options.singleTransaction && noTx) {
+        throw new StrataError('usage', `${noTx.path} is marked strata:no-transaction and cannot run inside --single-transaction`, {
+          file: noTx.path,
+        })
+      }
+      if (options.dryRun || plan.pending.length === 0) return result
+      result.backup = await guardDestructive(target, cfg.cwd, plan.pending, result.lint, options)
 
-    if (!ledger.exists) await ensureLedger(target.sql, cfg.schema, waitMs, onWait)
-    const ctx: ApplyContext = {
-      sql: target.sql,
-      schema: cfg.schema,
-      timeouts,
-      waitMs,
-      onWait,
-      onStart: (file, mode) => progress({ type: 'start', file, mode }),
-      onApplied: (a) => {
-        result.applied.push(a)
-        progress({ type: 'applied', file: plan.pending.find((f) => f.version === a.version)!, ms: a.ms })
-      },
-      onSkipped: (file) => {
-        result.skipped.push(file.version)
-        progress({ type: 'skipped', file, reason: 'applied meanwhile by another runner' })
-      },
-    }
-    let current: MigrationFile | undefined
-    try {
-      if (options.singleTransaction) await applyAllInOneTransaction(ctx, plan.pending)
-      else for (current of plan.pending) await (current.noTransaction ? applyWithoutTransaction(ctx, current) : applyInTransaction(ctx, current))
-    } catch (e) {
-      const failed = options.singleTransaction ? plan.pending.find((f) => f.path === (e as StrataError).facts?.failedFile) ?? plan.pending[0] : current!
-      throw await explainFailure(target.sql, cfg.schema, result, failed, e, !!options.singleTransaction)
-    }
-    return result
-  })
+      if (!ledger.exists) await ensureLedger(target.sql, cfg.schema, waitMs, onWait)
+      const ctx: ApplyContext = {
+        sql: target.sql,
+        schema: cfg.schema,
+        timeouts,
+        waitMs,
+        onWait,
+        onStart: (file, mode) => progress({ type: 'start', file, mode }),
+        onApplied: (a) => {
+          result.applied.push(a)
+          progress({ type: 'applied', file: plan.pending.find((f) => f.version === a.version)!, ms: a.ms })
+        },
+        onSkipped: (file) => {
+          result.skipped.push(file.version)
+          progress({ type: 'skipped', file, reason: 'applied meanwhile by another runner' })
+        },
+      }
+      let current: MigrationFile | undefined
+      try {
+        if (options.singleTransaction) await applyAllInOneTransaction(ctx, plan.pending)
+        else
+          for (current of plan.pending)
+            await (current.noTransaction ? applyWithoutTransaction(ctx, current) : applyInTransaction(ctx, current))
+      } catch (e) {
+        const failed = options.singleTransaction
+          ? (plan.pending.find((f) => f.path === (e as StrataError).facts?.failedFile) ?? plan.pending[0])
+          : current!
+        throw await explainFailure(target.sql, cfg.schema, result, failed, e, !!options.singleTransaction)
+      }
+      return result
+    },
+  )
 }
 
 /**
@@ -140,18 +162,29 @@ async function guardDestructive(target: Target, cwd: string, files: MigrationFil
   const progress = options.onProgress ?? (() => {})
   if (options.backup) {
     const { backupAtRisk } = await import('../backup/index.js')
-    const made = await backupAtRisk({ sql: target.sql, files, findings: lint.findings, cwd, target: target.url, onNote: (message) => progress({ type: 'note', message }) })
+    const made = await backupAtRisk({
+      sql: target.sql,
+      files,
+      findings: lint.findings,
+      cwd,
+      target: target.url,
+      onNote: (message) => progress({ type: 'note', message }),
+    })
     if (made) progress({ type: 'backup', dir: made.dir, tables: made.tables })
     return made && { dir: made.dir, tables: made.tables }
   }
   if (isLocal(target.url) || options.yes) return null
   const question = `${destructive.length} destructive statement(s) will run against ${target.shown} without a backup. Continue?`
   if (!options.confirm) {
-    throw new StrataError('usage', `refusing to run ${destructive.length} destructive statement(s) against ${target.shown} without a backup and without confirmation; nothing was applied`, {
-      file: destructive[0].file,
-      line: destructive[0].line,
-      hint: 'pass --backup to copy the data at risk first, or --yes to confirm',
-    })
+    throw new StrataError(
+      'usage',
+      `refusing to run ${destructive.length} destructive statement(s) against ${target.shown} without a backup and without confirmation; nothing was applied`,
+      {
+        file: destructive[0].file,
+        line: destructive[0].line,
+        hint: 'pass --backup to copy the data at risk first, or --yes to confirm',
+      },
+    )
   }
   if (!(await options.confirm(question))) throw new StrataError('usage', 'cancelled; nothing was applied')
   return null
@@ -172,7 +205,12 @@ function refuseBlockers(plan: Plan): void {
 }
 
 /** Rows marked `running` may belong to a runner that is working right now: give it up to --wait to finish. */
-async function settledLedger(sql: Sql, schema: string, waitMs: number, onWait: (m: string) => void): Promise<{ rows: LedgerRow[]; exists: boolean }> {
+async function settledLedger(
+  sql: Sql,
+  schema: string,
+  waitMs: number,
+  onWait: (m: string) => void,
+): Promise<{ rows: LedgerRow[]; exists: boolean }> {
   const deadline = Date.now() + waitMs
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     const state = await readLedgerState(sql, schema)
@@ -187,14 +225,29 @@ async function settledLedger(sql: Sql, schema: string, waitMs: number, onWait: (
  * Say what was rolled back and what stays applied, and record the failed attempt in the event history
  * (in its own transaction: the file's own was rolled back).
  */
-async function explainFailure(sql: Sql, schema: string, result: MigrateResult, file: MigrationFile, e: unknown, single: boolean): Promise<StrataError> {
+async function explainFailure(
+  sql: Sql,
+  schema: string,
+  result: MigrateResult,
+  file: MigrationFile,
+  e: unknown,
+  single: boolean,
+): Promise<StrataError> {
   const err = e instanceof StrataError ? e : migrationFailure(e, file, normalize(file.content), '')
   if (err.code === 'migration') {
-    await recordEvent(sql, schema, 'fail', file.version, file.checksum, { name: file.name, path: file.path, error: err.message, sqlstate: err.facts.sqlstate }).catch(() => {})
+    await recordEvent(sql, schema, 'fail', file.version, file.checksum, {
+      name: file.name,
+      path: file.path,
+      error: err.message,
+      sqlstate: err.facts.sqlstate,
+    }).catch(() => {})
   }
-  const rolledBack = typeof err.facts.rolledBack === 'string' ? err.facts.rolledBack
-    : single ? `--single-transaction: the whole run was rolled back; nothing of this run was applied`
-    : `${file.path} was rolled back: nothing of it was applied and it has no ledger row`
+  const rolledBack =
+    typeof err.facts.rolledBack === 'string'
+      ? err.facts.rolledBack
+      : single
+        ? `--single-transaction: the whole run was rolled back; nothing of this run was applied`
+        : `${file.path} was rolled back: nothing of it was applied and it has no ledger row`
   const applied = result.applied.map((a) => a.path)
   err.facts.rolledBack = rolledBack
   err.facts.applied = applied
@@ -204,6 +257,7 @@ async function explainFailure(sql: Sql, schema: string, result: MigrateResult, f
 
 /** Postgres durations: a number with an optional unit (ms, s, min, h, d); 0 turns the timeout off. */
 function checkDuration(flag: string, value: string): string {
-  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim())) throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
+  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim()))
+    throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
   return value.trim()
 }

@@ -46,7 +46,8 @@ export function newMigration(options: NewOptions): NewResult {
 
 /** Prisma's layout: a `<timestamp>_<name>/migration.sql` folder, numbered like the folders already there. */
 function newPrismaMigration(abs: string, cwd: string, name: string, options: NewOptions): NewResult {
-  if (options.withDown) throw new StrataError('usage', '--with-down is not available in a Prisma migrations folder (Prisma has no down files)')
+  if (options.withDown)
+    throw new StrataError('usage', '--with-down is not available in a Prisma migrations folder (Prisma has no down files)')
   const folders = readdirSync(abs).map((e) => `${e}.sql`) // nextVersion reads versions from file names
   const version = nextVersion(folders, options.now ?? new Date())
   const folder = join(abs, `${version}_${name}`)

@@ -51,7 +51,8 @@ export async function repair(options: RepairOptions): Promise<RepairResult> {
     if (action === 'applied') await ensureLedger(target.sql, cfg.schema, options.waitMs ?? 60_000)
     const after = await underLock(target.sql, cfg.schema, options.waitMs ?? 60_000, async (tx) => {
       const now = (await readLedger(tx, cfg.schema)).find((r) => r.version === version) ?? null
-      if (JSON.stringify(now) !== JSON.stringify(before)) throw new StrataError('history', `version ${version} changed in the ledger while repair was asking; run it again`)
+      if (JSON.stringify(now) !== JSON.stringify(before))
+        throw new StrataError('history', `version ${version} changed in the ledger while repair was asking; run it again`)
       return apply(tx, cfg.schema, action, version, file, before)
     })
     return { target: target.shown, action, version, name: file?.name ?? before!.name, before, after }
@@ -69,7 +70,10 @@ function chosenAction(o: RepairOptions): { action: RepairAction; version: number
     ] as const
   ).filter(([, v]) => v !== undefined)
   if (chosen.length !== 1) {
-    throw new StrataError('usage', 'strata repair needs exactly one of --applied <version>, --rolled-back <version> or --accept-checksum <version>')
+    throw new StrataError(
+      'usage',
+      'strata repair needs exactly one of --applied <version>, --rolled-back <version> or --accept-checksum <version>',
+    )
   }
   return { action: chosen[0][0], version: chosen[0][1]! }
 }
@@ -81,7 +85,10 @@ function plan(action: RepairAction, version: number, file: MigrationFile | undef
     if (!file) throw new StrataError('usage', `--applied ${version}: there is no file with version ${version} in the migrations directory`)
     if (row?.status === 'applied') {
       throw new StrataError('usage', `--applied ${version}: ${file.path} is already recorded as applied`, {
-        hint: row.checksum !== file.checksum ? `its file was edited since; to accept the edit use strata repair --accept-checksum ${version}` : undefined,
+        hint:
+          row.checksum !== file.checksum
+            ? `its file was edited since; to accept the edit use strata repair --accept-checksum ${version}`
+            : undefined,
       })
     }
     return row ? `Mark ${what} (now ${row.status}) as applied, without running it,` : `Record ${what} as applied without running it`
@@ -90,9 +97,12 @@ function plan(action: RepairAction, version: number, file: MigrationFile | undef
   if (action === 'rolled-back') {
     return `Remove the ledger row of ${what} (${row.status}); nothing in the database is undone, and migrate will apply the file again if it is on disk,`
   }
-  if (!file) throw new StrataError('usage', `--accept-checksum ${version}: there is no file with version ${version} to take the checksum from`)
-  if (row.status !== 'applied') throw new StrataError('usage', `--accept-checksum ${version}: the row is ${row.status}, not applied; use --applied or --rolled-back`)
-  if (row.checksum === file.checksum) throw new StrataError('usage', `--accept-checksum ${version}: ${file.path} matches its ledger checksum already`)
+  if (!file)
+    throw new StrataError('usage', `--accept-checksum ${version}: there is no file with version ${version} to take the checksum from`)
+  if (row.status !== 'applied')
+    throw new StrataError('usage', `--accept-checksum ${version}: the row is ${row.status}, not applied; use --applied or --rolled-back`)
+  if (row.checksum === file.checksum)
+    throw new StrataError('usage', `--accept-checksum ${version}: ${file.path} matches its ledger checksum already`)
   return `Accept the edited ${what} as applied (checksum ${row.checksum.slice(0, 12)}… becomes ${file.checksum.slice(0, 12)}…)`
 }
 
@@ -106,7 +116,14 @@ async function confirmed(options: RepairOptions, question: string): Promise<void
   if (!(await options.confirm(question))) throw new StrataError('usage', 'repair cancelled: nothing changed')
 }
 
-async function apply(tx: Sql, schema: string, action: RepairAction, version: number, file: MigrationFile | undefined, before: LedgerRow | null) {
+async function apply(
+  tx: Sql,
+  schema: string,
+  action: RepairAction,
+  version: number,
+  file: MigrationFile | undefined,
+  before: LedgerRow | null,
+) {
   const table = `${quoteIdent(schema)}.migrations`
   const details = { operation: action, previous: before }
   if (action === 'rolled-back') {

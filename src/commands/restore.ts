@@ -28,21 +28,25 @@ export interface RestoreCommandResult {
 export async function restore(options: RestoreOptions): Promise<RestoreCommandResult> {
   const cfg = resolveOptions(options)
   const dir = resolve(cfg.cwd, options.dir)
-  return withTarget(cfg, () => undefined, async (target) => {
-    const result = await restoreBackup({ sql: target.sql, dir, force: options.force, tables: options.tables })
-    const { manifest } = result
-    const here = `${describeTarget(target.url).host}/${target.server.database}`
-    const there = `${safeHost(manifest.target)}/${manifest.database}`
-    return {
-      target: target.shown,
-      server: target.server,
-      backup: options.dir,
-      takenFrom: manifest.target,
-      takenAt: manifest.createdAt,
-      tables: result.tables,
-      ...(here !== there && { otherDatabase: `the backup was taken from ${there}; restored into ${here}` }),
-    }
-  })
+  return withTarget(
+    cfg,
+    () => undefined,
+    async (target) => {
+      const result = await restoreBackup({ sql: target.sql, dir, force: options.force, tables: options.tables })
+      const { manifest } = result
+      const here = `${describeTarget(target.url).host}/${target.server.database}`
+      const there = `${safeHost(manifest.target)}/${manifest.database}`
+      return {
+        target: target.shown,
+        server: target.server,
+        backup: options.dir,
+        takenFrom: manifest.target,
+        takenAt: manifest.createdAt,
+        tables: result.tables,
+        ...(here !== there && { otherDatabase: `the backup was taken from ${there}; restored into ${here}` }),
+      }
+    },
+  )
 }
 
 function safeHost(url: string): string {

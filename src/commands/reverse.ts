@@ -44,22 +44,39 @@ export async function reverse(options: ReverseOptions = {}): Promise<ReverseComm
   const files = readMigrations(resolveDir(options.dir, cwd), cwd)
   const selected = select(files, options, cwd)
   // Every file feeds the model of what exists, even the ones whose stubs are not asked for.
-  const results = await reverseHistory(files.map((f) => ({ path: f.path, content: f.content })), (_, i) => selected.has(files[i]!))
+  const results = await reverseHistory(
+    files.map((f) => ({ path: f.path, content: f.content })),
+    (_, i) => selected.has(files[i]!),
+  )
   const out: ReverseFileResult[] = []
   for (const result of results) {
     const file = files.find((f) => f.path === result.path)!
     if (result.error) {
-      throw new StrataError('lint', `${file.path}:${result.error.line}:${result.error.column}: cannot write its reverse: the file does not parse: ${result.error.message}`, {
-        file: file.path,
-        line: result.error.line,
-        column: result.error.column,
-      })
+      throw new StrataError(
+        'lint',
+        `${file.path}:${result.error.line}:${result.error.column}: cannot write its reverse: the file does not parse: ${result.error.message}`,
+        {
+          file: file.path,
+          line: result.error.line,
+          column: result.error.column,
+        },
+      )
     }
     const downPath = downPathOf(file)
     const written = existsSync(join(cwd, downPath)) && !isBlank(readFileSync(join(cwd, downPath), 'utf8'))
     const action = options.stdout ? 'printed' : written && !options.force ? 'kept' : 'written'
     if (action === 'written') writeFileSync(join(cwd, downPath), result.text)
-    out.push({ version: file.version, name: file.name, path: file.path, downPath, action, complete: result.complete, irreversible: result.irreversible, entries: result.entries, text: result.text })
+    out.push({
+      version: file.version,
+      name: file.name,
+      path: file.path,
+      downPath,
+      action,
+      complete: result.complete,
+      irreversible: result.irreversible,
+      entries: result.entries,
+      text: result.text,
+    })
   }
   return { files: out }
 }
@@ -74,7 +91,12 @@ export function downPathOf(file: MigrationFile): string {
  */
 export function isBlank(sql: string): boolean {
   if (readStubHeader(sql)) return false
-  return sql.replace(/\/\*[\s\S]*?\*\//g, '').replace(/--[^\n]*/g, '').trim() === ''
+  return (
+    sql
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/--[^\n]*/g, '')
+      .trim() === ''
+  )
 }
 
 function select(files: MigrationFile[], options: ReverseOptions, cwd: string): Set<MigrationFile> {

@@ -24,21 +24,25 @@ export interface StatusResult {
 
 export async function status(options: CommonOptions = {}): Promise<StatusResult> {
   const cfg = resolveOptions(options)
-  return withTarget(cfg, () => readMigrations(cfg.dir, cfg.cwd), async (target, files) => {
-    const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
-    const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }
-    const entries = plan.entries.map((e): StatusEntry => {
-      counts[e.state]++
-      return {
-        version: e.version,
-        name: e.name,
-        state: e.state,
-        file: e.file?.path ?? null,
-        appliedAt: e.row?.finished_at?.toISOString() ?? null,
-        executionMs: e.row?.execution_ms ?? null,
-        appliedBy: e.row?.applied_by ?? null,
-      }
-    })
-    return { target: target.shown, server: target.server, entries, counts }
-  })
+  return withTarget(
+    cfg,
+    () => readMigrations(cfg.dir, cfg.cwd),
+    async (target, files) => {
+      const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
+      const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }
+      const entries = plan.entries.map((e): StatusEntry => {
+        counts[e.state]++
+        return {
+          version: e.version,
+          name: e.name,
+          state: e.state,
+          file: e.file?.path ?? null,
+          appliedAt: e.row?.finished_at?.toISOString() ?? null,
+          executionMs: e.row?.execution_ms ?? null,
+          appliedBy: e.row?.applied_by ?? null,
+        }
+      })
+      return { target: target.shown, server: target.server, entries, counts }
+    },
+  )
 }

@@ -82,6 +82,7 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
 
 function historyProblem(e: PlanEntry): HistoryProblem {
   const where = e.file?.path ?? `version ${e.version} (${e.name})`
-  const message = e.state === 'pending' ? `${where} is pending: it has not been applied to this database (run strata migrate)` : describeBlocker(e)
+  const message =
+    e.state === 'pending' ? `${where} is pending: it has not been applied to this database (run strata migrate)` : describeBlocker(e)
   return { version: e.version, name: e.name, state: e.state as HistoryProblem['state'], file: e.file?.path ?? null, message }
 }

@@ -42,12 +42,16 @@ export function connectionError(e: unknown, url: string, sslCa?: string): Strata
   const sqlstate = /^[0-9A-Z]{5}$/.test(err.code ?? '') ? err.code : undefined
   return new StrataError('connection', `cannot connect to ${maskUrl(url)}: ${message}`, {
     sqlstate,
-    hint:
-      tls ? tls.hint
-      : /^(ENETUNREACH|EHOSTUNREACH|ENOTFOUND|EADDRNOTAVAIL)$/.test(err.code ?? '') && describeConnection(url).kind === 'supabase-direct' ? describeConnection(url).note
-      : err.code === 'ECONNREFUSED' ? 'is the server running and accepting TCP connections on that host and port?'
-      : sqlstate === '28P01' ? 'check the user name and password in the URL'
-      : sqlstate === '3D000' ? 'create the database first, or fix the database name in the URL'
-      : undefined,
+    hint: tls
+      ? tls.hint
+      : /^(ENETUNREACH|EHOSTUNREACH|ENOTFOUND|EADDRNOTAVAIL)$/.test(err.code ?? '') && describeConnection(url).kind === 'supabase-direct'
+        ? describeConnection(url).note
+        : err.code === 'ECONNREFUSED'
+          ? 'is the server running and accepting TCP connections on that host and port?'
+          : sqlstate === '28P01'
+            ? 'check the user name and password in the URL'
+            : sqlstate === '3D000'
+              ? 'create the database first, or fix the database name in the URL'
+              : undefined,
   })
 }

@@ -129,7 +129,9 @@ function existsLink(path: string): boolean {
 /** Postgres refuses to run as root: then the server runs as the `postgres` user, else `nobody`. */
 function serverUser(): { uid?: number; gid?: number } {
   if (userInfo().uid !== 0) return {}
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':'))
+  const passwd = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'))
   const entry = passwd.find((f) => f[0] === 'postgres') ?? passwd.find((f) => f[0] === 'nobody')
   if (!entry) throw new StrataError('config', 'running as root and there is no postgres or nobody user to run the embedded server as')
   return { uid: Number(entry[2]), gid: Number(entry[3]) }
@@ -152,9 +154,10 @@ async function initialise(bin: Binaries, dataDir: string, passwordFile: string, 
   } catch (e) {
     rmSync(dataDir, { recursive: true, force: true })
     const msg = (e as Error).message
-    const hint = owner.uid !== undefined && /denied/i.test(msg)
-      ? `running as root, the server runs as uid ${owner.uid}, which must be able to reach ${dataDir}`
-      : undefined
+    const hint =
+      owner.uid !== undefined && /denied/i.test(msg)
+        ? `running as root, the server runs as uid ${owner.uid}, which must be able to reach ${dataDir}`
+        : undefined
     throw new StrataError('config', `could not initialise the embedded Postgres in ${dataDir}: ${msg}`, { hint })
   } finally {
     rmSync(pwfile, { force: true })
@@ -184,7 +187,9 @@ function ready(child: ChildProcess): Promise<void> {
     }
     child.stderr!.on('data', onData)
     child.on('error', failed)
-    child.on('exit', (code) => failed(new StrataError('config', `the embedded Postgres exited (code ${code}): ${log.trim().split('\n').slice(-3).join(' ')}`)))
+    child.on('exit', (code) =>
+      failed(new StrataError('config', `the embedded Postgres exited (code ${code}): ${log.trim().split('\n').slice(-3).join(' ')}`)),
+    )
   })
 }
 

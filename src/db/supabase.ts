@@ -29,7 +29,8 @@ export function describeConnection(url: string): ConnectionDescription {
   if (DIRECT_HOST.test(host)) {
     return {
       kind: 'supabase-direct',
-      note: 'Supabase direct connection: the host has only an IPv6 address unless the project has the IPv4 add-on; ' +
+      note:
+        'Supabase direct connection: the host has only an IPv6 address unless the project has the IPv4 add-on; ' +
         'where there is no IPv6 (GitHub-hosted runners, many CI services), use the session pooler URL (<region>.pooler.supabase.com:5432) instead.',
     }
   }
@@ -38,22 +39,31 @@ export function describeConnection(url: string): ConnectionDescription {
 
 function describePooler(port: string, user: string): ConnectionDescription {
   // The pooler finds the project from the user name; a bare `postgres` is refused with a vague error.
-  const userNote = user.includes('.') ? '' : ` The pooler expects the user name postgres.<project-ref>, not ${JSON.stringify(user || 'postgres')}.`
+  const userNote = user.includes('.')
+    ? ''
+    : ` The pooler expects the user name postgres.<project-ref>, not ${JSON.stringify(user || 'postgres')}.`
   if (port === '6543') {
     return {
       kind: 'supabase-transaction-pooler',
-      note: 'Supabase transaction pooler (port 6543): supported. Each migration runs in one transaction that holds the ' +
+      note:
+        'Supabase transaction pooler (port 6543): supported. Each migration runs in one transaction that holds the ' +
         'migration lock and its timeouts (transaction-scoped, nothing stays on the pooled connection), and no statement ' +
-        'is prepared. strata:no-transaction files run one statement per pooled transaction.' + userNote,
+        'is prepared. strata:no-transaction files run one statement per pooled transaction.' +
+        userNote,
     }
   }
   if (port === '5432') {
     return {
       kind: 'supabase-session-pooler',
-      note: 'Supabase session pooler (port 5432): one server connection for the whole run, like a direct connection, reachable over IPv4.' + userNote,
+      note:
+        'Supabase session pooler (port 5432): one server connection for the whole run, like a direct connection, reachable over IPv4.' +
+        userNote,
     }
   }
-  return { kind: 'other', note: `Supabase pooler host on port ${port}: the pooler listens on 6543 (transaction mode) and 5432 (session mode).` }
+  return {
+    kind: 'other',
+    note: `Supabase pooler host on port ${port}: the pooler listens on 6543 (transaction mode) and 5432 (session mode).`,
+  }
 }
 
 /** Supabase serves TLS on every endpoint, so a URL without sslmode still gets an encrypted connection. */

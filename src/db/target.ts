@@ -20,7 +20,13 @@ export function checkExpectedHost(url: string, pattern: string | undefined): voi
   if (!pattern) return
   const t = describeTarget(url)
   const subject = pattern.includes('/') ? `${t.host}/${t.database}` : t.host
-  const glob = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i')
+  const glob = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  )
   if (!glob.test(subject)) {
     throw new StrataError('config', `refusing to run against ${subject}: --expect-host is ${pattern}`, {
       hint: 'this job is pointed at another database than it expects; check DATABASE_URL',
@@ -67,7 +73,10 @@ export async function withTarget<L, R>(cfg: Resolved, local: () => L, work: (tar
   try {
     prepared = local()
   } catch (e) {
-    await opening.then((t) => t.close(), () => {})
+    await opening.then(
+      (t) => t.close(),
+      () => {},
+    )
     throw e
   }
   const target = await opening

@@ -64,7 +64,13 @@ function chooseMode(given: string | undefined, rootCert: string | undefined, hos
   return undefined
 }
 
-function driverSsl(mode: SslMode, host: string, rootCert: string | undefined, cert: string | undefined, key: string | undefined): DriverSsl {
+function driverSsl(
+  mode: SslMode,
+  host: string,
+  rootCert: string | undefined,
+  cert: string | undefined,
+  key: string | undefined,
+): DriverSsl {
   if (mode === 'disable') return false
   if (mode === 'allow' || mode === 'prefer') return 'prefer'
   const client: ConnectionOptions = {
@@ -88,7 +94,10 @@ function readPem(path: string, what: string): Buffer {
     return readFileSync(path)
   } catch (e) {
     throw new StrataError('config', `cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      hint: what === 'CA certificate' ? 'pass --ssl-ca with the path of a PEM file (for Supabase: Project Settings > Database > SSL Configuration)' : undefined,
+      hint:
+        what === 'CA certificate'
+          ? 'pass --ssl-ca with the path of a PEM file (for Supabase: Project Settings > Database > SSL Configuration)'
+          : undefined,
     })
   }
 }
@@ -103,7 +112,10 @@ const UNTRUSTED = new Set([
 ])
 
 /** A sentence and a hint for a failure that happened in or because of TLS; undefined for any other failure. */
-export function tlsFailure(e: { code?: string; message?: string }, mode: SslMode | undefined): { message: string; hint: string } | undefined {
+export function tlsFailure(
+  e: { code?: string; message?: string },
+  mode: SslMode | undefined,
+): { message: string; hint: string } | undefined {
   const code = e.code ?? ''
   const message = e.message ?? ''
   if (mode && code === 'ECONNRESET' && /before secure TLS connection/.test(message)) {

@@ -1,21 +1,21 @@
 /** Calls `visit` for every node of type `kind` under `root` (nodes are `{ Kind: {...} }` objects). */
 export function forEachNode<T>(root: unknown, kind: string, visit: (node: T) => void): void {
   if (Array.isArray(root)) {
-    for (const item of root) forEachNode(item, kind, visit);
+    for (const item of root) forEachNode(item, kind, visit)
   } else if (root && typeof root === 'object') {
     for (const [key, value] of Object.entries(root)) {
-      if (key === kind) visit(value as T);
-      forEachNode(value, kind, visit);
+      if (key === kind) visit(value as T)
+      forEachNode(value, kind, visit)
     }
   }
 }
 
 export function someNode<T>(root: unknown, kind: string, test: (node: T) => boolean): boolean {
-  let found = false;
+  let found = false
   forEachNode<T>(root, kind, (node) => {
-    found ||= test(node);
-  });
-  return found;
+    found ||= test(node)
+  })
+  return found
 }
 
 /**
@@ -24,12 +24,12 @@ export function someNode<T>(root: unknown, kind: string, test: (node: T) => bool
  * actions or function bodies, which only run later.
  */
 export function dataModifications<T>(statement: { kind: string; node: unknown }, kind: 'DeleteStmt' | 'UpdateStmt'): T[] {
-  const found: T[] = [];
-  const top = (statement.node as Record<string, { withClause?: { ctes?: unknown[] } }>)[statement.kind];
-  if (statement.kind === kind) found.push(top as T);
+  const found: T[] = []
+  const top = (statement.node as Record<string, { withClause?: { ctes?: unknown[] } }>)[statement.kind]
+  if (statement.kind === kind) found.push(top as T)
   for (const cte of top?.withClause?.ctes ?? []) {
-    const query = (cte as { CommonTableExpr?: { ctequery?: Record<string, unknown> } }).CommonTableExpr?.ctequery;
-    if (query && kind in query) found.push(query[kind] as T);
+    const query = (cte as { CommonTableExpr?: { ctequery?: Record<string, unknown> } }).CommonTableExpr?.ctequery
+    if (query && kind in query) found.push(query[kind] as T)
   }
-  return found;
+  return found
 }

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { StrataError } from '../errors.js';
-import { RULES } from './rules/index.js';
-import type { LintConfig, SeveritySetting } from './types.js';
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { StrataError } from '../errors.js'
+import { RULES } from './rules/index.js'
+import type { LintConfig, SeveritySetting } from './types.js'
 
-const SETTINGS: readonly SeveritySetting[] = ['off', 'warning', 'error'];
+const SETTINGS: readonly SeveritySetting[] = ['off', 'warning', 'error']
 
 /**
  * Rule severities from the `"strata": { "rules": { ... } }` section of `<cwd>/package.json`,
@@ -12,48 +12,48 @@ const SETTINGS: readonly SeveritySetting[] = ['off', 'warning', 'error'];
  * 'config' for a bad package.json) naming the problem.
  */
 export function loadLintConfig(cwd: string, ruleFlags: string[] = []): LintConfig {
-  const rules: Record<string, SeveritySetting> = {};
+  const rules: Record<string, SeveritySetting> = {}
   for (const [id, setting] of Object.entries(packageJsonRules(cwd))) {
-    rules[id] = checkedSetting(id, setting, 'package.json "strata.rules"');
+    rules[id] = checkedSetting(id, setting, 'package.json "strata.rules"')
   }
   for (const flag of ruleFlags) {
-    const [id, setting, extra] = flag.split('=');
+    const [id, setting, extra] = flag.split('=')
     if (!id || setting === undefined || extra !== undefined) {
-      throw new StrataError('usage', `--rule ${flag}: expected <rule>=off|warning|error, e.g. --rule drop-table=warning`);
+      throw new StrataError('usage', `--rule ${flag}: expected <rule>=off|warning|error, e.g. --rule drop-table=warning`)
     }
-    rules[id.trim()] = checkedSetting(id.trim(), setting.trim(), '--rule');
+    rules[id.trim()] = checkedSetting(id.trim(), setting.trim(), '--rule')
   }
-  return { rules };
+  return { rules }
 }
 
 function packageJsonRules(cwd: string): Record<string, unknown> {
-  let text: string;
+  let text: string
   try {
-    text = readFileSync(join(cwd, 'package.json'), 'utf8');
+    text = readFileSync(join(cwd, 'package.json'), 'utf8')
   } catch {
-    return {};
+    return {}
   }
-  let manifest: { strata?: { rules?: unknown } };
+  let manifest: { strata?: { rules?: unknown } }
   try {
-    manifest = JSON.parse(text);
+    manifest = JSON.parse(text)
   } catch (error) {
-    throw new StrataError('config', `${join(cwd, 'package.json')} is not valid JSON: ${(error as Error).message}`);
+    throw new StrataError('config', `${join(cwd, 'package.json')} is not valid JSON: ${(error as Error).message}`)
   }
-  const rules = manifest?.strata?.rules;
-  if (rules === undefined) return {};
+  const rules = manifest?.strata?.rules
+  if (rules === undefined) return {}
   if (!rules || typeof rules !== 'object' || Array.isArray(rules)) {
-    throw new StrataError('config', 'package.json "strata.rules" must be an object like { "drop-table": "warning" }');
+    throw new StrataError('config', 'package.json "strata.rules" must be an object like { "drop-table": "warning" }')
   }
-  return rules as Record<string, unknown>;
+  return rules as Record<string, unknown>
 }
 
 function checkedSetting(id: string, setting: unknown, source: string): SeveritySetting {
-  const code = source === '--rule' ? 'usage' : 'config';
+  const code = source === '--rule' ? 'usage' : 'config'
   if (!RULES.has(id)) {
-    throw new StrataError(code, `${source}: unknown rule "${id}". Known rules: ${[...RULES.keys()].join(', ')}`);
+    throw new StrataError(code, `${source}: unknown rule "${id}". Known rules: ${[...RULES.keys()].join(', ')}`)
   }
   if (!SETTINGS.includes(setting as SeveritySetting)) {
-    throw new StrataError(code, `${source}: rule "${id}" set to ${JSON.stringify(setting)}; use off, warning or error`);
+    throw new StrataError(code, `${source}: rule "${id}" set to ${JSON.stringify(setting)}; use off, warning or error`)
   }
-  return setting as SeveritySetting;
+  return setting as SeveritySetting
 }

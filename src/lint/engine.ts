@@ -1,122 +1,125 @@
-import { LineIndex, loadParser } from '../sql/index.js';
-import type { ParsedFile, Statement } from '../sql/index.js';
-import { parseWith } from '../sql/parse.js';
-import { FileFacts } from './facts.js';
-import { RULES } from './rules/index.js';
-import { Suppressions } from './suppressions.js';
-import type { Finding, LintConfig, Report, Rule, Severity, SeveritySetting } from './types.js';
+import { LineIndex, loadParser } from '../sql/index.js'
+import type { ParsedFile, Statement } from '../sql/index.js'
+import { parseWith } from '../sql/parse.js'
+import { FileFacts } from './facts.js'
+import { RULES } from './rules/index.js'
+import { Suppressions } from './suppressions.js'
+import type { Finding, LintConfig, Report, Rule, Severity, SeveritySetting } from './types.js'
 
 export interface Source {
-  path: string;
-  content: string;
+  path: string
+  content: string
 }
 
 interface ActiveRule {
-  rule: Rule;
-  severity: Severity;
+  rule: Rule
+  severity: Severity
 }
 
 interface ActiveRules {
-  byKind: Map<string, ActiveRule[]>;
-  fileRules: ActiveRule[];
-  severity: Map<string, Severity>;
+  byKind: Map<string, ActiveRule[]>
+  fileRules: ActiveRule[]
+  severity: Map<string, Severity>
 }
 
-type Parser = Awaited<ReturnType<typeof loadParser>>;
+type Parser = Awaited<ReturnType<typeof loadParser>>
 
 /** Lints SQL sources: text in, findings out. Loads the parser only when there is something to lint. */
 export async function lintSources(sources: Source[], config: LintConfig = { rules: {} }): Promise<Finding[]> {
-  if (sources.length === 0) return [];
-  const parser = await loadParser();
-  const active = activeRules(config.rules);
-  const paths = new Set(sources.map((source) => source.path));
-  const fileExists = config.fileExists ?? ((path: string) => paths.has(path));
+  if (sources.length === 0) return []
+  const parser = await loadParser()
+  const active = activeRules(config.rules)
+  const paths = new Set(sources.map((source) => source.path))
+  const fileExists = config.fileExists ?? ((path: string) => paths.has(path))
   return sources.flatMap((source) =>
     [...lintParsed(source, parser, active), ...lintFileRules(source, active, fileExists)].sort(
       (a, b) => a.line - b.line || a.column - b.column,
     ),
-  );
+  )
 }
 
 function activeRules(settings: Record<string, SeveritySetting>): ActiveRules {
-  const active: ActiveRules = { byKind: new Map(), fileRules: [], severity: new Map() };
+  const active: ActiveRules = { byKind: new Map(), fileRules: [], severity: new Map() }
   for (const rule of RULES.values()) {
-    const setting = settings[rule.id] ?? rule.defaultSeverity;
-    if (setting === 'off') continue;
-    const entry = { rule, severity: setting };
-    active.severity.set(rule.id, setting);
-    if (rule.checkFile) active.fileRules.push(entry);
+    const setting = settings[rule.id] ?? rule.defaultSeverity
+    if (setting === 'off') continue
+    const entry = { rule, severity: setting }
+    active.severity.set(rule.id, setting)
+    if (rule.checkFile) active.fileRules.push(entry)
     for (const kind of rule.kinds ?? []) {
-      const list = active.byKind.get(kind) ?? [];
-      list.push(entry);
-      active.byKind.set(kind, list);
+      const list = active.byKind.get(kind) ?? []
+      list.push(entry)
+      active.byKind.set(kind, list)
     }
   }
-  return active;
+  return active
 }
 
-type Emit = (entry: ActiveRule, report: Report, statement?: Statement) => void;
+type Emit = (entry: ActiveRule, report: Report, statement?: Statement) => void
 
 function collector(source: Source, parsed: ParsedFile, suppressions: Suppressions, findings: Finding[]): Emit {
   return ({ rule, severity }, report, statement) => {
-    if (suppressions.ignoredInFile(rule.id)) return;
-    const start = report.offset ?? statement?.start ?? 0;
-    const end = Math.max(start, report.end ?? statement?.end ?? start);
-    findings.push(finding(source.path, parsed.lines, rule, severity, report, start, end));
-  };
+    if (suppressions.ignoredInFile(rule.id)) return
+    const start = report.offset ?? statement?.start ?? 0
+    const end = Math.max(start, report.end ?? statement?.end ?? start)
+    findings.push(finding(source.path, parsed.lines, rule, severity, report, start, end))
+  }
 }
 
 function lintParsed(source: Source, parser: Parser, active: ActiveRules): Finding[] {
-  const parsed = parseWith(parser.parseSync, source.content);
-  const facts = new FileFacts(source.path, source.content, parsed, parser);
-  const suppressions = new Suppressions(source.content, parsed);
-  const findings: Finding[] = [];
-  const emit = collector(source, parsed, suppressions, findings);
-  if (parsed.error) emitSyntaxError(parsed, active, emit);
+  const parsed = parseWith(parser.parseSync, source.content)
+  const facts = new FileFacts(source.path, source.content, parsed, parser)
+  const suppressions = new Suppressions(source.content, parsed)
+  const findings: Finding[] = []
+  const emit = collector(source, parsed, suppressions, findings)
+  if (parsed.error) emitSyntaxError(parsed, active, emit)
   parsed.statements.forEach((statement, index) => {
     for (const entry of active.byKind.get(statement.kind) ?? []) {
-      if (facts.isDownFile && entry.rule.category === 'destructive') continue; // undoing is what a down file is for
+      if (facts.isDownFile && entry.rule.category === 'destructive') continue // undoing is what a down file is for
       for (const report of entry.rule.check!(statement, facts)) {
-        if (!suppressions.ignoredAt(entry.rule.id, index)) emit(entry, report, statement);
+        if (!suppressions.ignoredAt(entry.rule.id, index)) emit(entry, report, statement)
       }
     }
-    facts.record(statement);
-  });
-  reportUnknownRules(suppressions, active, emit);
-  return findings;
+    facts.record(statement)
+  })
+  reportUnknownRules(suppressions, active, emit)
+  return findings
 }
 
 /** File-level rules look at the file as a whole (and at other files), without its parse. */
 function lintFileRules(source: Source, active: ActiveRules, fileExists: (path: string) => boolean): Finding[] {
-  if (active.fileRules.length === 0) return [];
-  const parsed: ParsedFile = { statements: [], lines: new LineIndex(source.content) };
-  const findings: Finding[] = [];
-  const emit = collector(source, parsed, new Suppressions(source.content, parsed), findings);
-  const file = { path: source.path, text: source.content, fileExists };
-  for (const entry of active.fileRules) for (const report of entry.rule.checkFile!(file)) emit(entry, report);
-  return findings;
+  if (active.fileRules.length === 0) return []
+  const parsed: ParsedFile = { statements: [], lines: new LineIndex(source.content) }
+  const findings: Finding[] = []
+  const emit = collector(source, parsed, new Suppressions(source.content, parsed), findings)
+  const file = { path: source.path, text: source.content, fileExists }
+  for (const entry of active.fileRules) for (const report of entry.rule.checkFile!(file)) emit(entry, report)
+  return findings
 }
 
 function emitSyntaxError(parsed: ParsedFile, active: ActiveRules, emit: Emit) {
-  const severity = active.severity.get('syntax-error');
-  if (!severity || !parsed.error) return;
-  emit({ rule: RULES.get('syntax-error')!, severity }, {
-    message: `The file does not parse: ${parsed.error.message}.`,
-    help: 'Fix the SQL at this position; no other rule can check this file until it parses.',
-    offset: parsed.error.offset,
-    end: parsed.error.offset + nearToken(parsed.error.message).length,
-  });
+  const severity = active.severity.get('syntax-error')
+  if (!severity || !parsed.error) return
+  emit(
+    { rule: RULES.get('syntax-error')!, severity },
+    {
+      message: `The file does not parse: ${parsed.error.message}.`,
+      help: 'Fix the SQL at this position; no other rule can check this file until it parses.',
+      offset: parsed.error.offset,
+      end: parsed.error.offset + nearToken(parsed.error.message).length,
+    },
+  )
 }
 
 /** `syntax error at or near "SELEC"` -> `SELEC`, to underline the token. */
 function nearToken(message: string): string {
-  return /at or near "(.*)"$/.exec(message)?.[1] ?? '';
+  return /at or near "(.*)"$/.exec(message)?.[1] ?? ''
 }
 
 function reportUnknownRules(suppressions: Suppressions, active: ActiveRules, emit: Emit) {
-  const severity = active.severity.get('unknown-rule');
-  if (!severity) return;
-  const entry = { rule: RULES.get('unknown-rule')!, severity };
+  const severity = active.severity.get('unknown-rule')
+  if (!severity) return
+  const entry = { rule: RULES.get('unknown-rule')!, severity }
   for (const { directive, rules } of suppressions.mentions()) {
     if (rules.length === 0) {
       emit(entry, {
@@ -124,23 +127,23 @@ function reportUnknownRules(suppressions: Suppressions, active: ActiveRules, emi
         help: 'Write the rule ids after it, e.g. `-- strata:ignore drop-table`.',
         offset: directive.offset,
         end: directive.offset + 'strata:ignore'.length,
-      });
+      })
     }
     for (const mention of rules) {
-      if (RULES.has(mention.name)) continue;
+      if (RULES.has(mention.name)) continue
       emit(entry, {
         message: `Unknown rule "${mention.name}" in a strata:ignore comment, so it ignores nothing.`,
         help: `Use one of: ${[...RULES.keys()].join(', ')}.`,
         offset: mention.offset,
         end: mention.offset + mention.name.length,
-      });
+      })
     }
   }
 }
 
 function finding(path: string, lines: LineIndex, rule: Rule, severity: Severity, report: Report, start: number, end: number): Finding {
-  const from = lines.position(start);
-  const to = lines.position(end);
+  const from = lines.position(start)
+  const to = lines.position(end)
   return {
     file: path,
     line: from.line,
@@ -152,5 +155,5 @@ function finding(path: string, lines: LineIndex, rule: Rule, severity: Severity,
     category: rule.category,
     message: report.message,
     help: report.help,
-  };
+  }
 }

@@ -1,31 +1,31 @@
-import type { AlterTableStmt, CreateStmt, CreateTableAsStmt, RenameStmt } from '@pgsql/types';
-import type { ParsedFile, Statement, loadParser } from '../sql/index.js';
-import { withoutByteOrderMark } from '../sql/parse.js';
-import { byteOffsetConverter } from '../sql/position.js';
-import { type BlockStatement, doBlockStatements } from './do-blocks.js';
-import type { QualifiedName } from './names.js';
-import { type ObjectRef, alterTableCommands, createdObject, droppedObjects, inner, sameName, sameObject } from './objects.js';
+import type { AlterTableStmt, CreateStmt, CreateTableAsStmt, RenameStmt } from '@pgsql/types'
+import type { ParsedFile, Statement, loadParser } from '../sql/index.js'
+import { withoutByteOrderMark } from '../sql/parse.js'
+import { byteOffsetConverter } from '../sql/position.js'
+import { type BlockStatement, doBlockStatements } from './do-blocks.js'
+import type { QualifiedName } from './names.js'
+import { type ObjectRef, alterTableCommands, createdObject, droppedObjects, inner, sameName, sameObject } from './objects.js'
 
-type Parser = Awaited<ReturnType<typeof loadParser>>;
+type Parser = Awaited<ReturnType<typeof loadParser>>
 
 interface CreatedTable extends QualifiedName {
-  ifNotExists: boolean;
+  ifNotExists: boolean
 }
 
-const NO_TRANSACTION = /^[ \t]*--[ \t]*strata:no-transaction[ \t]*$/m;
+const NO_TRANSACTION = /^[ \t]*--[ \t]*strata:no-transaction[ \t]*$/m
 
 /**
  * What a file has done so far, as the engine walks its statements in order, shared by every rule:
  * which objects it created and dropped before the statement being checked.
  */
 export class FileFacts {
-  readonly isDownFile: boolean;
-  readonly noTransaction: boolean;
-  private readonly created = new Map<string, ObjectRef[]>();
-  private readonly dropped = new Map<string, ObjectRef[]>();
-  private readonly tables = new Map<string, CreatedTable[]>();
-  private readonly blocks = new Map<number, BlockStatement[]>();
-  private toCharOffset?: (byteOffset: number) => number;
+  readonly isDownFile: boolean
+  readonly noTransaction: boolean
+  private readonly created = new Map<string, ObjectRef[]>()
+  private readonly dropped = new Map<string, ObjectRef[]>()
+  private readonly tables = new Map<string, CreatedTable[]>()
+  private readonly blocks = new Map<number, BlockStatement[]>()
+  private toCharOffset?: (byteOffset: number) => number
 
   constructor(
     readonly path: string,
@@ -33,25 +33,25 @@ export class FileFacts {
     readonly parsed: ParsedFile,
     private readonly parser: Parser,
   ) {
-    this.isDownFile = /\.down\.sql$/i.test(path);
-    const header = text.slice(0, parsed.statements[0]?.start ?? text.length);
-    this.noTransaction = NO_TRANSACTION.test(header);
+    this.isDownFile = /\.down\.sql$/i.test(path)
+    const header = text.slice(0, parsed.statements[0]?.start ?? text.length)
+    this.noTransaction = NO_TRANSACTION.test(header)
   }
 
   /** Character offset of a parser node location (which counts UTF-8 bytes of the file). */
   offsetOf(byteLocation: number | undefined): number | undefined {
-    if (byteLocation === undefined || byteLocation < 0) return undefined;
-    this.toCharOffset ??= byteOffsetConverter(withoutByteOrderMark(this.text));
-    return this.toCharOffset(byteLocation);
+    if (byteLocation === undefined || byteLocation < 0) return undefined
+    this.toCharOffset ??= byteOffsetConverter(withoutByteOrderMark(this.text))
+    return this.toCharOffset(byteLocation)
   }
 
   /** The table, when this file created it (with or without IF NOT EXISTS) before the current statement. */
   createdTable(table: QualifiedName): CreatedTable | undefined {
-    return this.tables.get(table.name)?.find((created) => sameName(created, table));
+    return this.tables.get(table.name)?.find((created) => sameName(created, table))
   }
 
   createdEarlier(object: ObjectRef): boolean {
-    return (this.created.get(object.name) ?? []).some((created) => sameObject(created, object));
+    return (this.created.get(object.name) ?? []).some((created) => sameObject(created, object))
   }
 
   /**
@@ -59,68 +59,68 @@ export class FileFacts {
    * what follows then creates it afresh, which makes the create idempotent.
    */
   droppedEarlier(object: ObjectRef): boolean {
-    const matches = (candidate: ObjectRef) => (this.dropped.get(candidate.name) ?? []).some((drop) => sameObject(drop, candidate));
-    if (matches(object)) return true;
-    if (object.table && matches({ type: 'table', ...object.table })) return true;
-    const schema = object.schema ?? object.table?.schema;
-    return schema !== undefined && matches({ type: 'schema', name: schema });
+    const matches = (candidate: ObjectRef) => (this.dropped.get(candidate.name) ?? []).some((drop) => sameObject(drop, candidate))
+    if (matches(object)) return true
+    if (object.table && matches({ type: 'table', ...object.table })) return true
+    const schema = object.schema ?? object.table?.schema
+    return schema !== undefined && matches({ type: 'schema', name: schema })
   }
 
   /** Statements written directly in a DO block's body (parsed once, on first request). */
   blockStatements(statement: Statement): BlockStatement[] {
-    let found = this.blocks.get(statement.start);
+    let found = this.blocks.get(statement.start)
     if (!found) {
-      found = doBlockStatements(this.parser, statement, this.parsed.lines);
-      this.blocks.set(statement.start, found);
+      found = doBlockStatements(this.parser, statement, this.parsed.lines)
+      this.blocks.set(statement.start, found)
     }
-    return found;
+    return found
   }
 
   /** Called by the engine after every rule has seen the statement. */
   record(statement: Statement): void {
-    const object = createdObject(statement);
-    if (object) add(this.created, object);
-    for (const drop of droppedObjects(statement)) add(this.dropped, drop);
+    const object = createdObject(statement)
+    if (object) add(this.created, object)
+    for (const drop of droppedObjects(statement)) add(this.dropped, drop)
     if (statement.kind === 'CreateStmt') {
-      const create = inner<CreateStmt>(statement);
-      this.addTable({ schema: create.relation?.schemaname, name: create.relation?.relname ?? '', ifNotExists: !!create.if_not_exists });
+      const create = inner<CreateStmt>(statement)
+      this.addTable({ schema: create.relation?.schemaname, name: create.relation?.relname ?? '', ifNotExists: !!create.if_not_exists })
     } else if (statement.kind === 'CreateTableAsStmt' && object) {
-      this.addTable({ ...object, ifNotExists: !!inner<CreateTableAsStmt>(statement).if_not_exists });
+      this.addTable({ ...object, ifNotExists: !!inner<CreateTableAsStmt>(statement).if_not_exists })
     } else if (statement.kind === 'RenameStmt') {
-      this.recordRename(inner<RenameStmt>(statement));
+      this.recordRename(inner<RenameStmt>(statement))
     } else if (statement.kind === 'AlterTableStmt') {
-      this.recordAlterTable(inner<AlterTableStmt>(statement));
+      this.recordAlterTable(inner<AlterTableStmt>(statement))
     }
   }
 
   private addTable(table: CreatedTable): void {
-    const list = this.tables.get(table.name) ?? [];
-    list.push(table);
-    this.tables.set(table.name, list);
+    const list = this.tables.get(table.name) ?? []
+    list.push(table)
+    this.tables.set(table.name, list)
   }
 
   // A table built under a temporary name and renamed into place is still new in this file.
   private recordRename(rename: RenameStmt): void {
-    if (rename.renameType !== 'OBJECT_TABLE' || !rename.relation || !rename.newname) return;
-    const created = this.createdTable({ schema: rename.relation.schemaname, name: rename.relation.relname ?? '' });
-    if (created) this.addTable({ ...created, name: rename.newname });
+    if (rename.renameType !== 'OBJECT_TABLE' || !rename.relation || !rename.newname) return
+    const created = this.createdTable({ schema: rename.relation.schemaname, name: rename.relation.relname ?? '' })
+    if (created) this.addTable({ ...created, name: rename.newname })
   }
 
   private recordAlterTable(alter: AlterTableStmt): void {
-    const table = { schema: alter.relation?.schemaname, name: alter.relation?.relname ?? '' };
+    const table = { schema: alter.relation?.schemaname, name: alter.relation?.relname ?? '' }
     for (const command of alterTableCommands(alter)) {
       if (command.subtype === 'AT_AddColumn' && command.def && 'ColumnDef' in command.def) {
-        add(this.created, { type: 'column', name: command.def.ColumnDef.colname ?? '', table });
+        add(this.created, { type: 'column', name: command.def.ColumnDef.colname ?? '', table })
       } else if (command.subtype === 'AT_AddConstraint' && command.def && 'Constraint' in command.def) {
-        const name = command.def.Constraint.conname;
-        if (name) add(this.created, { type: 'constraint', name, table });
+        const name = command.def.Constraint.conname
+        if (name) add(this.created, { type: 'constraint', name, table })
       }
     }
   }
 }
 
 function add(map: Map<string, ObjectRef[]>, object: ObjectRef): void {
-  const list = map.get(object.name) ?? [];
-  list.push(object);
-  map.set(object.name, list);
+  const list = map.get(object.name) ?? []
+  list.push(object)
+  map.set(object.name, list)
 }

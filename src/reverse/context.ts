@@ -6,9 +6,27 @@
 import { FileTokens, nameList, quoteIdentifier, signatureType, type Ast, type Scanner } from './sql-text.js'
 
 export type ObjectKind =
-  | 'table' | 'view' | 'materialized view' | 'sequence' | 'index' | 'foreign table'
-  | 'type' | 'domain' | 'schema' | 'extension' | 'function' | 'procedure' | 'aggregate'
-  | 'trigger' | 'policy' | 'rule' | 'constraint' | 'role' | 'publication' | 'event trigger' | 'column'
+  | 'table'
+  | 'view'
+  | 'materialized view'
+  | 'sequence'
+  | 'index'
+  | 'foreign table'
+  | 'type'
+  | 'domain'
+  | 'schema'
+  | 'extension'
+  | 'function'
+  | 'procedure'
+  | 'aggregate'
+  | 'trigger'
+  | 'policy'
+  | 'rule'
+  | 'constraint'
+  | 'role'
+  | 'publication'
+  | 'event trigger'
+  | 'column'
 
 export interface ColumnState {
   /** The default expression as written, or undefined for none. */
@@ -150,7 +168,11 @@ export class FileContext {
   /** The key of an ObjectWithArgs (DROP FUNCTION f(int), GRANT ON FUNCTION ...): with its argument types, or the one known function of that name. */
   objectWithArgsKey(owa: Ast): string {
     const names = nameList(owa.objname)
-    if (!owa.args_unspecified) return this.functionKey(names, (owa.objargs ?? []).map((t: Ast) => signatureType(this.lib, t.TypeName ?? t)))
+    if (!owa.args_unspecified)
+      return this.functionKey(
+        names,
+        (owa.objargs ?? []).map((t: Ast) => signatureType(this.lib, t.TypeName ?? t)),
+      )
     const prefix = this.functionKey(names, []).replace(/\(\)$/, '(')
     const matches = [...this.catalog.objects.keys()].filter((k) => k.startsWith(prefix))
     return matches.length === 1 ? matches[0]! : `${prefix}?)`

@@ -24,9 +24,14 @@ export function insert(ctx: FileContext, stmt: Stmt): Step {
   }
   const select = n.selectStmt?.SelectStmt
   const rows: Ast[][] | undefined = select?.valuesLists?.map((l: Ast) => l.List?.items ?? [])
-  if (!rows || n.withClause) return irreversible('INSERT ... SELECT', 'the rows come from a query; write the DELETE that finds them by hand')
+  if (!rows || n.withClause)
+    return irreversible('INSERT ... SELECT', 'the rows come from a query; write the DELETE that finds them by hand')
   const table = ctx.known(key)
-  const columns: string[] | undefined = n.cols ? n.cols.map((c: Ast) => (c.ResTarget?.indirection ? '' : c.ResTarget?.name)) : table?.columns ? [...table.columns.keys()] : undefined
+  const columns: string[] | undefined = n.cols
+    ? n.cols.map((c: Ast) => (c.ResTarget?.indirection ? '' : c.ResTarget?.name))
+    : table?.columns
+      ? [...table.columns.keys()]
+      : undefined
   if (!columns) return irreversible('INSERT', 'the columns are not named and the table is not known from the files')
   const texts = valueTexts(stmt)
   if (!texts || texts.length !== rows.length) return irreversible('INSERT', 'strata could not read the VALUES of this statement')
@@ -56,7 +61,9 @@ function deleteRows(ctx: FileContext, relation: Ast, rows: { column: string; tex
   const table = rangeVarText(ctx.lib, relation)
   const single = rows[0]!.length === 1 && rows.every((r) => !r[0]!.isNull)
   if (single) return `DELETE FROM ${table} WHERE ${ctx.quote(rows[0]![0]!.column)} IN (\n  ${rows.map((r) => r[0]!.text).join(',\n  ')}\n)`
-  const conditions = rows.map((r) => `(${r.map((v) => (v.isNull ? `${ctx.quote(v.column)} IS NULL` : `${ctx.quote(v.column)} = ${v.text}`)).join(' AND ')})`)
+  const conditions = rows.map(
+    (r) => `(${r.map((v) => (v.isNull ? `${ctx.quote(v.column)} IS NULL` : `${ctx.quote(v.column)} = ${v.text}`)).join(' AND ')})`,
+  )
   return `DELETE FROM ${table} WHERE\n     ${conditions.join('\n  OR ')}`
 }
 
@@ -93,8 +100,10 @@ export function changeRows(ctx: FileContext, stmt: Stmt): Step {
   const relations: Ast[] = stmt.kind === 'TruncateStmt' ? (n.relations ?? []).map((r: Ast) => r.RangeVar) : [n.relation]
   const line = coveredRelation(ctx, relations)
   if (line !== undefined) return noneStep(`the rows go with the table, created at line ${line}`)
-  if (stmt.kind === 'UpdateStmt') return irreversible('UPDATE', 'the values before the update are not in the file; write the reverse UPDATE by hand')
-  if (stmt.kind === 'DeleteStmt') return irreversible('DELETE', 'the deleted rows are gone; restore them from a backup or write the INSERT by hand')
+  if (stmt.kind === 'UpdateStmt')
+    return irreversible('UPDATE', 'the values before the update are not in the file; write the reverse UPDATE by hand')
+  if (stmt.kind === 'DeleteStmt')
+    return irreversible('DELETE', 'the deleted rows are gone; restore them from a backup or write the INSERT by hand')
   if (stmt.kind === 'TruncateStmt') return irreversible('TRUNCATE', 'the rows are gone; restore them from a backup')
   return irreversible('MERGE', 'the rows before the merge are not in the file')
 }
@@ -104,7 +113,10 @@ export function setting(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node.VariableSetStmt
   ctx.preamble.push(stmt.text)
   if (n.name === 'search_path') {
-    const first = n.kind === 'VAR_SET_VALUE' ? (n.args ?? []).map((a: Ast) => a.A_Const?.sval?.sval).find((s: string | undefined) => s && s !== '$user') : undefined
+    const first =
+      n.kind === 'VAR_SET_VALUE'
+        ? (n.args ?? []).map((a: Ast) => a.A_Const?.sval?.sval).find((s: string | undefined) => s && s !== '$user')
+        : undefined
     ctx.defaultSchema = first ?? 'public'
   }
   return noneStep('a setting: repeated at the top of this file')

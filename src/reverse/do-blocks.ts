@@ -7,13 +7,34 @@
 import { irreversible, noneStep, sqlStep, type FileContext, type Step, type Stmt } from './context.js'
 import { FileTokens, type Ast } from './sql-text.js'
 
-const DUPLICATE_CONDITIONS = new Set(['duplicate_object', 'duplicate_table', 'duplicate_function', 'duplicate_schema', 'duplicate_column', 'unique_violation'])
+const DUPLICATE_CONDITIONS = new Set([
+  'duplicate_object',
+  'duplicate_table',
+  'duplicate_function',
+  'duplicate_schema',
+  'duplicate_column',
+  'unique_violation',
+])
 
 /** Statement kinds that may stand inside a guard: creates, whose failure on a duplicate means "already there". */
 const GUARDABLE = new Set([
-  'CreateStmt', 'IndexStmt', 'CreateEnumStmt', 'CompositeTypeStmt', 'CreateDomainStmt', 'CreateRangeStmt', 'CreateRoleStmt',
-  'CreatePolicyStmt', 'CreateTrigStmt', 'CreateSchemaStmt', 'CreateExtensionStmt', 'CreateFunctionStmt', 'CreateSeqStmt',
-  'AlterTableStmt', 'CreatePublicationStmt', 'CreateEventTrigStmt', 'ViewStmt',
+  'CreateStmt',
+  'IndexStmt',
+  'CreateEnumStmt',
+  'CompositeTypeStmt',
+  'CreateDomainStmt',
+  'CreateRangeStmt',
+  'CreateRoleStmt',
+  'CreatePolicyStmt',
+  'CreateTrigStmt',
+  'CreateSchemaStmt',
+  'CreateExtensionStmt',
+  'CreateFunctionStmt',
+  'CreateSeqStmt',
+  'AlterTableStmt',
+  'CreatePublicationStmt',
+  'CreateEventTrigStmt',
+  'ViewStmt',
 ])
 
 const NOTICE_OR_LOWER = 20 // elog levels: NOTICE 18, WARNING 19, ERROR 21
@@ -37,7 +58,13 @@ export function doBlock(ctx: FileContext, stmt: Stmt, reverse: (inner: Stmt) => 
   const stop = steps.find((s) => s.kind === 'irreversible')
   if (stop) return stop
   const sql = steps.flatMap((s) => (s.kind === 'sql' ? s.sql : [])).reverse()
-  if (!sql.length) return noneStep(steps.map((s) => (s.kind === 'none' ? s.note : '')).filter(Boolean).join('; ') || 'nothing to undo')
+  if (!sql.length)
+    return noneStep(
+      steps
+        .map((s) => (s.kind === 'none' ? s.note : ''))
+        .filter(Boolean)
+        .join('; ') || 'nothing to undo',
+    )
   return sqlStep(sql, 'reverses the create this DO block guards')
 }
 
@@ -92,7 +119,10 @@ function onlySwallowsDuplicates(handler: Ast): boolean {
   const h = handler.PLpgSQL_exception
   const conditions: string[] = (h?.conditions ?? []).map((c: Ast) => c.PLpgSQL_condition?.condname)
   const actions: Ast[] = h?.action ?? []
-  return conditions.every((c) => DUPLICATE_CONDITIONS.has(c)) && actions.every((a) => a.PLpgSQL_stmt_raise && a.PLpgSQL_stmt_raise.elog_level <= NOTICE_OR_LOWER)
+  return (
+    conditions.every((c) => DUPLICATE_CONDITIONS.has(c)) &&
+    actions.every((a) => a.PLpgSQL_stmt_raise && a.PLpgSQL_stmt_raise.elog_level <= NOTICE_OR_LOWER)
+  )
 }
 
 /** The statements of one query inside the block, located in the query's own text, at the DO statement's line. */

@@ -11,8 +11,17 @@ import { Catalog, FileContext, irreversible, noneStep, type Library, type Step, 
 import { changeRows, insert, NO_SCHEMA_CHANGE, select, setting } from './data.js'
 import { doBlock } from './do-blocks.js'
 import {
-  alterEnum, alterPublication, createExtension, createPublication, createRole, createSchema, createType,
-  defineStatement, dropObjects, dropRoles, rename,
+  alterEnum,
+  alterPublication,
+  createExtension,
+  createPublication,
+  createRole,
+  createSchema,
+  createType,
+  defineStatement,
+  dropObjects,
+  dropRoles,
+  rename,
 } from './objects.js'
 import { alterDefaultPrivileges, alterOwner, comment, grant, grantRole } from './privileges.js'
 import { alterSequence, alterTable, createIndex, createSequence, createTable, createTableAs, createView } from './relations.js'
@@ -116,7 +125,10 @@ function reverseStatement(ctx: FileContext, stmt: Stmt): Step {
  * Reverse the files of a history, in order. Every file feeds the model that later files are reversed
  * against; `wanted` picks the ones to return (all by default).
  */
-export async function reverseHistory(files: ReverseInput[], wanted: (file: ReverseInput, index: number) => boolean = () => true): Promise<ReverseResult[]> {
+export async function reverseHistory(
+  files: ReverseInput[],
+  wanted: (file: ReverseInput, index: number) => boolean = () => true,
+): Promise<ReverseResult[]> {
   const lib = (await loadParser()) as unknown as Library
   const catalog = new Catalog()
   const results: ReverseResult[] = []
@@ -160,7 +172,8 @@ function settleGuards(ctx: FileContext, entries: StubEntry[]): void {
     const step = entry.step
     if (step.kind !== 'irreversible' || !step.guardKey) continue
     const created = ctx.createdHere.get(step.guardKey)
-    if (created !== undefined && created >= entry.line) entry.step = noneStep(`it guards the create at line ${created}, which is undone instead`)
+    if (created !== undefined && created >= entry.line)
+      entry.step = noneStep(`it guards the create at line ${created}, which is undone instead`)
   }
 }
 

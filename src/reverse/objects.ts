@@ -10,10 +10,13 @@ function guardedNoop(before: KnownObject): Step {
 export function createType(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node[stmt.kind]
   const names =
-    stmt.kind === 'CompositeTypeStmt' ? [n.typevar?.schemaname, n.typevar?.relname].filter(Boolean)
-    : stmt.kind === 'CreateDomainStmt' ? nameList(n.domainname)
-    : stmt.kind === 'DefineStmt' ? nameList(n.defnames)
-    : nameList(n.typeName)
+    stmt.kind === 'CompositeTypeStmt'
+      ? [n.typevar?.schemaname, n.typevar?.relname].filter(Boolean)
+      : stmt.kind === 'CreateDomainStmt'
+        ? nameList(n.domainname)
+        : stmt.kind === 'DefineStmt'
+          ? nameList(n.defnames)
+          : nameList(n.typeName)
   const word = stmt.kind === 'CreateDomainStmt' ? 'DOMAIN' : 'TYPE'
   const key = ctx.listKey('type', names)
   const before = ctx.known(key)
@@ -25,7 +28,9 @@ export function createType(ctx: FileContext, stmt: Stmt): Step {
 export function defineStatement(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node.DefineStmt
   if (n.kind === 'OBJECT_TYPE') return createType(ctx, stmt)
-  const word = String(n.kind).replace(/^OBJECT_/, '').replace(/_/g, ' ')
+  const word = String(n.kind)
+    .replace(/^OBJECT_/, '')
+    .replace(/_/g, ' ')
   return irreversible(`CREATE ${word}`, `strata does not write the reverse of CREATE ${word}`)
 }
 
@@ -52,7 +57,8 @@ function createNamed(ctx: FileContext, stmt: Stmt, kind: 'schema' | 'extension',
 
 export function createSchema(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node.CreateSchemaStmt
-  if (n.schemaElts?.length) return irreversible('CREATE SCHEMA ... CREATE', 'write the reverse of the objects created inside CREATE SCHEMA by hand')
+  if (n.schemaElts?.length)
+    return irreversible('CREATE SCHEMA ... CREATE', 'write the reverse of the objects created inside CREATE SCHEMA by hand')
   return createNamed(ctx, stmt, 'schema', n.schemaname ?? n.authrole?.rolename, !!n.if_not_exists)
 }
 
@@ -113,7 +119,10 @@ function dropTarget(ctx: FileContext, removeType: string, object: Ast): string |
     case 'OBJECT_EXTENSION':
     case 'OBJECT_PUBLICATION':
     case 'OBJECT_EVENT_TRIGGER':
-      return `${removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase()}:${object.String?.sval}`
+      return `${removeType
+        .replace(/^OBJECT_/, '')
+        .replace(/_/g, ' ')
+        .toLowerCase()}:${object.String?.sval}`
     case 'OBJECT_FUNCTION':
     case 'OBJECT_PROCEDURE':
     case 'OBJECT_ROUTINE':
@@ -138,11 +147,18 @@ const HOLDS_DATA = new Set(['table', 'sequence', 'foreign table'])
 
 export function dropObjects(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node.DropStmt
-  const word = n.removeType === 'OBJECT_MATVIEW' ? 'MATERIALIZED VIEW' : String(n.removeType).replace(/^OBJECT_/, '').replace(/_/g, ' ')
+  const word =
+    n.removeType === 'OBJECT_MATVIEW'
+      ? 'MATERIALIZED VIEW'
+      : String(n.removeType)
+          .replace(/^OBJECT_/, '')
+          .replace(/_/g, ' ')
   const what = `DROP ${word}`
   const steps = (n.objects ?? []).map((object: Ast) => {
     const key = dropTarget(ctx, n.removeType, object)
-    const step = key ? dropOne(ctx, key, what, !!n.missing_ok, n.behavior === 'DROP_CASCADE', !!n.concurrent) : irreversible(what, `strata does not reverse ${what}`)
+    const step = key
+      ? dropOne(ctx, key, what, !!n.missing_ok, n.behavior === 'DROP_CASCADE', !!n.concurrent)
+      : irreversible(what, `strata does not reverse ${what}`)
     if (key) ctx.catalog.forget(key)
     return step
   })
@@ -164,7 +180,14 @@ function combine(steps: Step[]): Step {
   const stop = steps.find((s) => s.kind === 'irreversible')
   if (stop) return steps.length === 1 ? stop : { ...stop, guardKey: undefined }
   const sql = steps.flatMap((s) => (s.kind === 'sql' ? s.sql : [])).reverse()
-  if (sql.length) return sqlStep(sql, steps.map((s) => (s.kind === 'sql' ? s.note : undefined)).filter(Boolean).join('; ') || undefined)
+  if (sql.length)
+    return sqlStep(
+      sql,
+      steps
+        .map((s) => (s.kind === 'sql' ? s.note : undefined))
+        .filter(Boolean)
+        .join('; ') || undefined,
+    )
   return steps[0] ?? noneStep('nothing to undo')
 }
 
@@ -176,7 +199,11 @@ function dropOne(ctx: FileContext, key: string, what: string, missingOk: boolean
     const why = `what it dropped is not known from the files${cascade ? ', and CASCADE may have dropped more' : ''}`
     return missingOk && !cascade ? guardOrIrreversible(key, what, why) : irreversible(what, why)
   }
-  if (HOLDS_DATA.has(known.kind)) return irreversible(what, `the ${known.kind === 'sequence' ? 'current value' : 'rows'} of ${keyName(key)} are gone; restore them from a backup or write the reverse by hand`)
+  if (HOLDS_DATA.has(known.kind))
+    return irreversible(
+      what,
+      `the ${known.kind === 'sequence' ? 'current value' : 'rows'} of ${keyName(key)} are gone; restore them from a backup or write the reverse by hand`,
+    )
   if (cascade) return irreversible(`${what} ... CASCADE`, 'CASCADE may have dropped other objects that depend on it')
   if (!known.text) return irreversible(what, `the definition of ${keyName(key)} is not known from the files`)
   let text = known.text
@@ -199,7 +226,9 @@ export function rename(ctx: FileContext, stmt: Stmt): Step {
     case 'OBJECT_FOREIGN_TABLE':
       forgetTextsNaming(ctx, ctx.relKey(n.relation), n.relation.relname)
       moveKey(ctx, ctx.relKey(n.relation), ctx.relKey(newRel))
-      return sqlStep(`ALTER ${relationWord(n.renameType)} ${n.missing_ok ? 'IF EXISTS ' : ''}${rangeVarText(ctx.lib, newRel)} RENAME TO ${q(n.relation.relname)}`)
+      return sqlStep(
+        `ALTER ${relationWord(n.renameType)} ${n.missing_ok ? 'IF EXISTS ' : ''}${rangeVarText(ctx.lib, newRel)} RENAME TO ${q(n.relation.relname)}`,
+      )
     case 'OBJECT_COLUMN': {
       const tableKey = ctx.relKey(n.relation)
       const columns = ctx.tableColumns(tableKey)
@@ -209,7 +238,9 @@ export function rename(ctx: FileContext, stmt: Stmt): Step {
         columns.set(n.newname, state)
       }
       forgetTextsNaming(ctx, tableKey, n.subname)
-      return sqlStep(`ALTER ${relationWord(n.relationType)} ${rangeVarText(ctx.lib, n.relation)} RENAME COLUMN ${q(n.newname)} TO ${q(n.subname)}`)
+      return sqlStep(
+        `ALTER ${relationWord(n.relationType)} ${rangeVarText(ctx.lib, n.relation)} RENAME COLUMN ${q(n.newname)} TO ${q(n.subname)}`,
+      )
     }
     case 'OBJECT_TABCONSTRAINT':
       moveKey(ctx, ctx.onTableKey('constraint', n.relation, n.subname), ctx.onTableKey('constraint', n.relation, n.newname))
@@ -226,7 +257,9 @@ export function rename(ctx: FileContext, stmt: Stmt): Step {
       const names = nameList(n.object?.List?.items ?? n.object?.TypeName?.names)
       const renamed = [...names.slice(0, -1), n.newname]
       moveKey(ctx, ctx.listKey('type', names), ctx.listKey('type', renamed))
-      return sqlStep(`ALTER ${n.renameType === 'OBJECT_DOMAIN' ? 'DOMAIN' : 'TYPE'} ${qualified(ctx.lib, renamed)} RENAME TO ${q(names[names.length - 1]!)}`)
+      return sqlStep(
+        `ALTER ${n.renameType === 'OBJECT_DOMAIN' ? 'DOMAIN' : 'TYPE'} ${qualified(ctx.lib, renamed)} RENAME TO ${q(names[names.length - 1]!)}`,
+      )
     }
     case 'OBJECT_SCHEMA':
       return sqlStep(`ALTER SCHEMA ${q(n.newname)} RENAME TO ${q(n.subname)}`)

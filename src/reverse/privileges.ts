@@ -17,7 +17,8 @@ export function targetKey(ctx: FileContext, objtype: string, object: Ast): strin
     return ctx.relKey({ schemaname: names.length > 1 ? names[names.length - 2] : undefined, relname: names[names.length - 1] })
   }
   if (ROUTINE_TYPES.has(objtype)) return object.ObjectWithArgs ? ctx.objectWithArgsKey(object.ObjectWithArgs) : undefined
-  if (objtype === 'OBJECT_TYPE' || objtype === 'OBJECT_DOMAIN') return ctx.listKey('type', nameList(object.TypeName?.names ?? object.List?.items))
+  if (objtype === 'OBJECT_TYPE' || objtype === 'OBJECT_DOMAIN')
+    return ctx.listKey('type', nameList(object.TypeName?.names ?? object.List?.items))
   if (objtype === 'OBJECT_COLUMN') {
     const names = nameList(object.List?.items)
     const column = names.pop()
@@ -32,7 +33,12 @@ export function targetKey(ctx: FileContext, objtype: string, object: Ast): strin
     return `${kind}:${ctx.schemaOf(names.pop())}.${table}.${name}`
   }
   const name = object.String?.sval
-  return name ? `${objtype.replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase()}:${name}` : undefined
+  return name
+    ? `${objtype
+        .replace(/^OBJECT_/, '')
+        .replace(/_/g, ' ')
+        .toLowerCase()}:${name}`
+    : undefined
 }
 
 function roleName(spec: Ast): string {
@@ -43,11 +49,16 @@ function roleName(spec: Ast): string {
 /** One string per (object, privilege, grantee): what the model remembers of grants. */
 function grantTuples(ctx: FileContext, n: Ast, scope: string): { tuples: string[]; objects: string[] } {
   const objects =
-    n.targtype === 'ACL_TARGET_OBJECT' ? (n.objects ?? []).map((o: Ast) => targetKey(ctx, n.objtype, o) ?? JSON.stringify(o))
-    : [`${n.targtype}:${n.objtype}:${nameList(n.objects).join(',')}`]
-  const privileges = n.privileges?.length ? n.privileges.map((p: Ast) => `${p.AccessPriv?.priv_name}(${nameList(p.AccessPriv?.cols)})`) : ['all']
+    n.targtype === 'ACL_TARGET_OBJECT'
+      ? (n.objects ?? []).map((o: Ast) => targetKey(ctx, n.objtype, o) ?? JSON.stringify(o))
+      : [`${n.targtype}:${n.objtype}:${nameList(n.objects).join(',')}`]
+  const privileges = n.privileges?.length
+    ? n.privileges.map((p: Ast) => `${p.AccessPriv?.priv_name}(${nameList(p.AccessPriv?.cols)})`)
+    : ['all']
   const grantees = (n.grantees ?? []).map(roleName)
-  const tuples = objects.flatMap((o: string) => privileges.flatMap((p: string) => grantees.map((g: string) => `${scope}|${n.objtype}|${o}|${p}|${g}`)))
+  const tuples = objects.flatMap((o: string) =>
+    privileges.flatMap((p: string) => grantees.map((g: string) => `${scope}|${n.objtype}|${o}|${p}|${g}`)),
+  )
   return { tuples, objects: n.targtype === 'ACL_TARGET_OBJECT' ? objects : [] }
 }
 
@@ -57,7 +68,10 @@ function publicByDefault(tuple: string): boolean {
   if (grantee !== 'public' || (scope !== 'object' && !scope!.startsWith('default-global:'))) return false
   const priv = privilege!.replace(/\(.*\)$/, '')
   if (ROUTINE_TYPES.has(objtype!)) return priv === 'execute' || priv === 'all' || priv === 'undefined'
-  return (objtype === 'OBJECT_TYPE' || objtype === 'OBJECT_DOMAIN' || objtype === 'OBJECT_LANGUAGE') && (priv === 'usage' || priv === 'all' || priv === 'undefined')
+  return (
+    (objtype === 'OBJECT_TYPE' || objtype === 'OBJECT_DOMAIN' || objtype === 'OBJECT_LANGUAGE') &&
+    (priv === 'usage' || priv === 'all' || priv === 'undefined')
+  )
 }
 
 export function grant(ctx: FileContext, stmt: Stmt): Step {

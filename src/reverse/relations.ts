@@ -98,7 +98,18 @@ function serialDefaults(ctx: FileContext, rel: Ast, elements: Ast[], columns: Ma
 }
 
 /** Words that start the next column constraint: a REFERENCES clause ends before them. */
-const NEXT_CONSTRAINT = new Set(['CONSTRAINT', 'NOT', 'NULL', 'PRIMARY', 'UNIQUE', 'REFERENCES', 'CHECK', 'COLLATE', 'GENERATED', 'DEFAULT'])
+const NEXT_CONSTRAINT = new Set([
+  'CONSTRAINT',
+  'NOT',
+  'NULL',
+  'PRIMARY',
+  'UNIQUE',
+  'REFERENCES',
+  'CHECK',
+  'COLLATE',
+  'GENERATED',
+  'DEFAULT',
+])
 
 /**
  * Constraints written on a column (`email text UNIQUE`, `user_id uuid REFERENCES users`): remembered under the
@@ -107,7 +118,9 @@ const NEXT_CONSTRAINT = new Set(['CONSTRAINT', 'NOT', 'NULL', 'PRIMARY', 'UNIQUE
 function recordColumnConstraints(ctx: FileContext, stmt: Stmt, rel: Ast, tableKey: string, def: Ast): void {
   const column = ctx.quote(def.colname)
   for (const constraint of (def.constraints ?? []).map((c: Ast) => c.Constraint)) {
-    const suffix = { CONSTR_PRIMARY: 'pkey', CONSTR_UNIQUE: 'key', CONSTR_FOREIGN: 'fkey', CONSTR_CHECK: 'check' }[constraint?.contype as string]
+    const suffix = { CONSTR_PRIMARY: 'pkey', CONSTR_UNIQUE: 'key', CONSTR_FOREIGN: 'fkey', CONSTR_CHECK: 'check' }[
+      constraint?.contype as string
+    ]
     if (!suffix) continue
     const name = constraint.conname ?? `${rel.relname}_${suffix === 'pkey' ? '' : `${def.colname}_`}${suffix}`
     if (Buffer.byteLength(name) > 63) continue
@@ -249,9 +262,16 @@ export function alterTable(ctx: FileContext, stmt: Stmt): Step {
     for (const [i, cmd] of commands.entries()) trackCommand(ctx, stmt, key, n.relation, cmd, texts?.[i])
     // A foreign key ties the new table to another one, which may be dropped first: the key has to go before it.
     const foreignKeys = commands.filter((c) => c.subtype === 'AT_AddConstraint' && c.def?.Constraint?.contype === 'CONSTR_FOREIGN')
-    const drops = foreignKeys.map((c) => addConstraint(ctx, stmt, n.relation, c.def.Constraint)).flatMap((step) => (step.kind === 'sql' ? step.sql : []))
+    const drops = foreignKeys
+      .map((c) => addConstraint(ctx, stmt, n.relation, c.def.Constraint))
+      .flatMap((step) => (step.kind === 'sql' ? step.sql : []))
     const note = `the ${relationWord(n.objtype).toLowerCase()} goes with its CREATE at line ${covered}`
-    return drops.length ? sqlStep(drops.reverse().map((d) => `${target} ${d}`), `${note}; its foreign keys go first`) : noneStep(note)
+    return drops.length
+      ? sqlStep(
+          drops.reverse().map((d) => `${target} ${d}`),
+          `${note}; its foreign keys go first`,
+        )
+      : noneStep(note)
   }
   const undo: string[] = []
   let stop: Step | undefined
@@ -288,12 +308,14 @@ function reverseCommand(ctx: FileContext, stmt: Stmt, key: string, rel: Ast, cmd
   switch (cmd.subtype) {
     case 'AT_AddColumn': {
       const name = cmd.def?.ColumnDef?.colname
-      if (cmd.missing_ok && columns?.has(name)) return noneStep(`column ${name} already existed, so ADD COLUMN IF NOT EXISTS changed nothing`)
+      if (cmd.missing_ok && columns?.has(name))
+        return noneStep(`column ${name} already existed, so ADD COLUMN IF NOT EXISTS changed nothing`)
       return sqlStep(`DROP COLUMN IF EXISTS ${ctx.quote(name)}`)
     }
     case 'AT_DropColumn':
       if (ctx.createdHere.has(columnKey)) return noneStep('the column was added earlier in this file')
-      if (cmd.missing_ok && !column) return guardOrIrreversible(columnKey, 'ALTER TABLE ... DROP COLUMN', 'the values of a dropped column are gone')
+      if (cmd.missing_ok && !column)
+        return guardOrIrreversible(columnKey, 'ALTER TABLE ... DROP COLUMN', 'the values of a dropped column are gone')
       return irreversible('ALTER TABLE ... DROP COLUMN', 'the values of a dropped column are gone; restore the column and its data by hand')
     case 'AT_AlterColumnType':
       if (ctx.createdHere.has(columnKey)) return noneStep('the column was added earlier in this file')
@@ -301,10 +323,12 @@ function reverseCommand(ctx: FileContext, stmt: Stmt, key: string, rel: Ast, cmd
     case 'AT_ColumnDefault':
       return reverseDefault(column, col)
     case 'AT_SetNotNull':
-      if (!column) return irreversible('ALTER COLUMN ... SET NOT NULL', 'whether the column allowed NULL before is not known from the files')
+      if (!column)
+        return irreversible('ALTER COLUMN ... SET NOT NULL', 'whether the column allowed NULL before is not known from the files')
       return column.notNull ? noneStep('the column was already NOT NULL') : sqlStep(`ALTER COLUMN ${col} DROP NOT NULL`)
     case 'AT_DropNotNull':
-      if (!column) return irreversible('ALTER COLUMN ... DROP NOT NULL', 'whether the column was NOT NULL before is not known from the files')
+      if (!column)
+        return irreversible('ALTER COLUMN ... DROP NOT NULL', 'whether the column was NOT NULL before is not known from the files')
       return column.notNull ? sqlStep(`ALTER COLUMN ${col} SET NOT NULL`) : noneStep('the column already allowed NULL')
     case 'AT_AddConstraint':
       return addConstraint(ctx, stmt, rel, cmd.def?.Constraint)
@@ -315,7 +339,9 @@ function reverseCommand(ctx: FileContext, stmt: Stmt, key: string, rel: Ast, cmd
     case 'AT_EnableRowSecurity':
       return ctx.known(key)?.rowSecurity ? noneStep('row level security was already enabled') : sqlStep('DISABLE ROW LEVEL SECURITY')
     case 'AT_DisableRowSecurity':
-      return ctx.known(key)?.rowSecurity === false ? noneStep('row level security was already disabled') : sqlStep('ENABLE ROW LEVEL SECURITY')
+      return ctx.known(key)?.rowSecurity === false
+        ? noneStep('row level security was already disabled')
+        : sqlStep('ENABLE ROW LEVEL SECURITY')
     case 'AT_ForceRowSecurity':
       return sqlStep('NO FORCE ROW LEVEL SECURITY')
     case 'AT_NoForceRowSecurity':
@@ -349,7 +375,10 @@ function reverseCommand(ctx: FileContext, stmt: Stmt, key: string, rel: Ast, cmd
     case 'AT_ChangeOwner':
       return irreversible('ALTER ... OWNER TO', 'the previous owner is not known from the files')
     default:
-      return irreversible(`ALTER TABLE (${String(cmd.subtype).replace(/^AT_/, '')})`, `strata does not know the state before this change${tokens ? ` (${summaryOf(stmt, tokens)})` : ''}`)
+      return irreversible(
+        `ALTER TABLE (${String(cmd.subtype).replace(/^AT_/, '')})`,
+        `strata does not know the state before this change${tokens ? ` (${summaryOf(stmt, tokens)})` : ''}`,
+      )
   }
 }
 
@@ -359,12 +388,15 @@ function summaryOf(stmt: Stmt, tokens: Token[]): string {
 
 function reverseDefault(column: ColumnState | undefined, col: string): Step {
   if (!column || column.defaultUnknown) return irreversible('ALTER COLUMN ... DEFAULT', 'the default before it is not known from the files')
-  return column.default === undefined ? sqlStep(`ALTER COLUMN ${col} DROP DEFAULT`) : sqlStep(`ALTER COLUMN ${col} SET DEFAULT ${column.default}`)
+  return column.default === undefined
+    ? sqlStep(`ALTER COLUMN ${col} DROP DEFAULT`)
+    : sqlStep(`ALTER COLUMN ${col} SET DEFAULT ${column.default}`)
 }
 
 function addConstraint(ctx: FileContext, stmt: Stmt, rel: Ast, constraint: Ast | undefined): Step {
   const name = constraint?.conname ?? (constraint && defaultConstraintName(rel.relname, constraint))
-  if (!name) return irreversible('ADD CONSTRAINT', 'the constraint has no name and Postgres chose one from its expression; name it in the up file')
+  if (!name)
+    return irreversible('ADD CONSTRAINT', 'the constraint has no name and Postgres chose one from its expression; name it in the up file')
   const before = ctx.known(ctx.onTableKey('constraint', rel, name))
   if (before && stmt.guarded) return noneStep(`it already existed (${before.path}:${before.line}), so this create changed nothing`)
   return sqlStep(`DROP CONSTRAINT IF EXISTS ${ctx.quote(name)}`)
@@ -375,10 +407,16 @@ function dropConstraint(ctx: FileContext, rel: Ast, cmd: Ast): Step {
   if (ctx.createdHere.has(key)) return noneStep('the constraint was added earlier in this file')
   const known = ctx.known(key)
   if (known?.text) {
-    if (cmd.behavior === 'DROP_CASCADE') return irreversible('DROP CONSTRAINT ... CASCADE', 'CASCADE may have dropped other objects that depend on it')
+    if (cmd.behavior === 'DROP_CASCADE')
+      return irreversible('DROP CONSTRAINT ... CASCADE', 'CASCADE may have dropped other objects that depend on it')
     return sqlStep(known.text, `restores the constraint as ${known.path}:${known.line} made it`)
   }
-  if (cmd.missing_ok && !known) return guardOrIrreversible(key, 'ALTER TABLE ... DROP CONSTRAINT', 'the definition of the dropped constraint is not known from the files')
+  if (cmd.missing_ok && !known)
+    return guardOrIrreversible(
+      key,
+      'ALTER TABLE ... DROP CONSTRAINT',
+      'the definition of the dropped constraint is not known from the files',
+    )
   return irreversible('ALTER TABLE ... DROP CONSTRAINT', 'the definition of the dropped constraint is not known from the files')
 }
 

@@ -15,8 +15,13 @@ function resultShape(n: Ast): string {
 export function createFunction(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node.CreateFunctionStmt
   const names = nameList(n.funcname)
-  const inputs = (n.parameters ?? []).map((p: Ast) => p.FunctionParameter).filter((p: Ast) => p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE')
-  const key = ctx.functionKey(names, inputs.map((p: Ast) => signatureType(ctx.lib, p.argType)))
+  const inputs = (n.parameters ?? [])
+    .map((p: Ast) => p.FunctionParameter)
+    .filter((p: Ast) => p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE')
+  const key = ctx.functionKey(
+    names,
+    inputs.map((p: Ast) => signatureType(ctx.lib, p.argType)),
+  )
   const word = n.is_procedure ? 'PROCEDURE' : 'FUNCTION'
   const before = ctx.known(key)
   const shape = resultShape(n)

@@ -43,7 +43,10 @@ export function quoteIdentifier(scanner: Scanner, name: string): string {
 }
 
 export function qualified(scanner: Scanner, parts: (string | undefined)[]): string {
-  return parts.filter((p): p is string => !!p).map((p) => quoteIdentifier(scanner, p)).join('.')
+  return parts
+    .filter((p): p is string => !!p)
+    .map((p) => quoteIdentifier(scanner, p))
+    .join('.')
 }
 
 /** `[String 'app', String 'users']`, the parser's dotted names, as plain strings. */
@@ -125,7 +128,13 @@ export class FileTokens {
       .map((t) => {
         const start = toChar(t.start)
         const end = toChar(t.end)
-        return { start, end, text: this.text.slice(start, end), word: this.text.slice(start, end).toUpperCase(), keyword: t.keywordKind > 0 }
+        return {
+          start,
+          end,
+          text: this.text.slice(start, end),
+          word: this.text.slice(start, end).toUpperCase(),
+          keyword: t.keywordKind > 0,
+        }
       })
     return this.tokens
   }
@@ -167,7 +176,20 @@ export function sliceText(text: string, tokens: Token[]): string {
 }
 
 /** Words that start the next column constraint, so a DEFAULT expression ends before them. */
-const AFTER_DEFAULT = new Set(['CONSTRAINT', 'NOT', 'NULL', 'PRIMARY', 'UNIQUE', 'REFERENCES', 'CHECK', 'COLLATE', 'GENERATED', 'DEFAULT', 'DEFERRABLE', 'INITIALLY'])
+const AFTER_DEFAULT = new Set([
+  'CONSTRAINT',
+  'NOT',
+  'NULL',
+  'PRIMARY',
+  'UNIQUE',
+  'REFERENCES',
+  'CHECK',
+  'COLLATE',
+  'GENERATED',
+  'DEFAULT',
+  'DEFERRABLE',
+  'INITIALLY',
+])
 
 /**
  * The source text of an expression that follows a keyword (DEFAULT ...), up to the next depth-0 comma,

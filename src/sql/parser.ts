@@ -1,13 +1,13 @@
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsFromString } from 'node:v8'
 
-type LibPgQuery = typeof import('libpg-query');
+type LibPgQuery = typeof import('libpg-query')
 
-let loading: Promise<LibPgQuery> | undefined;
+let loading: Promise<LibPgQuery> | undefined
 
 /** Loads libpg-query (WASM) on first use only, so commands with nothing to analyse never pay for it. */
 export function loadParser(): Promise<LibPgQuery> {
-  loading ??= load();
-  return loading;
+  loading ??= load()
+  return loading
 }
 
 async function load(): Promise<LibPgQuery> {
@@ -15,8 +15,8 @@ async function load(): Promise<LibPgQuery> {
   // CPU re-compiling its hot functions with TurboFan in the background as the whole lint takes (measured on
   // the 1,520-file corpus: ~0.9 s of CPU with tier-up, ~0.5 s without), so keep its baseline (Liftoff) code.
   // The flag is process-wide and only affects WASM compiled from here on; the parser is the only WASM Strata loads.
-  setFlagsFromString('--liftoff-only');
-  const library = await import('libpg-query');
-  await library.loadModule();
-  return library;
+  setFlagsFromString('--liftoff-only')
+  const library = await import('libpg-query')
+  await library.loadModule()
+  return library
 }

@@ -1,15 +1,15 @@
-import type { ScanToken } from 'libpg-query';
-import { loadParser } from './parser.js';
-import { parseWith, withoutByteOrderMark } from './parse.js';
-import { LineIndex, byteOffsetConverter } from './position.js';
+import type { ScanToken } from 'libpg-query'
+import { loadParser } from './parser.js'
+import { parseWith, withoutByteOrderMark } from './parse.js'
+import { LineIndex, byteOffsetConverter } from './position.js'
 
 export interface StatementText {
   /** The statement without its trailing semicolon. */
-  text: string;
+  text: string
   /** Character offset into the file text. */
-  start: number;
-  line: number;
-  column: number;
+  start: number
+  line: number
+  column: number
 }
 
 /**
@@ -19,68 +19,68 @@ export interface StatementText {
  * the file is one statement and the server will report its error.
  */
 export async function splitStatements(text: string): Promise<StatementText[]> {
-  const library = await loadParser();
-  const parsed = parseWith(library.parseSync, text);
-  if (!parsed.error) return parsed.statements.map(({ text, start, line, column }) => ({ text, start, line, column }));
-  const source = withoutByteOrderMark(text);
-  let tokens: ScanToken[];
+  const library = await loadParser()
+  const parsed = parseWith(library.parseSync, text)
+  if (!parsed.error) return parsed.statements.map(({ text, start, line, column }) => ({ text, start, line, column }))
+  const source = withoutByteOrderMark(text)
+  let tokens: ScanToken[]
   try {
-    tokens = library.scanSync(source).tokens;
+    tokens = library.scanSync(source).tokens
   } catch {
-    return wholeText(source, parsed.lines);
+    return wholeText(source, parsed.lines)
   }
-  return splitTokens(source, tokens, parsed.lines);
+  return splitTokens(source, tokens, parsed.lines)
 }
 
 function wholeText(text: string, lines: LineIndex): StatementText[] {
-  const start = text.length - text.trimStart().length;
-  const body = text.trim();
-  return body ? [{ text: body, start, ...lines.position(start) }] : [];
+  const start = text.length - text.trimStart().length
+  const body = text.trim()
+  return body ? [{ text: body, start, ...lines.position(start) }] : []
 }
 
-const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
+const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT'])
 
 function splitTokens(text: string, tokens: ScanToken[], lines: LineIndex): StatementText[] {
-  const toCharOffset = byteOffsetConverter(text);
-  const statements: StatementText[] = [];
-  let first: ScanToken | undefined;
-  let last: ScanToken | undefined;
+  const toCharOffset = byteOffsetConverter(text)
+  const statements: StatementText[] = []
+  let first: ScanToken | undefined
+  let last: ScanToken | undefined
   const flush = () => {
-    if (!first || !last) return;
-    const start = toCharOffset(first.start);
-    statements.push({ text: text.slice(start, toCharOffset(last.end)), start, ...lines.position(start) });
-    first = last = undefined;
-  };
-  const depth = nestingTracker();
-  for (const token of tokens) {
-    if (COMMENT_TOKENS.has(token.tokenName)) continue;
-    if (token.text === ';' && depth.isTopLevel()) {
-      flush();
-      continue;
-    }
-    depth.see(token);
-    first ??= token;
-    last = token;
+    if (!first || !last) return
+    const start = toCharOffset(first.start)
+    statements.push({ text: text.slice(start, toCharOffset(last.end)), start, ...lines.position(start) })
+    first = last = undefined
   }
-  flush();
-  return statements;
+  const depth = nestingTracker()
+  for (const token of tokens) {
+    if (COMMENT_TOKENS.has(token.tokenName)) continue
+    if (token.text === ';' && depth.isTopLevel()) {
+      flush()
+      continue
+    }
+    depth.see(token)
+    first ??= token
+    last = token
+  }
+  flush()
+  return statements
 }
 
 /** Semicolons inside parentheses (CREATE RULE ... DO (a; b)) or a BEGIN ATOMIC body do not end a statement. */
 function nestingTracker() {
-  let parentheses = 0;
-  let atomicBlocks = 0;
-  let previous = '';
+  let parentheses = 0
+  let atomicBlocks = 0
+  let previous = ''
   return {
     isTopLevel: () => parentheses === 0 && atomicBlocks === 0,
     see(token: ScanToken) {
-      const word = token.text.toUpperCase();
-      if (word === '(') parentheses++;
-      else if (word === ')') parentheses = Math.max(0, parentheses - 1);
-      else if (word === 'ATOMIC' && previous === 'BEGIN') atomicBlocks++;
-      else if (word === 'CASE' && atomicBlocks > 0) atomicBlocks++;
-      else if (word === 'END' && atomicBlocks > 0) atomicBlocks--;
-      previous = word;
+      const word = token.text.toUpperCase()
+      if (word === '(') parentheses++
+      else if (word === ')') parentheses = Math.max(0, parentheses - 1)
+      else if (word === 'ATOMIC' && previous === 'BEGIN') atomicBlocks++
+      else if (word === 'CASE' && atomicBlocks > 0) atomicBlocks++
+      else if (word === 'END' && atomicBlocks > 0) atomicBlocks--
+      previous = word
     },
-  };
+  }
 }

@@ -25,8 +25,15 @@ const PARENT_KINDS = new Set(['column', 'constraint', 'index', 'policy', 'trigge
 
 export async function checkObjects(sql: Sql, expected: ExpectedObject[], snapshot: Snapshot): Promise<ObjectProblem[]> {
   const catalog = new Catalog(snapshot)
-  const routines = await resolveRoutines(sql, expected.filter((o) => o.routine))
-  const types = await resolveTypes(sql, snapshot.serverVersion, expected.flatMap((o) => (o.column?.type ? [o.column.type] : [])))
+  const routines = await resolveRoutines(
+    sql,
+    expected.filter((o) => o.routine),
+  )
+  const types = await resolveTypes(
+    sql,
+    snapshot.serverVersion,
+    expected.flatMap((o) => (o.column?.type ? [o.column.type] : [])),
+  )
   const problems: ObjectProblem[] = []
   const missingTables = new Set<string>()
   for (const o of checkOrder(expected)) {
@@ -74,9 +81,19 @@ class Catalog {
   }
 }
 
-function checkOne(o: ExpectedObject, key: string, catalog: Catalog, routines: Set<string>, types: Map<string, ResolvedType>): ObjectProblem | undefined {
+function checkOne(
+  o: ExpectedObject,
+  key: string,
+  catalog: Catalog,
+  routines: Set<string>,
+  types: Map<string, ResolvedType>,
+): ObjectProblem | undefined {
   const at = { object: key, file: o.origin.file, line: o.origin.line, version: o.origin.version }
-  const missing = (what = `${key} does not exist`): ObjectProblem => ({ kind: 'missing', ...at, message: `${o.origin.file}:${o.origin.line}: ${what}` })
+  const missing = (what = `${key} does not exist`): ObjectProblem => ({
+    kind: 'missing',
+    ...at,
+    message: `${o.origin.file}:${o.origin.line}: ${what}`,
+  })
   switch (o.kind) {
     case 'function':
     case 'procedure':
@@ -103,7 +120,13 @@ function checkOne(o: ExpectedObject, key: string, catalog: Catalog, routines: Se
       if (catalog.objects[key]) return undefined
       const other = catalog.relationNamed(o.schema, o.name)
       if (!other) return missing()
-      return { kind: 'different', ...at, expected: o.kind, actual: other.kind, message: `${o.origin.file}:${o.origin.line}: ${o.schema}.${o.name} is a ${other.kind}, expected a ${o.kind}` }
+      return {
+        kind: 'different',
+        ...at,
+        expected: o.kind,
+        actual: other.kind,
+        message: `${o.origin.file}:${o.origin.line}: ${o.schema}.${o.name} is a ${other.kind}, expected a ${o.kind}`,
+      }
     }
     default:
       return catalog.objects[key] ? undefined : missing()

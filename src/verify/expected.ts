@@ -116,7 +116,13 @@ export class ExpectedSchema {
 
   /** A file that does not parse: none of its objects can be expected. */
   addUnparsable(file: { path: string; version: number }, line: number, message: string): void {
-    this.unchecked.push({ file: file.path, line, version: file.version, statement: 'file', reason: `does not parse (${message}); its objects are not checked` })
+    this.unchecked.push({
+      file: file.path,
+      line,
+      version: file.version,
+      statement: 'file',
+      reason: `does not parse (${message}); its objects are not checked`,
+    })
   }
 
   private statement(node: N, kind: string): void {
@@ -186,7 +192,8 @@ export class ExpectedSchema {
         .map((p: N) => p.FunctionParameter)
         .filter((p: N) => !['FUNC_PARAM_OUT', 'FUNC_PARAM_TABLE'].includes(p.mode))
         .map((p: N) => this.resolveType(typeRef(p.argType)))
-      if (args.some((a: TypeRef | undefined) => !a)) return this.skip('CREATE FUNCTION', 'an argument type written as %TYPE cannot be resolved from the file')
+      if (args.some((a: TypeRef | undefined) => !a))
+        return this.skip('CREATE FUNCTION', 'an argument type written as %TYPE cannot be resolved from the file')
       this.add({ kind: n.is_procedure ? 'procedure' : 'function', schema, name, routine: { args } })
     },
     CreateEnumStmt(this: ExpectedSchema, n: N) {
@@ -234,7 +241,8 @@ export class ExpectedSchema {
     },
     VariableSetStmt(this: ExpectedSchema, n: N) {
       if (n.name !== 'search_path') return
-      if (n.kind === 'VAR_SET_VALUE') this.path = this.cleanPath((n.args ?? []).map((a: N) => a.A_Const?.sval?.sval ?? a.A_Const?.String?.sval ?? ''))
+      if (n.kind === 'VAR_SET_VALUE')
+        this.path = this.cleanPath((n.args ?? []).map((a: N) => a.A_Const?.sval?.sval ?? a.A_Const?.String?.sval ?? ''))
       else if (n.kind === 'VAR_SET_DEFAULT' || n.kind === 'VAR_RESET' || n.kind === 'VAR_RESET_ALL') this.path = this.databasePath
     },
   }
@@ -262,7 +270,8 @@ export class ExpectedSchema {
     const primary = own.find((o) => o.constraint!.type === 'p')
     if (!primary) return
     const columns = primary.constraint!.columns.join(',')
-    for (const o of own) if (o.constraint!.type === 'u' && !o.constraint!.named && o.constraint!.columns.join(',') === columns) this.remove(o)
+    for (const o of own)
+      if (o.constraint!.type === 'u' && !o.constraint!.named && o.constraint!.columns.join(',') === columns) this.remove(o)
   }
 
   private addColumn(table: QName, def: N) {
@@ -270,7 +279,13 @@ export class ExpectedSchema {
     const has = (type: string) => constraints.some((c) => c.contype === type)
     // A new column is nullable unless something in its definition says otherwise.
     const notNull = has('CONSTR_NOTNULL') || has('CONSTR_PRIMARY') || has('CONSTR_IDENTITY') || isSerial(def.typeName)
-    this.add({ kind: 'column', schema: table.schema, parent: table.name, name: def.colname, column: { type: this.resolveType(typeRef(def.typeName)), notNull } })
+    this.add({
+      kind: 'column',
+      schema: table.schema,
+      parent: table.name,
+      name: def.colname,
+      column: { type: this.resolveType(typeRef(def.typeName)), notNull },
+    })
     for (const c of constraints) this.addConstraint(table, c, def.colname)
   }
 
@@ -278,10 +293,13 @@ export class ExpectedSchema {
     const type = CONSTRAINT_TYPES[c.contype]
     if (!type) return
     let columns: string[] =
-      type === 'f' ? strings(c.fk_attrs)
-      : type === 'p' || type === 'u' ? strings(c.keys)
-      : type === 'x' ? (c.exclusions ?? []).flatMap((e: N) => (e.List?.items?.[0]?.IndexElem?.name ? [e.List.items[0].IndexElem.name] : []))
-      : columnRefs(c.raw_expr)
+      type === 'f'
+        ? strings(c.fk_attrs)
+        : type === 'p' || type === 'u'
+          ? strings(c.keys)
+          : type === 'x'
+            ? (c.exclusions ?? []).flatMap((e: N) => (e.List?.items?.[0]?.IndexElem?.name ? [e.List.items[0].IndexElem.name] : []))
+            : columnRefs(c.raw_expr)
     if (column && !columns.length) columns = [column]
     if (c.indexname) {
       // ADD CONSTRAINT ... USING INDEX i: the index becomes the constraint's and takes its name.
@@ -294,7 +312,13 @@ export class ExpectedSchema {
     if (type === 'p') for (const col of columns) this.setNotNull(table, col, true)
     const name = c.conname ?? defaultConstraintName(table.name, type, columns)
     const references = c.pktable ? this.qualifiedRelation(c.pktable) : undefined
-    this.add({ kind: 'constraint', schema: table.schema, parent: table.name, name, constraint: { type, columns, named: !!c.conname || !!c.indexname, references } })
+    this.add({
+      kind: 'constraint',
+      schema: table.schema,
+      parent: table.name,
+      name,
+      constraint: { type, columns, named: !!c.conname || !!c.indexname, references },
+    })
   }
 
   private createIndex(n: N) {
@@ -477,7 +501,10 @@ export class ExpectedSchema {
         if (!rel) return
         const { schema, name } = rel
         // A table moves with its columns, constraints, indexes, policies and triggers.
-        return this.mutateAll((o) => o === rel || (o.schema === schema && o.parent === name && o.kind !== 'enum value'), (o) => (o.schema = to))
+        return this.mutateAll(
+          (o) => o === rel || (o.schema === schema && o.parent === name && o.kind !== 'enum value'),
+          (o) => (o.schema = to),
+        )
       }
       case 'OBJECT_TYPE':
       case 'OBJECT_DOMAIN':
@@ -562,7 +589,11 @@ export class ExpectedSchema {
   private dropRelation(rel: ExpectedObject, cascade: boolean) {
     const { schema, name } = rel
     const qualified = `${schema}.${name}`
-    this.removeWhere((o) => o === rel || (rel.kind !== 'index' && o.schema === schema && o.parent === name && (TABLE_CHILDREN.includes(o.kind) || o.kind === 'index')))
+    this.removeWhere(
+      (o) =>
+        o === rel ||
+        (rel.kind !== 'index' && o.schema === schema && o.parent === name && (TABLE_CHILDREN.includes(o.kind) || o.kind === 'index')),
+    )
     if (!cascade) return
     // CASCADE also takes foreign keys that point here and views that read from here (and theirs, in turn).
     this.removeWhere((o) => o.kind === 'constraint' && o.constraint!.references === qualified)
@@ -588,7 +619,12 @@ export class ExpectedSchema {
 
   private qualified(parts: string[], creating = true): QName & { schema: string } {
     const name = parts[parts.length - 1]
-    const schema = parts.length > 1 ? parts[parts.length - 2] : creating ? this.creationSchema() : (this.lookup(name, RELATION_KINDS)?.schema ?? this.creationSchema())
+    const schema =
+      parts.length > 1
+        ? parts[parts.length - 2]
+        : creating
+          ? this.creationSchema()
+          : (this.lookup(name, RELATION_KINDS)?.schema ?? this.creationSchema())
     return { schema, name }
   }
 
@@ -631,7 +667,9 @@ export class ExpectedSchema {
   private routineName(parts: string[]): QName {
     const name = parts[parts.length - 1]
     if (parts.length > 1) return { schema: parts[parts.length - 2], name }
-    const found = this.path.find((schema) => this.list().some((o) => (o.kind === 'function' || o.kind === 'procedure') && o.schema === schema && o.name === name))
+    const found = this.path.find((schema) =>
+      this.list().some((o) => (o.kind === 'function' || o.kind === 'procedure') && o.schema === schema && o.name === name),
+    )
     return { schema: found ?? this.creationSchema(), name }
   }
 
@@ -649,9 +687,12 @@ export class ExpectedSchema {
   /** The routines an ObjectWithArgs names: one signature, or all overloads when no arguments are given. */
   private routines(o: N): ExpectedObject[] {
     const { schema, name } = this.routineName(strings(o.objname))
-    const candidates = this.list().filter((r) => (r.kind === 'function' || r.kind === 'procedure') && r.schema === schema && r.name === name)
+    const candidates = this.list().filter(
+      (r) => (r.kind === 'function' || r.kind === 'procedure') && r.schema === schema && r.name === name,
+    )
     if (o.args_unspecified) return candidates
-    const args: N[] = o.objfuncargs ?? (o.objargs ?? []).map((t: N) => ({ FunctionParameter: { argType: t.TypeName, mode: 'FUNC_PARAM_DEFAULT' } }))
+    const args: N[] =
+      o.objfuncargs ?? (o.objargs ?? []).map((t: N) => ({ FunctionParameter: { argType: t.TypeName, mode: 'FUNC_PARAM_DEFAULT' } }))
     const wanted = args
       .map((a) => a.FunctionParameter)
       .filter((p) => p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE')
@@ -670,7 +711,10 @@ export class ExpectedSchema {
   }
 
   private cleanPath(values: string[]): string[] {
-    const schemas = values.flatMap((v) => v.split(',')).map((v) => v.trim().replace(/^"(.*)"$/, '$1')).filter((v) => v && v !== '$user' && v !== 'pg_catalog')
+    const schemas = values
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim().replace(/^"(.*)"$/, '$1'))
+      .filter((v) => v && v !== '$user' && v !== 'pg_catalog')
     return schemas.length ? schemas : this.databasePath
   }
 
@@ -775,6 +819,8 @@ function defaultConstraintName(table: string, type: keyof typeof CONSTRAINT_LABE
 }
 
 function defaultIndexName(table: string, params: N[]): string {
-  const names = params.map((p) => p.IndexElem?.name ?? (p.IndexElem?.expr?.FuncCall ? strings(p.IndexElem.expr.FuncCall.funcname).pop() : 'expr'))
+  const names = params.map(
+    (p) => p.IndexElem?.name ?? (p.IndexElem?.expr?.FuncCall ? strings(p.IndexElem.expr.FuncCall.funcname).pop() : 'expr'),
+  )
   return objectName(table, names.join('_'), 'idx')
 }

@@ -54,7 +54,9 @@ const LEDGER_TABLES = ['migrations', 'events']
 /** A snapshot without the ledger's own tables (and its schema when nothing else lives there). */
 export function withoutLedger(snapshot: Snapshot, ledgerSchema: string): Snapshot {
   const ledgerKeys = new Set([...LEDGER_TABLES.map((t) => `table ${ledgerSchema}.${t}`), `sequence ${ledgerSchema}.events_id_seq`])
-  const objects = Object.fromEntries(Object.entries(snapshot.objects).filter(([key, o]) => !ledgerKeys.has(key) && !(o.parent && ledgerKeys.has(o.parent))))
+  const objects = Object.fromEntries(
+    Object.entries(snapshot.objects).filter(([key, o]) => !ledgerKeys.has(key) && !(o.parent && ledgerKeys.has(o.parent))),
+  )
   const othersInSchema = Object.values(objects).some((o) => o.schema === ledgerSchema && o.kind !== 'schema')
   if (!othersInSchema) delete objects[`schema ${ledgerSchema}`]
   return { ...snapshot, objects }

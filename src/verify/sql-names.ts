@@ -17,7 +17,14 @@ export interface TypeRef {
   arrayDims: number
 }
 
-const SERIALS: Record<string, string> = { serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8', smallserial: 'int2', serial2: 'int2' }
+const SERIALS: Record<string, string> = {
+  serial: 'int4',
+  serial4: 'int4',
+  bigserial: 'int8',
+  serial8: 'int8',
+  smallserial: 'int2',
+  serial2: 'int2',
+}
 
 export function typeRef(t: TypeName | undefined): TypeRef | undefined {
   if (!t?.names?.length || t.pct_type) return undefined

@@ -5,13 +5,30 @@ import { findRisks } from '../../src/backup/at-risk.js'
 import { checksum, type MigrationFile } from '../../src/files.js'
 import type { Finding } from '../../src/lint/index.js'
 
-const file = (content: string, path = 'migrations/002_x.sql'): MigrationFile => ({ version: 2, name: 'x', path, content, checksum: checksum(content), noTransaction: false })
+const file = (content: string, path = 'migrations/002_x.sql'): MigrationFile => ({
+  version: 2,
+  name: 'x',
+  path,
+  content,
+  checksum: checksum(content),
+  noTransaction: false,
+})
 const finding = (line: number, rule: string): Finding => ({
-  file: 'migrations/002_x.sql', line, column: 1, endLine: line, endColumn: 2, severity: 'error', rule, category: 'destructive', message: '', help: '',
+  file: 'migrations/002_x.sql',
+  line,
+  column: 1,
+  endLine: line,
+  endColumn: 2,
+  severity: 'error',
+  rule,
+  category: 'destructive',
+  message: '',
+  help: '',
 })
 
 test('every destructive statement names its tables and columns, with file, line and rule', async () => {
-  const { risks, notes } = await findRisks([file(`drop table if exists a, s.b cascade;
+  const { risks, notes } = await findRisks([
+    file(`drop table if exists a, s.b cascade;
 alter table s.t drop column if exists c, alter column d type int, add column if not exists e int;
 truncate a, "Mixed" cascade;
 with gone as (delete from q returning *) select count(*) from gone;
@@ -20,7 +37,8 @@ update v set z = 1 where id = 3;
 delete from w where true;
 drop schema if exists sch cascade;
 drop type if exists mood cascade;
-drop view if exists vw cascade;`)])
+drop view if exists vw cascade;`),
+  ])
   const summary = risks.map((r) => `${r.reason.line} ${r.reason.rule} ${JSON.stringify(r.target)}`)
   assert.equal(summary, [
     '1 drop-table {"kind":"rows","table":{"name":"a"}}',
@@ -41,8 +59,11 @@ drop view if exists vw cascade;`)])
 })
 
 test('what strata cannot back up becomes a note naming the file and line', async () => {
-  const content = 'drop extension if exists postgis cascade;\ndo $$ begin execute \'drop table t\'; end $$;\ndrop view if exists v cascade;'
-  const { risks, notes } = await findRisks([file(content)], [finding(1, 'drop-cascade'), finding(2, 'drop-table'), finding(3, 'drop-cascade')])
+  const content = "drop extension if exists postgis cascade;\ndo $$ begin execute 'drop table t'; end $$;\ndrop view if exists v cascade;"
+  const { risks, notes } = await findRisks(
+    [file(content)],
+    [finding(1, 'drop-cascade'), finding(2, 'drop-table'), finding(3, 'drop-cascade')],
+  )
   assert.equal(risks, [])
   assert.equal(notes, [
     "migrations/002_x.sql:1 (drop-cascade): DROP EXTENSION ... CASCADE drops every column of the extension's types; strata does not back those up: do it yourself",

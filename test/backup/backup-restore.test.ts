@@ -19,7 +19,6 @@ test.after(async () => {
   await db.drop()
 })
 
-
 // Values that trip up text formats: tabs, newlines, backslashes, quotes, NUL-free binary of every byte, RTL and emoji.
 const SETUP = `
 create table if not exists public.accounts (
@@ -67,7 +66,9 @@ const COLUMNS: Record<string, string> = {
 
 /** A checksum of every value of the table in a fixed column order and row order. */
 async function checksum(table: string): Promise<{ rows: number; md5: string | null }> {
-  const [r] = await db.sql.unsafe(`select count(*)::int as rows, md5(string_agg(row(${COLUMNS[table]})::text, ',' order by row(${COLUMNS[table]})::text)) as md5 from public.${table}`)
+  const [r] = await db.sql.unsafe(
+    `select count(*)::int as rows, md5(string_agg(row(${COLUMNS[table]})::text, ',' order by row(${COLUMNS[table]})::text)) as md5 from public.${table}`,
+  )
   return { rows: r.rows, md5: r.md5 }
 }
 
@@ -78,7 +79,8 @@ async function checksums() {
 }
 
 // Each test has its own project, so its own ledger schema (named after the project folder).
-const run = (cwd: string, args: string[]) => strata([...args, '--url', db.url, '--schema', `ledger_${cwd.slice(-6).replace(/\W/g, '_')}`], { cwd })
+const run = (cwd: string, args: string[]) =>
+  strata([...args, '--url', db.url, '--schema', `ledger_${cwd.slice(-6).replace(/\W/g, '_')}`], { cwd })
 
 test('backup before DELETE/TRUNCATE/DROP TABLE/DROP COLUMN, then restore: every row and value comes back byte for byte', async () => {
   const cwd = project({ 'migrations/001_setup.sql': SETUP, 'migrations/002_destroy.sql': DESTROY })
@@ -91,7 +93,12 @@ test('backup before DELETE/TRUNCATE/DROP TABLE/DROP COLUMN, then restore: every 
   assert.is(backup.code, 0, backup.stderr)
   const doc = JSON.parse(backup.stdout)
   const dir = join(cwd, doc.backup.dir)
-  assert.equal(doc.backup.tables.map((t: { table: string }) => t.table).sort(), ['public.accounts', 'public.events', 'public.legacy', 'public.sessions'])
+  assert.equal(doc.backup.tables.map((t: { table: string }) => t.table).sort(), [
+    'public.accounts',
+    'public.events',
+    'public.legacy',
+    'public.sessions',
+  ])
 
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))
   assert.match(readFileSync(join(cwd, '.strata/backups/.gitignore'), 'utf8'), /^\*$/m, 'backups are kept out of git')
@@ -104,8 +111,15 @@ test('backup before DELETE/TRUNCATE/DROP TABLE/DROP COLUMN, then restore: every 
     assert.is(t.reasons[0].file, 'migrations/002_destroy.sql')
   }
   const byName = Object.fromEntries(manifest.tables.map((t: any) => [t.name, t]))
-  assert.equal(byName.events.reasons.map((r: any) => [r.line, r.rule]), [[3, 'delete-without-where']], 'a finding silenced with strata:ignore is still backed up')
-  assert.equal(byName.legacy.reasons.map((r: any) => [r.line, r.rule]), [[5, 'drop-table']])
+  assert.equal(
+    byName.events.reasons.map((r: any) => [r.line, r.rule]),
+    [[3, 'delete-without-where']],
+    'a finding silenced with strata:ignore is still backed up',
+  )
+  assert.equal(
+    byName.legacy.reasons.map((r: any) => [r.line, r.rule]),
+    [[5, 'drop-table']],
+  )
   assert.is(byName.accounts.scope, 'columns', 'DROP COLUMN keeps the key and the column, not the whole table')
   assert.equal(byName.accounts.columns, ['id', 'nickname'])
   assert.is(byName.accounts.rows, 20000)
@@ -130,12 +144,17 @@ test('backup before DELETE/TRUNCATE/DROP TABLE/DROP COLUMN, then restore: every 
   const [legacy] = await db.sql`select body from public.legacy where code = 'c2'`
   assert.is(legacy.body, null)
   await db.sql`insert into public.legacy (code, n) values ('fresh', 1)`
-  assert.is((await db.sql`select body from public.legacy where code = 'fresh'`)[0].body, 'none', 'the recreated table kept its column default')
+  assert.is(
+    (await db.sql`select body from public.legacy where code = 'fresh'`)[0].body,
+    'none',
+    'the recreated table kept its column default',
+  )
 })
 
 test('restore refuses to overwrite data without --force, changes nothing then, and merges by primary key with it', async () => {
   const cwd = project({
-    'migrations/001_t.sql': 'create table if not exists public.prices (id int primary key, amount numeric(8,2), note text);\n' +
+    'migrations/001_t.sql':
+      'create table if not exists public.prices (id int primary key, amount numeric(8,2), note text);\n' +
       "insert into public.prices select g, g * 1.5, case when g % 2 = 0 then null else 'n' || g end from generate_series(1, 300) g on conflict do nothing;",
     'migrations/002_zero.sql': '-- strata:ignore update-without-where\nupdate public.prices set amount = 0;',
   })
@@ -172,7 +191,8 @@ create table if not exists public.amounts (id int primary key, amount numeric(10
 insert into public.parent select g, 'p' || g from generate_series(1, 50) g on conflict do nothing;
 insert into public.child select g, 1 + g % 50, case when g % 3 = 0 then null when g % 2 = 0 then 'ok'::public.mood_t else 'sad' end from generate_series(1, 200) g on conflict do nothing;
 insert into public.amounts select g, g * 1.25 from generate_series(1, 100) g on conflict do nothing;`,
-    'migrations/002_break.sql': 'truncate public.parent cascade;\nalter table public.amounts alter column amount type int;\ndrop type if exists public.mood_t cascade;',
+    'migrations/002_break.sql':
+      'truncate public.parent cascade;\nalter table public.amounts alter column amount type int;\ndrop type if exists public.mood_t cascade;',
   })
   assert.is((await run(cwd, ['migrate', '--to', '1'])).code, 0)
   const sums = async () => ({
@@ -184,7 +204,13 @@ insert into public.amounts select g, g * 1.25 from generate_series(1, 100) g on 
   const backup = JSON.parse((await run(cwd, ['backup', '--json'])).stdout)
   const manifest = JSON.parse(readFileSync(join(cwd, backup.backup.dir, 'manifest.json'), 'utf8'))
   const entry = (name: string) => manifest.tables.find((t: any) => t.name === name)
-  assert.equal(entry('child').reasons.map((r: any) => r.rule).sort(), ['drop-cascade', 'drop-cascade'], 'the table TRUNCATE CASCADE empties, and the column DROP TYPE CASCADE drops')
+  assert.equal(
+    entry('child')
+      .reasons.map((r: any) => r.rule)
+      .sort(),
+    ['drop-cascade', 'drop-cascade'],
+    'the table TRUNCATE CASCADE empties, and the column DROP TYPE CASCADE drops',
+  )
   assert.is(entry('child').scope, 'rows')
   assert.equal(entry('amounts').columns, ['id', 'amount'])
   const migrated = await run(cwd, ['migrate', '--allow-destructive'])
@@ -216,7 +242,8 @@ insert into public.amounts select g, g * 1.25 from generate_series(1, 100) g on 
 
 test('a backup file that does not match its manifest is refused and nothing is restored', async () => {
   const cwd = project({
-    'migrations/001_t.sql': 'create table if not exists public.doomed (id int primary key);\ncreate table if not exists public.doomed2 (id int);\n' +
+    'migrations/001_t.sql':
+      'create table if not exists public.doomed (id int primary key);\ncreate table if not exists public.doomed2 (id int);\n' +
       'insert into public.doomed select generate_series(1, 10) on conflict do nothing;\ninsert into public.doomed2 values (1);',
     'migrations/002_drop.sql': 'drop table if exists public.doomed;',
     'migrations/003_empty.sql': 'truncate public.doomed2;',
@@ -224,7 +251,10 @@ test('a backup file that does not match its manifest is refused and nothing is r
   assert.is((await run(cwd, ['migrate', '--to', '1'])).code, 0)
   // --to 2 backs up what migrate --to 2 would destroy: not what 003 does.
   const first = JSON.parse((await run(cwd, ['backup', '--json', '--to', '2'])).stdout)
-  assert.equal(first.backup.tables.map((t: { table: string }) => t.table), ['public.doomed'])
+  assert.equal(
+    first.backup.tables.map((t: { table: string }) => t.table),
+    ['public.doomed'],
+  )
   const backup = JSON.parse((await run(cwd, ['backup', '--json'])).stdout)
   assert.is((await run(cwd, ['migrate', '--allow-destructive'])).code, 0)
   const manifestPath = join(cwd, backup.backup.dir, 'manifest.json')
@@ -238,7 +268,9 @@ test('a backup file that does not match its manifest is refused and nothing is r
 })
 
 test('nothing at risk: backup says so and writes nothing', async () => {
-  const cwd = project({ 'migrations/001_safe.sql': 'create table if not exists public.safe (id int);\ndrop table if exists public.never_existed;' })
+  const cwd = project({
+    'migrations/001_safe.sql': 'create table if not exists public.safe (id int);\ndrop table if exists public.never_existed;',
+  })
   const r = await run(cwd, ['backup'])
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stdout, /nothing to back up: the 1 pending file\(s\) destroy no data that exists in this database/)

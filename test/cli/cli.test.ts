@@ -23,16 +23,20 @@ test('eight migrate processes started at once on a fresh database apply each of 
   const files: Record<string, string> = {}
   for (let i = 1; i <= 30; i++) {
     const v = String(i).padStart(3, '0')
-    files[`migrations/${v}_step.sql`] = i === 1
-      ? 'create table if not exists race_log (version int not null);\ninsert into race_log values (1);'
-      : `insert into race_log values (${i});\nselect pg_sleep(0.005);`
+    files[`migrations/${v}_step.sql`] =
+      i === 1
+        ? 'create table if not exists race_log (version int not null);\ninsert into race_log values (1);'
+        : `insert into race_log values (${i});\nselect pg_sleep(0.005);`
   }
   const cwd = project(files)
   const runs = await Promise.all(Array.from({ length: 8 }, () => strata(['migrate', '--url', db.url, '--schema', 'race'], { cwd })))
   for (const r of runs) assert.is(r.code, 0, r.stderr)
   const counts = await db.sql`select version, count(*)::int as n from race_log group by version order by version`
   assert.is(counts.length, 30)
-  assert.ok(counts.every((c) => c.n === 1), 'every file ran exactly once')
+  assert.ok(
+    counts.every((c) => c.n === 1),
+    'every file ran exactly once',
+  )
   const [{ n }] = await db.sql`select count(*)::int as n from race.migrations where status = 'applied'`
   assert.is(n, 30)
   const [{ events }] = await db.sql`select count(*)::int as events from race.events where action = 'apply'`
@@ -71,7 +75,11 @@ test('no database URL is a configuration error (exit 2) that says how to set one
 })
 
 test('DATABASE_URL is read from .env, and --env-file names another file', async () => {
-  const cwd = project({ 'migrations/001_a.sql': 'create table if not exists envfile_t (id int);', '.env': `# local\nDATABASE_URL="${db.url}"\n`, 'prod.env': 'DATABASE_URL=postgres://x:y@127.0.0.1:1/none\n' })
+  const cwd = project({
+    'migrations/001_a.sql': 'create table if not exists envfile_t (id int);',
+    '.env': `# local\nDATABASE_URL="${db.url}"\n`,
+    'prod.env': 'DATABASE_URL=postgres://x:y@127.0.0.1:1/none\n',
+  })
   assert.is((await strata(['migrate', '--schema', 'envfile'], { cwd })).code, 0)
   const other = await strata(['status', '--env-file', 'prod.env'], { cwd })
   assert.is(other.code, 1)
@@ -105,7 +113,10 @@ test('status --json prints one JSON document with every file', async () => {
   const r = await strata(['status', '--url', db.url, '--schema', 'json_status', '--json'], { cwd })
   assert.is(r.code, 0)
   const doc = JSON.parse(r.stdout)
-  assert.equal(doc.entries.map((e: { state: string }) => e.state), ['applied', 'pending'])
+  assert.equal(
+    doc.entries.map((e: { state: string }) => e.state),
+    ['applied', 'pending'],
+  )
   assert.not.match(r.stdout, new URL(db.url).password)
 })
 
@@ -114,7 +125,10 @@ test('migrate --json prints only the JSON document on stdout', async () => {
   const r = await strata(['migrate', '--url', db.url, '--schema', 'json_migrate', '--json'], { cwd })
   assert.is(r.code, 0, r.stderr)
   const doc = JSON.parse(r.stdout)
-  assert.equal(doc.applied.map((a: { path: string }) => a.path), ['migrations/001_a.sql'])
+  assert.equal(
+    doc.applied.map((a: { path: string }) => a.path),
+    ['migrations/001_a.sql'],
+  )
 })
 
 test('new writes the next version, zero-padded to the width in use', async () => {
@@ -129,17 +143,26 @@ test('new writes the next version, zero-padded to the width in use', async () =>
 })
 
 test('new in a Prisma migrations folder writes <timestamp>_<name>/migration.sql, which status then reads', async () => {
-  const cwd = project({ 'prisma/migrations/20240101120000_init/migration.sql': 'create table if not exists prisma_new (id int);', 'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n' })
+  const cwd = project({
+    'prisma/migrations/20240101120000_init/migration.sql': 'create table if not exists prisma_new (id int);',
+    'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n',
+  })
   const r = await strata(['new', 'add_index', '--dir', 'prisma/migrations'], { cwd })
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stdout, /created prisma\/migrations\/20\d{12}_add_index\/migration\.sql/)
   const s = await strata(['status', '--dir', 'prisma/migrations', '--url', db.url, '--schema', 'prisma_new', '--json'], { cwd })
   assert.is(s.code, 0, s.stderr)
-  assert.equal(JSON.parse(s.stdout).entries.map((e: { name: string; state: string }) => `${e.name}:${e.state}`), ['init:pending', 'add_index:pending'])
+  assert.equal(
+    JSON.parse(s.stdout).entries.map((e: { name: string; state: string }) => `${e.name}:${e.state}`),
+    ['init:pending', 'add_index:pending'],
+  )
 })
 
 test('core/migrations is the default directory when it exists', async () => {
-  const cwd = project({ 'core/migrations/001_auth.sql': 'create table if not exists core_auth (id int);', 'migrations/001_other.sql': 'select 1;' })
+  const cwd = project({
+    'core/migrations/001_auth.sql': 'create table if not exists core_auth (id int);',
+    'migrations/001_other.sql': 'select 1;',
+  })
   const r = await strata(['migrate', '--url', db.url, '--schema', 'core_dir'], { cwd })
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stdout, /core\/migrations\/001_auth\.sql/)

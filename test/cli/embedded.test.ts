@@ -19,7 +19,10 @@ test('--embedded runs a real Postgres in .strata/pg, applies unqualified tables 
 
   const again = await strata(['status', '--embedded', '--allow-embedded-in-ci', '--json'], { cwd, env: ci })
   assert.is(again.code, 0, again.stderr)
-  assert.equal(JSON.parse(again.stdout).entries.map((e: { state: string }) => e.state), ['applied', 'applied'])
+  assert.equal(
+    JSON.parse(again.stdout).entries.map((e: { state: string }) => e.state),
+    ['applied', 'applied'],
+  )
 
   const pidFile = join(cwd, '.strata/pg/postmaster.pid')
   assert.not.ok(existsSync(pidFile) && isAlive(Number(readFileSync(pidFile, 'utf8').split('\n')[0])), 'the server is stopped at the end')

@@ -13,7 +13,9 @@ test.after(async () => {
 
 // Named columns: a column that is dropped and put back comes back last, which changes t::text but not the data.
 const fingerprint = async () =>
-  (await db.sql`select md5(string_agg(concat_ws('|', id, email, coalesce(note, '<null>'), data::text), ',' order by id)) as m, count(*)::int as n from mb_accounts`)[0]
+  (
+    await db.sql`select md5(string_agg(concat_ws('|', id, email, coalesce(note, '<null>'), data::text), ',' order by id)) as m, count(*)::int as n from mb_accounts`
+  )[0]
 
 test('migrate --backup copies what a destructive file deletes, and restore brings every row back', async () => {
   await db.sql`create table mb_accounts (id int primary key, email text, note text, data jsonb)`
@@ -31,7 +33,11 @@ test('migrate --backup copies what a destructive file deletes, and restore bring
   assert.ok(dir, `a backup line in:\n${run.stdout}`)
   assert.match(run.stdout, /mb_accounts: 3000 rows/)
   assert.is((await db.sql`select count(*)::int as n from mb_accounts`)[0].n, 0)
-  assert.is((await db.sql`select count(*)::int as n from information_schema.columns where table_name = 'mb_accounts' and column_name = 'note'`)[0].n, 0)
+  assert.is(
+    (await db.sql`select count(*)::int as n from information_schema.columns where table_name = 'mb_accounts' and column_name = 'note'`)[0]
+      .n,
+    0,
+  )
 
   const restored = await strata(['restore', dir!, '--url', db.url], { cwd })
   assert.is(restored.code, 0, restored.stderr + restored.stdout)

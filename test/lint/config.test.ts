@@ -1,54 +1,54 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadLintConfig } from '../../src/lint/index.js';
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadLintConfig } from '../../src/lint/index.js'
 
 function projectWith(manifest: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-lint-config-'));
-  writeFileSync(join(dir, 'package.json'), typeof manifest === 'string' ? manifest : JSON.stringify(manifest));
-  return dir;
+  const dir = mkdtempSync(join(tmpdir(), 'strata-lint-config-'))
+  writeFileSync(join(dir, 'package.json'), typeof manifest === 'string' ? manifest : JSON.stringify(manifest))
+  return dir
 }
 
 function errorOf(action: () => unknown): { code?: string; message: string } {
   try {
-    action();
+    action()
   } catch (error) {
-    return error as { code?: string; message: string };
+    return error as { code?: string; message: string }
   }
-  throw new Error('expected an error');
+  throw new Error('expected an error')
 }
 
 test('reads rule severities from "strata.rules" in package.json', () => {
-  const dir = projectWith({ name: 'app', strata: { rules: { 'drop-table': 'off', 'missing-down': 'warning' } } });
-  assert.equal(loadLintConfig(dir).rules, { 'drop-table': 'off', 'missing-down': 'warning' });
-});
+  const dir = projectWith({ name: 'app', strata: { rules: { 'drop-table': 'off', 'missing-down': 'warning' } } })
+  assert.equal(loadLintConfig(dir).rules, { 'drop-table': 'off', 'missing-down': 'warning' })
+})
 
 test('--rule flags override package.json', () => {
-  const dir = projectWith({ strata: { rules: { 'drop-table': 'off' } } });
-  assert.equal(loadLintConfig(dir, ['drop-table=error', 'truncate=warning']).rules, { 'drop-table': 'error', truncate: 'warning' });
-});
+  const dir = projectWith({ strata: { rules: { 'drop-table': 'off' } } })
+  assert.equal(loadLintConfig(dir, ['drop-table=error', 'truncate=warning']).rules, { 'drop-table': 'error', truncate: 'warning' })
+})
 
 test('no package.json, or no strata section, means the defaults', () => {
-  assert.equal(loadLintConfig(mkdtempSync(join(tmpdir(), 'strata-lint-none-'))).rules, {});
-  assert.equal(loadLintConfig(projectWith({ name: 'app' })).rules, {});
-});
+  assert.equal(loadLintConfig(mkdtempSync(join(tmpdir(), 'strata-lint-none-'))).rules, {})
+  assert.equal(loadLintConfig(projectWith({ name: 'app' })).rules, {})
+})
 
 test('an unknown rule or severity in a flag is a usage error naming it', () => {
-  const dir = projectWith({});
-  const unknown = errorOf(() => loadLintConfig(dir, ['drop-tabel=off']));
-  assert.is(unknown.code, 'usage');
-  assert.match(unknown.message, /unknown rule "drop-tabel"/);
-  const level = errorOf(() => loadLintConfig(dir, ['drop-table=fatal']));
-  assert.is(level.code, 'usage');
-  assert.match(level.message, /use off, warning or error/);
-  assert.is(errorOf(() => loadLintConfig(dir, ['drop-table'])).code, 'usage');
-});
+  const dir = projectWith({})
+  const unknown = errorOf(() => loadLintConfig(dir, ['drop-tabel=off']))
+  assert.is(unknown.code, 'usage')
+  assert.match(unknown.message, /unknown rule "drop-tabel"/)
+  const level = errorOf(() => loadLintConfig(dir, ['drop-table=fatal']))
+  assert.is(level.code, 'usage')
+  assert.match(level.message, /use off, warning or error/)
+  assert.is(errorOf(() => loadLintConfig(dir, ['drop-table'])).code, 'usage')
+})
 
 test('an unknown rule in package.json, or broken JSON, is a configuration error', () => {
-  assert.is(errorOf(() => loadLintConfig(projectWith({ strata: { rules: { nope: 'off' } } }))).code, 'config');
-  assert.is(errorOf(() => loadLintConfig(projectWith('{ not json'))).code, 'config');
-});
+  assert.is(errorOf(() => loadLintConfig(projectWith({ strata: { rules: { nope: 'off' } } }))).code, 'config')
+  assert.is(errorOf(() => loadLintConfig(projectWith('{ not json'))).code, 'config')
+})
 
-test.run();
+test.run()

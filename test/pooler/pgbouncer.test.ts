@@ -25,7 +25,8 @@ test.before(async () => {
   bouncer = started as Bouncer
   db = await freshDatabase()
   pooledUrl = bouncer.pooled(db.url)
-  ;[defaults] = (await db.sql`select current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout`) as any
+  ;[defaults] =
+    (await db.sql`select current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout`) as any
 })
 test.after(async () => {
   if (skip) return
@@ -140,7 +141,11 @@ it('migrate (per file, single transaction, no-transaction CREATE INDEX CONCURREN
 
   // The lock and timeouts were in force inside each file's transaction, on whichever server connection ran it...
   const files = await db.sql`select file, pid, lock_timeout from pool_seen order by file`
-  assert.equal(files.map((r) => r.lock_timeout), ['10s', '10s', defaults.lock_timeout], 'SET LOCAL inside transactions; the no-transaction file has none')
+  assert.equal(
+    files.map((r) => r.lock_timeout),
+    ['10s', '10s', defaults.lock_timeout],
+    'SET LOCAL inside transactions; the no-transaction file has none',
+  )
   const [index] = await db.sql`select i.indisvalid from pg_index i where i.indexrelid = 'pool_items_name'::regclass`
   assert.ok(index.indisvalid, 'CREATE INDEX CONCURRENTLY through the transaction pooler built a valid index')
   // ...and nowhere else: not while migrate ran, not after it, on every server connection of the pool.
@@ -148,10 +153,16 @@ it('migrate (per file, single transaction, no-transaction CREATE INDEX CONCURREN
   assertClean(others.seen, 'another client while migrate ran')
   const after = await probeEveryServerConnection()
   assertClean(after, 'a pooled client after migrate')
-  assert.ok(after.every((p) => p.advisory === 0), 'no advisory lock is held on any pooled connection')
+  assert.ok(
+    after.every((p) => p.advisory === 0),
+    'no advisory lock is held on any pooled connection',
+  )
   const serverPids = new Set(after.map((p) => p.pid))
   assert.ok(serverPids.size <= POOL_SIZE, `PgBouncer really pools (${serverPids.size} server connections)`)
-  assert.ok(files.some((f) => serverPids.has(f.pid)), 'the clients probed server connections that ran migrations')
+  assert.ok(
+    files.some((f) => serverPids.has(f.pid)),
+    'the clients probed server connections that ran migrations',
+  )
   const [{ n }] = await db.sql`select count(*)::int as n from pool_single_b`
   assert.is(n, 1)
   assert.is((await db.sql`select count(*)::int as n from pool_fail`)[0].n, 0, 'the failed file was rolled back')
@@ -184,25 +195,38 @@ it('four migrate processes at once through PgBouncer apply each of 12 files exac
   const files: Record<string, string> = {}
   for (let i = 1; i <= 12; i++) {
     const v = String(i).padStart(3, '0')
-    files[`migrations/${v}_step.sql`] = i === 1
-      ? 'create table if not exists pool_race (version int not null);\ninsert into pool_race values (1);'
-      : `insert into pool_race values (${i});\nselect pg_sleep(0.01);`
+    files[`migrations/${v}_step.sql`] =
+      i === 1
+        ? 'create table if not exists pool_race (version int not null);\ninsert into pool_race values (1);'
+        : `insert into pool_race values (${i});\nselect pg_sleep(0.01);`
   }
   const cwd = project(files)
   const others = await withOtherClients(2, () =>
-    Promise.all(Array.from({ length: 4 }, () => strata(['migrate', '--url', pooledUrl, '--schema', 'pool_race', '--wait', '60s'], { cwd }))),
+    Promise.all(
+      Array.from({ length: 4 }, () => strata(['migrate', '--url', pooledUrl, '--schema', 'pool_race', '--wait', '60s'], { cwd })),
+    ),
   )
   const runs = others.result
   for (const r of runs) assert.is(r.code, 0, r.stderr)
   const counts = await db.sql`select version, count(*)::int as n from pool_race group by version order by version`
   assert.is(counts.length, 12)
-  assert.ok(counts.every((c) => c.n === 1), 'every file ran exactly once')
+  assert.ok(
+    counts.every((c) => c.n === 1),
+    'every file ran exactly once',
+  )
   assert.is((await db.sql`select count(*)::int as n from pool_race.events where action = 'apply'`)[0].n, 12)
-  assert.is(runs.reduce((t, r) => t + applied(r.stdout), 0), 12, 'the processes together report 12 applied files')
+  assert.is(
+    runs.reduce((t, r) => t + applied(r.stdout), 0),
+    12,
+    'the processes together report 12 applied files',
+  )
   assertClean(others.seen, 'another client during the race')
   const after = await probeEveryServerConnection()
   assertClean(after, 'a pooled client after the race')
-  assert.ok(after.every((p) => p.advisory === 0), 'no advisory lock is held after the race')
+  assert.ok(
+    after.every((p) => p.advisory === 0),
+    'no advisory lock is held after the race',
+  )
 })
 
 it('a wrong password through PgBouncer fails with a clear error and never prints the password', async () => {
@@ -220,7 +244,8 @@ it('a wrong password through PgBouncer fails with a clear error and never prints
 
 it('backup and restore (COPY out and in) work through PgBouncer and leave no temporary table behind', async () => {
   const cwd = project({
-    'migrations/001_data.sql': 'create table if not exists pool_data (id int primary key, body text, raw bytea);\n' +
+    'migrations/001_data.sql':
+      'create table if not exists pool_data (id int primary key, body text, raw bytea);\n' +
       "insert into pool_data select g, case when g % 3 = 0 then null else 'ünïcode ' || g end, decode(md5(g::text), 'hex') from generate_series(1, 2000) g on conflict do nothing;",
     'migrations/002_wipe.sql': 'truncate pool_data;\nalter table pool_data drop column if exists body;',
   })
@@ -240,7 +265,10 @@ it('backup and restore (COPY out and in) work through PgBouncer and leave no tem
   assertClean(others.seen, 'another client during backup and restore')
   const after = await probeEveryServerConnection()
   assertClean(after, 'a pooled client after restore')
-  assert.ok(after.every((p) => p.temp_tables === 0 && p.advisory === 0), 'no temporary table and no advisory lock left on a pooled connection')
+  assert.ok(
+    after.every((p) => p.temp_tables === 0 && p.advisory === 0),
+    'no temporary table and no advisory lock left on a pooled connection',
+  )
 })
 
 test.run()

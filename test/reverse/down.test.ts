@@ -42,7 +42,8 @@ async function failure(p: Promise<unknown>): Promise<StrataError> {
 }
 
 const exists = async (name: string) => (await db.sql`select to_regclass(${name}) is not null as ok`)[0].ok as boolean
-const versions = async (schema: string) => (await db.sql.unsafe(`select version::int as v from ${schema}.migrations order by version`)).map((r) => r.v)
+const versions = async (schema: string) =>
+  (await db.sql.unsafe(`select version::int as v from ${schema}.migrations order by version`)).map((r) => r.v)
 const column = async (table: string, name: string) =>
   (await db.sql`select count(*)::int as n from information_schema.columns where table_name = ${table} and column_name = ${name}`)[0].n === 1
 
@@ -51,11 +52,16 @@ test('without --to, down rolls back only the newest applied file: its down file 
   await migrate(s.common)
   await reverse({ cwd: s.cwd })
   const result = await down({ ...s.common, yes: true })
-  assert.equal(result.rolledBack.map((r) => r.version), [3])
+  assert.equal(
+    result.rolledBack.map((r) => r.version),
+    [3],
+  )
   assert.not.ok(await column(`${s.t}_a`, 'note'))
   assert.ok(await exists(`${s.t}_b`))
   assert.equal(await versions(s.schema), [1, 2])
-  const [event] = await db.sql.unsafe(`select version::int, details->>'down_path' as down_path from ${s.schema}.events where action = 'rollback'`)
+  const [event] = await db.sql.unsafe(
+    `select version::int, details->>'down_path' as down_path from ${s.schema}.events where action = 'rollback'`,
+  )
   assert.is(event!.version, 3)
   assert.is(event!.down_path, 'migrations/003_c.down.sql')
 })
@@ -65,11 +71,17 @@ test('--to keeps that version and everything below; --to 0 rolls back everything
   await migrate(s.common)
   await reverse({ cwd: s.cwd })
   const first = await down({ ...s.common, yes: true, to: 1 })
-  assert.equal(first.rolledBack.map((r) => r.version), [3, 2])
+  assert.equal(
+    first.rolledBack.map((r) => r.version),
+    [3, 2],
+  )
   assert.not.ok(await exists(`${s.t}_b`))
   assert.equal(await versions(s.schema), [1])
   const rest = await down({ ...s.common, yes: true, to: 0 })
-  assert.equal(rest.rolledBack.map((r) => r.version), [1])
+  assert.equal(
+    rest.rolledBack.map((r) => r.version),
+    [1],
+  )
   assert.not.ok(await exists(`${s.t}_a`))
   assert.equal(await versions(s.schema), [])
   // And up again: the down files left nothing behind that would stop the files from applying.
@@ -99,17 +111,26 @@ test('strata reverse fills the empty down file of strata new --with-down; down r
   const [file] = (await reverse({ cwd: s.cwd })).files
   assert.is(file!.action, 'written')
   assert.match(readFileSync(join(s.dir, '001_a.down.sql'), 'utf8'), new RegExp(`DROP TABLE IF EXISTS ${s.t}_a;`))
-  assert.equal((await down({ ...s.common, yes: true })).rolledBack.map((r) => r.version), [1])
+  assert.equal(
+    (await down({ ...s.common, yes: true })).rolledBack.map((r) => r.version),
+    [1],
+  )
 })
 
 test('refuses when the up file changed since its stub was written (the checksum in the stub header)', async () => {
   const s = setup(three)
   await reverse({ cwd: s.cwd })
   // The up file is edited after the stub was written, then applied as edited.
-  writeFileSync(join(s.dir, '003_c.sql'), `alter table ${s.t}_a add column if not exists note text;\nalter table ${s.t}_a add column if not exists extra int;`)
+  writeFileSync(
+    join(s.dir, '003_c.sql'),
+    `alter table ${s.t}_a add column if not exists note text;\nalter table ${s.t}_a add column if not exists extra int;`,
+  )
   await migrate(s.common)
   const err = await failure(down({ ...s.common, yes: true }))
-  assert.match(err.message, /refusing to roll back with migrations\/003_c\.down\.sql: migrations\/003_c\.sql changed since this down file was written/)
+  assert.match(
+    err.message,
+    /refusing to roll back with migrations\/003_c\.down\.sql: migrations\/003_c\.sql changed since this down file was written/,
+  )
   assert.is(err.facts.file, 'migrations/003_c.down.sql')
   assert.equal(await versions(s.schema), [1, 2, 3])
 })
@@ -151,7 +172,10 @@ test('a no-transaction down file runs statement by statement (DROP INDEX CONCURR
   await reverse({ cwd: s.cwd })
   assert.match(readFileSync(join(s.dir, '002_idx.down.sql'), 'utf8'), /-- strata:no-transaction\n[\s\S]*DROP INDEX CONCURRENTLY IF EXISTS/)
   const result = await down({ ...s.common, yes: true })
-  assert.equal(result.rolledBack.map((r) => [r.version, r.mode]), [[2, 'no-transaction']])
+  assert.equal(
+    result.rolledBack.map((r) => [r.version, r.mode]),
+    [[2, 'no-transaction']],
+  )
   assert.not.ok(await exists(`${s.t}_big_id_idx`))
   assert.equal(await versions(s.schema), [1])
 })
@@ -172,7 +196,10 @@ test('CLI: without a terminal and without --yes, down refuses with exit 2; --dry
   assert.equal(await versions(s.schema), [1, 2, 3])
   const done = await cli(['--yes', '--json'])
   assert.is(done.code, 0, done.stderr)
-  assert.equal(JSON.parse(done.stdout).rolledBack.map((r: { version: number }) => r.version), [3])
+  assert.equal(
+    JSON.parse(done.stdout).rolledBack.map((r: { version: number }) => r.version),
+    [3],
+  )
   const kept = await strata(['reverse', '3'], { cwd: s.cwd })
   assert.match(kept.stdout, /kept {5}migrations\/003_c\.down\.sql/)
 })

@@ -29,7 +29,10 @@ function assertRestored(result: CheckReverseResult, count: number): void {
 
 /** A project whose migrations/ holds these files as 0001_name.sql, 0002_name.sql, ... */
 function history(files: { name: string; content: string }[]): string {
-  const entries = files.map((f, i) => [`migrations/${String(i + 1).padStart(4, '0')}_${f.name.replace(/[^A-Za-z0-9_-]/g, '_').slice(-60)}.sql`, f.content])
+  const entries = files.map((f, i) => [
+    `migrations/${String(i + 1).padStart(4, '0')}_${f.name.replace(/[^A-Za-z0-9_-]/g, '_').slice(-60)}.sql`,
+    f.content,
+  ])
   return project(Object.fromEntries(entries))
 }
 
@@ -92,9 +95,14 @@ END $$;`,
     },
   ])
   const stubs = await reverseHistory(
-    readdirSync(join(cwd, 'migrations')).sort().map((f) => ({ path: f, content: readFileSync(join(cwd, 'migrations', f), 'utf8') })),
+    readdirSync(join(cwd, 'migrations'))
+      .sort()
+      .map((f) => ({ path: f, content: readFileSync(join(cwd, 'migrations', f), 'utf8') })),
   )
-  assert.ok(stubs.every((s) => s.complete), JSON.stringify(stubs.flatMap((s) => s.irreversible)))
+  assert.ok(
+    stubs.every((s) => s.complete),
+    JSON.stringify(stubs.flatMap((s) => s.irreversible)),
+  )
   assertRestored(await roundTrip(cwd), 3)
 })
 
@@ -106,7 +114,10 @@ test('an unfinished stub stops before it changes anything, and the failure names
   const result = await roundTrip(cwd)
   assert.not.ok(result.ok)
   assert.is(result.failure!.stage, 'down')
-  assert.match(result.failure!.message, /strata: migrations\/0002_backfill\.sql:2: UPDATE cannot be reversed automatically; edit this down file/)
+  assert.match(
+    result.failure!.message,
+    /strata: migrations\/0002_backfill\.sql:2: UPDATE cannot be reversed automatically; edit this down file/,
+  )
 })
 
 // Real histories, read in place from ../shared/corpus and never copied into this repository.
@@ -132,14 +143,45 @@ interface CorpusHistory {
 
 const HISTORIES: CorpusHistory[] = [
   { repo: 'usebasejump__basejump', path: 'supabase/migrations', layout: 'flat', window: 'all', atLeast: 4, setup: 'supabase_stub.sql' },
-  { repo: 'hoppscotch__hoppscotch', path: 'packages/hoppscotch-backend/prisma/migrations', layout: 'prisma', window: 'prefix', atLeast: 10 },
+  {
+    repo: 'hoppscotch__hoppscotch',
+    path: 'packages/hoppscotch-backend/prisma/migrations',
+    layout: 'prisma',
+    window: 'prefix',
+    atLeast: 10,
+  },
   { repo: 'atuinsh__atuin', path: 'crates/atuin-server-postgres/migrations', layout: 'flat', window: 'prefix', atLeast: 5 },
   { repo: 'openfga__openfga', path: 'assets/migrations/postgres', layout: 'goose', window: 'all', atLeast: 6 },
-  { repo: 'triggerdotdev__trigger.dev', path: 'internal-packages/database/prisma/migrations', layout: 'prisma', window: 'prefix', atLeast: 5 },
-  { repo: 'triggerdotdev__trigger.dev', path: 'internal-packages/database/prisma/migrations', layout: 'prisma', window: 'tail', atLeast: 15 },
-  { repo: 'triggerdotdev__trigger.dev', path: 'internal-packages/database/prisma/migrations', layout: 'prisma', window: 'longest-run', atLeast: 25 },
+  {
+    repo: 'triggerdotdev__trigger.dev',
+    path: 'internal-packages/database/prisma/migrations',
+    layout: 'prisma',
+    window: 'prefix',
+    atLeast: 5,
+  },
+  {
+    repo: 'triggerdotdev__trigger.dev',
+    path: 'internal-packages/database/prisma/migrations',
+    layout: 'prisma',
+    window: 'tail',
+    atLeast: 15,
+  },
+  {
+    repo: 'triggerdotdev__trigger.dev',
+    path: 'internal-packages/database/prisma/migrations',
+    layout: 'prisma',
+    window: 'longest-run',
+    atLeast: 25,
+  },
   // A Go migration (v1_0_99) that was not copied creates what file 182 needs.
-  { repo: 'hatchet-dev__hatchet', path: 'cmd/hatchet-migrate/migrate/migrations', layout: 'goose', window: 'longest-run', atLeast: 10, limit: 181 },
+  {
+    repo: 'hatchet-dev__hatchet',
+    path: 'cmd/hatchet-migrate/migrate/migrations',
+    layout: 'goose',
+    window: 'longest-run',
+    atLeast: 10,
+    limit: 181,
+  },
 ]
 
 /** [first, last] index of the longest run of files whose stubs are complete. */
@@ -181,15 +223,20 @@ if (!existsSync(corpus)) {
       const files = sqlFiles(root)
         .sort()
         .slice(0, h.limit)
-        .map((path) => ({ name: path.slice(root.length + 1).replace(/\/migration\.sql$|\.sql$/g, ''), content: convert(h.layout, readFileSync(path, 'utf8')) }))
+        .map((path) => ({
+          name: path.slice(root.length + 1).replace(/\/migration\.sql$|\.sql$/g, ''),
+          content: convert(h.layout, readFileSync(path, 'utf8')),
+        }))
       const stubs = await reverseHistory(files.map((f) => ({ path: f.name, content: f.content })))
       const complete = stubs.map((s) => s.complete)
       const firstOpen = complete.indexOf(false)
       const [runStart, runEnd] = longestRun(complete)
       const chosen =
-        h.window === 'prefix' ? files.slice(0, firstOpen < 0 ? files.length : firstOpen)
-        : h.window === 'longest-run' ? files.slice(0, runEnd + 1)
-        : files
+        h.window === 'prefix'
+          ? files.slice(0, firstOpen < 0 ? files.length : firstOpen)
+          : h.window === 'longest-run'
+            ? files.slice(0, runEnd + 1)
+            : files
       // Versions are 1-based positions: --to keeps that many files applied.
       const to = h.window === 'tail' ? complete.lastIndexOf(false) + 1 : h.window === 'longest-run' ? runStart : 0
       const checked = chosen.length - to

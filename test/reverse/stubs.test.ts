@@ -81,9 +81,14 @@ test('CREATE OR REPLACE FUNCTION of a function an earlier file defined restores 
   const first = `CREATE OR REPLACE FUNCTION app.answer() RETURNS int LANGUAGE sql AS $$ select 41 $$;`
   const r = await reverse(`CREATE OR REPLACE FUNCTION app.answer() RETURNS int LANGUAGE sql AS $$ select 42 $$;`, [first])
   assert.equal(statements(r), [first.replace(/;$/, '')])
-  const changedType = await reverse(`DROP FUNCTION app.answer(); CREATE FUNCTION app.answer() RETURNS bigint LANGUAGE sql AS $$ select 42 $$;`, [first])
+  const changedType = await reverse(
+    `DROP FUNCTION app.answer(); CREATE FUNCTION app.answer() RETURNS bigint LANGUAGE sql AS $$ select 42 $$;`,
+    [first],
+  )
   assert.equal(statements(changedType), ['DROP FUNCTION IF EXISTS app.answer()', first.replace(/;$/, '')])
-  const plain = await reverse(`CREATE OR REPLACE FUNCTION app.answer() RETURNS int LANGUAGE sql AS $$ select 42 $$;`, ['CREATE FUNCTION app.answer() RETURNS int LANGUAGE sql AS $$ select 41 $$'])
+  const plain = await reverse(`CREATE OR REPLACE FUNCTION app.answer() RETURNS int LANGUAGE sql AS $$ select 42 $$;`, [
+    'CREATE FUNCTION app.answer() RETURNS int LANGUAGE sql AS $$ select 41 $$',
+  ])
   assert.match(statements(plain)[0]!, /^CREATE OR REPLACE FUNCTION app\.answer\(\)/)
 })
 
@@ -147,7 +152,10 @@ CREATE EXTENSION IF NOT EXISTS citext;`,
   )
   assert.ok(r.complete)
   assert.equal(statements(r), [])
-  assert.equal(r.entries.map((e) => e.outcome), ['nothing', 'nothing', 'nothing'])
+  assert.equal(
+    r.entries.map((e) => e.outcome),
+    ['nothing', 'nothing', 'nothing'],
+  )
 })
 
 test('INSERT ... ON CONFLICT DO NOTHING reverses to DELETE by key; seed rows of a new table go with the table', async () => {
@@ -201,7 +209,10 @@ CREATE VIEW app.v AS SELECT id FROM app.t;`
 })
 
 test('after a rename, a DROP CONSTRAINT is not restored from text that names the old column', async () => {
-  const r = await reverse(`ALTER TABLE app.t DROP CONSTRAINT t_email_key;`, ['CREATE TABLE app.t (id int, email text UNIQUE);', 'ALTER TABLE app.t RENAME COLUMN email TO mail;'])
+  const r = await reverse(`ALTER TABLE app.t DROP CONSTRAINT t_email_key;`, [
+    'CREATE TABLE app.t (id int, email text UNIQUE);',
+    'ALTER TABLE app.t RENAME COLUMN email TO mail;',
+  ])
   assert.not.ok(r.complete)
 })
 
@@ -221,11 +232,14 @@ UPDATE app.accounts SET tier = 'free' WHERE tier IS NULL;
 DROP TABLE app.legacy;
 ALTER TYPE app.mood ADD VALUE 'meh';`)
   assert.not.ok(r.complete)
-  assert.equal(r.irreversible.map((i) => [i.line, i.what]), [
-    [2, 'UPDATE'],
-    [3, 'DROP TABLE'],
-    [4, 'ALTER TYPE ... ADD VALUE'],
-  ])
+  assert.equal(
+    r.irreversible.map((i) => [i.line, i.what]),
+    [
+      [2, 'UPDATE'],
+      [3, 'DROP TABLE'],
+      [4, 'ALTER TYPE ... ADD VALUE'],
+    ],
+  )
   const firstStatement = r.text.split('\n').find((l) => l && !l.startsWith('--'))!
   assert.is(
     firstStatement,

@@ -69,11 +69,17 @@ test('a rule lowered with --rule or a suppression comment lets the file through'
   })
   const result = await migrate({ url: db.url, cwd, schema: 'gate4', rules: ['require-if-not-exists=warning'] })
   assert.is(result.applied.length, 2)
-  assert.equal(result.lint.findings.map((f) => `${f.file}:${f.rule}:${f.severity}`), ['migrations/001_a.sql:require-if-not-exists:warning'])
+  assert.equal(
+    result.lint.findings.map((f) => `${f.file}:${f.rule}:${f.severity}`),
+    ['migrations/001_a.sql:require-if-not-exists:warning'],
+  )
 })
 
 test('--dry-run prints the plan and the findings, touches nothing, exits 0', async () => {
-  const cwd = files({ '001_a.sql': 'create table gate_dry (id int);', '002_b.sql': '-- strata:no-transaction\ncreate index concurrently if not exists gate_dry_idx on gate_dry (id);' })
+  const cwd = files({
+    '001_a.sql': 'create table gate_dry (id int);',
+    '002_b.sql': '-- strata:no-transaction\ncreate index concurrently if not exists gate_dry_idx on gate_dry (id);',
+  })
   const r = await strata(['migrate', '--dry-run', '--url', db.url, '--schema', 'gate5'], { cwd })
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stdout, /migrations\/001_a\.sql:1:1\s+require-if-not-exists/)

@@ -89,7 +89,10 @@ test('--lock-timeout stops a file that waits on a busy table, and rolls it back'
     await lock.release()
   }
   const cols = await db.sql`select column_name from information_schema.columns where table_name = 'busy_t'`
-  assert.equal(cols.map((c) => c.column_name), ['id'])
+  assert.equal(
+    cols.map((c) => c.column_name),
+    ['id'],
+  )
 })
 
 test('--statement-timeout cancels a slow file', async () => {
@@ -105,7 +108,9 @@ test('--statement-timeout cancels a slow file', async () => {
 })
 
 test('--lock-timeout is in force inside the file (set with SET LOCAL semantics)', async () => {
-  const t = files('local_only', { '001_show.sql': "create table if not exists local_only_t as select current_setting('lock_timeout') as lt;" })
+  const t = files('local_only', {
+    '001_show.sql': "create table if not exists local_only_t as select current_setting('lock_timeout') as lt;",
+  })
   await migrate({ url: db.url, ...t, lockTimeout: '3s' })
   assert.is((await db.sql`select lt from local_only_t`)[0].lt, '3s')
 })

@@ -34,7 +34,10 @@ async function failure(p: Promise<unknown>): Promise<StrataError> {
 }
 
 const ledger = async (schema: string) =>
-  (await db.sql.unsafe(`select version::int, status from ${schema}.migrations order by version`)).map((r) => ({ version: r.version, status: r.status }))
+  (await db.sql.unsafe(`select version::int, status from ${schema}.migrations order by version`)).map((r) => ({
+    version: r.version,
+    status: r.status,
+  }))
 const tableExists = async (name: string) => (await db.sql`select to_regclass(${name}) is not null as ok`)[0].ok
 
 test('orders files by the integer value of the version: 2 before 10', async () => {
@@ -43,9 +46,15 @@ test('orders files by the integer value of the version: 2 before 10', async () =
     '2_first.sql': `create table if not exists order_log_${n + 1} (v text);\ninsert into order_log_${n + 1} values ('two');`,
   })
   const result = await t.run()
-  assert.equal(result.applied.map((a) => a.version), [2, 10])
+  assert.equal(
+    result.applied.map((a) => a.version),
+    [2, 10],
+  )
   const rows = await db.sql.unsafe(`select v from order_log_${n} order by ctid`)
-  assert.equal(rows.map((r) => r.v), ['two', 'ten'])
+  assert.equal(
+    rows.map((r) => r.v),
+    ['two', 'ten'],
+  )
 })
 
 test('a failing file leaves nothing of itself and no ledger row; earlier files stay applied', async () => {
@@ -64,8 +73,13 @@ test('a failing file leaves nothing of itself and no ledger row; earlier files s
   assert.equal(await ledger(t.schema), [{ version: 1, status: 'applied' }])
   assert.match(String(err.facts.outcome), /002_bad\.sql was rolled back/)
   assert.match(String(err.facts.outcome), /001_ok\.sql/)
-  const events = await db.sql.unsafe(`select action, version, details->>'path' as path, details->>'sqlstate' as sqlstate from ${t.schema}.events order by id`)
-  assert.equal(events.map((e) => `${e.action}:${e.version}:${e.path}`), ['apply:1:migrations/001_ok.sql', 'fail:2:migrations/002_bad.sql'])
+  const events = await db.sql.unsafe(
+    `select action, version, details->>'path' as path, details->>'sqlstate' as sqlstate from ${t.schema}.events order by id`,
+  )
+  assert.equal(
+    events.map((e) => `${e.action}:${e.version}:${e.path}`),
+    ['apply:1:migrations/001_ok.sql', 'fail:2:migrations/002_bad.sql'],
+  )
   assert.is(events[1].sqlstate, '22012')
 })
 
@@ -83,10 +97,16 @@ test('--single-transaction leaves nothing at all when a later file fails', async
 })
 
 test('--single-transaction applies everything and records every file', async () => {
-  const t = setup({ '001_a.sql': 'create table if not exists single_ok_a (id int);', '002_b.sql': 'create table if not exists single_ok_b (id int);' })
+  const t = setup({
+    '001_a.sql': 'create table if not exists single_ok_a (id int);',
+    '002_b.sql': 'create table if not exists single_ok_b (id int);',
+  })
   const result = await t.run({ singleTransaction: true })
   assert.is(result.applied.length, 2)
-  assert.equal((await ledger(t.schema)).map((r) => r.status), ['applied', 'applied'])
+  assert.equal(
+    (await ledger(t.schema)).map((r) => r.status),
+    ['applied', 'applied'],
+  )
 })
 
 test('a second run is a no-op', async () => {
@@ -123,7 +143,10 @@ test('CRLF and BOM variants of an applied file are not "changed"', async () => {
   await t.run()
   writeFileSync(join(t.dir, '001_a.sql'), '\uFEFF' + body.replace(/\n/g, '\r\n'))
   const s = await status({ url: db.url, cwd: t.cwd, schema: t.schema })
-  assert.equal(s.entries.map((e) => e.state), ['applied'])
+  assert.equal(
+    s.entries.map((e) => e.state),
+    ['applied'],
+  )
   assert.is((await t.run()).applied.length, 0)
 })
 
@@ -151,25 +174,33 @@ create or replace function tagged_fn() returns text language sql as $body$ selec
 test('CREATE INDEX CONCURRENTLY applies in a strata:no-transaction file', async () => {
   const t = setup({
     '001_t.sql': 'create table if not exists conc_t (id int);',
-    '002_idx.sql': '-- strata:no-transaction\n-- build without blocking writes\ncreate index concurrently if not exists conc_t_id on conc_t (id);\ncreate index concurrently if not exists conc_t_id2 on conc_t (id);',
+    '002_idx.sql':
+      '-- strata:no-transaction\n-- build without blocking writes\ncreate index concurrently if not exists conc_t_id on conc_t (id);\ncreate index concurrently if not exists conc_t_id2 on conc_t (id);',
   })
   const result = await t.run()
   assert.is(result.plan[1].mode, 'no-transaction')
   assert.ok(await tableExists('conc_t_id'))
   assert.ok(await tableExists('conc_t_id2'))
-  assert.equal(await ledger(t.schema), [{ version: 1, status: 'applied' }, { version: 2, status: 'applied' }])
+  assert.equal(await ledger(t.schema), [
+    { version: 1, status: 'applied' },
+    { version: 2, status: 'applied' },
+  ])
 })
 
 test('a failing no-transaction file is marked failed, keeps what ran, and blocks the next run until repaired', async () => {
   const t = setup({
     '001_t.sql': 'create table if not exists conc_f (id int);',
-    '002_idx.sql': '-- strata:no-transaction\ncreate index concurrently if not exists conc_f_ok on conc_f (id);\ncreate index concurrently if not exists conc_f_bad on conc_f (no_such_column);',
+    '002_idx.sql':
+      '-- strata:no-transaction\ncreate index concurrently if not exists conc_f_ok on conc_f (id);\ncreate index concurrently if not exists conc_f_bad on conc_f (no_such_column);',
   })
   const err = await failure(t.run())
   assert.is(err.facts.line, 3)
   assert.match(String(err.facts.outcome), /1 of 2 statements took effect/)
   assert.ok(await tableExists('conc_f_ok'))
-  assert.equal(await ledger(t.schema), [{ version: 1, status: 'applied' }, { version: 2, status: 'failed' }])
+  assert.equal(await ledger(t.schema), [
+    { version: 1, status: 'applied' },
+    { version: 2, status: 'failed' },
+  ])
   const again = await failure(t.run())
   assert.is(again.code, 'history')
   assert.match(again.message, /002_idx\.sql failed part-way/)
@@ -189,11 +220,20 @@ test('a syntax error on line 7 is reported at line 7 with a caret', async () => 
 test('--to stops after that version; --dry-run touches nothing', async () => {
   const t = setup({ '001_a.sql': 'select 1;', '002_b.sql': 'select 2;', '003_c.sql': 'select 3;' })
   const dry = await t.run({ dryRun: true })
-  assert.equal(dry.plan.map((p) => p.version), [1, 2, 3])
+  assert.equal(
+    dry.plan.map((p) => p.version),
+    [1, 2, 3],
+  )
   assert.is(dry.applied.length, 0)
   assert.equal(await db.sql`select to_regclass(${t.schema + '.migrations'}) as t`.then((r) => r[0].t), null)
-  assert.equal((await t.run({ to: 2 })).applied.map((a) => a.version), [1, 2])
-  assert.equal((await t.run()).applied.map((a) => a.version), [3])
+  assert.equal(
+    (await t.run({ to: 2 })).applied.map((a) => a.version),
+    [1, 2],
+  )
+  assert.equal(
+    (await t.run()).applied.map((a) => a.version),
+    [3],
+  )
 })
 
 test('a pending file that sorts before the last applied one is refused unless --out-of-order', async () => {
@@ -202,7 +242,10 @@ test('a pending file that sorts before the last applied one is refused unless --
   writeFileSync(join(t.dir, '002_b.sql'), 'select 2;')
   const err = await failure(t.run())
   assert.match(err.message, /002_b\.sql is pending but sorts before the last applied version/)
-  assert.equal((await t.run({ outOfOrder: true })).applied.map((a) => a.version), [2])
+  assert.equal(
+    (await t.run({ outOfOrder: true })).applied.map((a) => a.version),
+    [2],
+  )
 })
 
 test('duplicate versions and badly named .sql files are refused by name', async () => {
@@ -231,7 +274,10 @@ test('status reports applied, pending, changed and missing files', async () => {
   writeFileSync(join(t.dir, '001_a.sql'), 'select 11;')
   unlinkSync(join(t.dir, '002_b.sql'))
   const s = await status({ url: db.url, cwd: t.cwd, schema: t.schema })
-  assert.equal(s.entries.map((e) => `${e.version}:${e.state}`), ['1:changed', '2:missing', '3:pending'])
+  assert.equal(
+    s.entries.map((e) => `${e.version}:${e.state}`),
+    ['1:changed', '2:missing', '3:pending'],
+  )
   assert.is(s.counts.changed, 1)
   assert.ok(s.entries[0].appliedAt)
   assert.match(readFileSync(join(t.dir, '003_c.sql'), 'utf8'), /select 3/)

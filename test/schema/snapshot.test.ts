@@ -65,7 +65,10 @@ test('records every kind of object under a readable key, through the catalog', a
   assert.not.ok('index app.users_pkey' in o, 'an index behind a constraint is reported as the constraint')
   assert.match(o['view app.user_names'].definition, /SELECT id,\s+name\s+FROM app\.users/)
   assert.is(o['materialized view app.post_counts'].kind, 'materialized view')
-  assert.match(o['function app.touch(integer, text)'].definition, /^\(p_id integer, note text\) returns integer language sql stable\nselect p_id \+ 1$/)
+  assert.match(
+    o['function app.touch(integer, text)'].definition,
+    /^\(p_id integer, note text\) returns integer language sql stable\nselect p_id \+ 1$/,
+  )
   assert.ok(o['procedure app.cleanup(integer)'])
   assert.is(o['type app.mood'].definition, "enum ('sad', 'ok', 'happy')")
   assert.is(o['type app.pair'].definition, 'composite (a integer, b text)')
@@ -81,9 +84,18 @@ test('records every kind of object under a readable key, through the catalog', a
 test('leaves out system schemas, excluded schemas and what extensions bring', async () => {
   const snap = await snapshotSchema(sqlOne, { exclude: ['ledger'] })
   const keys = Object.keys(snap.objects)
-  assert.not.ok(keys.some((k) => / (pg_catalog|information_schema|pg_toast|ledger)\b/.test(k)), keys.filter((k) => /pg_catalog|ledger/.test(k)).join(', '))
-  assert.not.ok(keys.some((k) => k.startsWith('function public.similarity')), 'pg_trgm functions belong to the extension')
-  assert.not.ok(keys.some((k) => k.startsWith('sequence app.users_id_seq')), 'an identity sequence is part of its column')
+  assert.not.ok(
+    keys.some((k) => / (pg_catalog|information_schema|pg_toast|ledger)\b/.test(k)),
+    keys.filter((k) => /pg_catalog|ledger/.test(k)).join(', '),
+  )
+  assert.not.ok(
+    keys.some((k) => k.startsWith('function public.similarity')),
+    'pg_trgm functions belong to the extension',
+  )
+  assert.not.ok(
+    keys.some((k) => k.startsWith('sequence app.users_id_seq')),
+    'an identity sequence is part of its column',
+  )
   assert.ok((await snapshotSchema(sqlOne)).objects['table ledger.migrations'], 'without exclude the schema is read')
 })
 
@@ -113,7 +125,12 @@ test('reports missing, extra and different objects, and a dropped table only onc
     actual: 'numeric(12,2) not null default 0',
   })
   assert.is(by['table app.posts'].kind, 'missing')
-  assert.not.ok(diffs.some((d) => d.object.startsWith('column app.posts.') || d.object.startsWith('policy app.posts.') || d.object === 'index app.posts_user'), 'a dropped table is one difference')
+  assert.not.ok(
+    diffs.some(
+      (d) => d.object.startsWith('column app.posts.') || d.object.startsWith('policy app.posts.') || d.object === 'index app.posts_user',
+    ),
+    'a dropped table is one difference',
+  )
   assert.is(by['table app.audit'].kind, 'extra')
   assert.not.ok(by['column app.audit.id'], 'the columns of an extra table come with it')
   assert.is(by['function app.touch(integer, text)'].kind, 'different')
@@ -121,7 +138,10 @@ test('reports missing, extra and different objects, and a dropped table only onc
   assert.is(by['materialized view app.post_counts'].kind, 'missing')
 
   const text = formatDifferences(diffs)
-  assert.match(text, /different  column app\.users\.score\n\s+expected: numeric\(10,2\) not null default 0\n\s+actual: numeric\(12,2\) not null default 0/)
+  assert.match(
+    text,
+    /different  column app\.users\.score\n\s+expected: numeric\(10,2\) not null default 0\n\s+actual: numeric\(12,2\) not null default 0/,
+  )
   assert.match(text, /missing    table app\.posts/)
   assert.match(text, /extra      table app\.audit/)
 })
@@ -134,7 +154,12 @@ test('a policy expression changed by hand is a difference', async () => {
     const before = await snapshotSchema(sql)
     await sql.unsafe('drop policy p on t; create policy p on t using (id > 10);')
     const [diff] = diffSnapshots(before, await snapshotSchema(sql))
-    assert.equal(diff, { kind: 'different', object: 'policy public.t.p', expected: 'as permissive for all to public using ((id > 0))', actual: 'as permissive for all to public using ((id > 10))' })
+    assert.equal(diff, {
+      kind: 'different',
+      object: 'policy public.t.p',
+      expected: 'as permissive for all to public using ((id > 0))',
+      actual: 'as permissive for all to public using ((id > 10))',
+    })
   } finally {
     await sql.end()
     await db.drop()

@@ -96,7 +96,9 @@ function findBinary(): string | undefined {
 
 function serverUser(): { name: string; uid: number; gid: number } | undefined {
   if (userInfo().uid !== 0) return undefined
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':'))
+  const passwd = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'))
   const entry = passwd.find((f) => f[0] === 'postgres') ?? passwd.find((f) => f[0] === 'nobody')
   return entry && { name: entry[0], uid: Number(entry[2]), gid: Number(entry[3]) }
 }
@@ -115,7 +117,10 @@ function ready(child: ChildProcess): Promise<void> {
     }
     child.stderr!.on('data', onData)
     child.on('error', (e) => (clearTimeout(timer), failed(e)))
-    child.on('exit', (code) => (clearTimeout(timer), failed(new Error(`exited with code ${code}: ${log.trim().split('\n').slice(-2).join(' ')}`))))
+    child.on(
+      'exit',
+      (code) => (clearTimeout(timer), failed(new Error(`exited with code ${code}: ${log.trim().split('\n').slice(-2).join(' ')}`))),
+    )
   })
 }
 

@@ -47,12 +47,21 @@ test('describeConnection tells the Supabase transaction pooler, session pooler a
   const tx = describeConnection('postgres://postgres.abcd:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres')
   assert.is(tx.kind, 'supabase-transaction-pooler')
   assert.match(tx.note!, /transaction pooler \(port 6543\): supported/)
-  assert.is(describeConnection('postgresql://postgres.abcd:pw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres').kind, 'supabase-session-pooler')
-  assert.is(describeConnection('postgresql://postgres.abcd:pw@aws-0-eu-central-1.pooler.supabase.com/postgres').kind, 'supabase-session-pooler')
+  assert.is(
+    describeConnection('postgresql://postgres.abcd:pw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres').kind,
+    'supabase-session-pooler',
+  )
+  assert.is(
+    describeConnection('postgresql://postgres.abcd:pw@aws-0-eu-central-1.pooler.supabase.com/postgres').kind,
+    'supabase-session-pooler',
+  )
   const direct = describeConnection('postgres://postgres:pw@db.abcdefghijklmnop.supabase.co:5432/postgres')
   assert.is(direct.kind, 'supabase-direct')
   assert.match(direct.note!, /IPv6/)
-  assert.match(describeConnection('postgres://postgres:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres').note!, /postgres\.<project-ref>/)
+  assert.match(
+    describeConnection('postgres://postgres:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres').note!,
+    /postgres\.<project-ref>/,
+  )
   assert.equal(describeConnection('postgres://app:pw@db.example.com/app'), { kind: 'other' })
   assert.equal(describeConnection('not a url'), { kind: 'other' })
 })
@@ -69,9 +78,19 @@ test('sslmode maps to the driver: disable, prefer, require, verify-ca, verify-fu
   const verifyCa = tlsSettings(`${base}?sslmode=verify-ca`).ssl as { rejectUnauthorized: boolean; checkServerIdentity: () => unknown }
   assert.is(verifyCa.rejectUnauthorized, true)
   assert.is(verifyCa.checkServerIdentity(), undefined, 'verify-ca does not check the host name')
-  assert.is(tlsSettings('postgres://postgres.ref:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres').mode, 'require', 'Supabase: encrypted by default')
-  assert.throws(() => tlsSettings(`${base}?sslmode=always`), /sslmode=always in the database URL is not one of disable, allow, prefer, require, verify-ca, verify-full/)
-  assert.throws(() => tlsSettings(base, { sslCa: '/nonexistent/ca.pem' }), /cannot read the CA certificate file \/nonexistent\/ca\.pem: ENOENT/)
+  assert.is(
+    tlsSettings('postgres://postgres.ref:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres').mode,
+    'require',
+    'Supabase: encrypted by default',
+  )
+  assert.throws(
+    () => tlsSettings(`${base}?sslmode=always`),
+    /sslmode=always in the database URL is not one of disable, allow, prefer, require, verify-ca, verify-full/,
+  )
+  assert.throws(
+    () => tlsSettings(base, { sslCa: '/nonexistent/ca.pem' }),
+    /cannot read the CA certificate file \/nonexistent\/ca\.pem: ENOENT/,
+  )
 })
 
 test('sslmode=require against a server without TLS fails with a clear error and no password, in text and JSON', async () => {
@@ -97,23 +116,26 @@ withServer('sslmode=require encrypts without verifying; the session really is TL
   assert.ok(row.ssl)
 })
 
-withServer('verify-full: refused without the CA, accepted with --ssl-ca when the host name matches; verify-ca ignores the name', async () => {
-  const fullByIp = withQuery(server.url, '?sslmode=verify-full')
-  const untrusted = await strata(['status', '--url', fullByIp], { cwd })
-  assert.is(untrusted.code, 1)
-  assert.match(untrusted.stderr, /not signed by a trusted CA/)
-  assert.match(untrusted.stderr, /--ssl-ca/)
-  const wrongName = await strata(['status', '--url', fullByIp, '--ssl-ca', ca], { cwd })
-  assert.is(wrongName.code, 1)
-  assert.match(wrongName.stderr, /issued for another host name/)
-  const byName = await strata(['status', '--url', withQuery(server.url, '', 'localhost'), '--ssl-ca', ca], { cwd })
-  assert.is(byName.code, 0, byName.stderr + ' (--ssl-ca alone means verify-full)')
-  const caOnly = await strata(['status', '--url', withQuery(server.url, '?sslmode=verify-ca'), '--ssl-ca', ca], { cwd })
-  assert.is(caOnly.code, 0, caOnly.stderr)
-  const viaEnv = await strata(['status', '--url', withQuery(server.url, '?sslmode=verify-ca')], { cwd, env: { PGSSLROOTCERT: ca } })
-  assert.is(viaEnv.code, 0, viaEnv.stderr)
-  for (const r of [untrusted, wrongName, byName, caOnly]) assert.not.ok((r.stdout + r.stderr).includes(password()))
-})
+withServer(
+  'verify-full: refused without the CA, accepted with --ssl-ca when the host name matches; verify-ca ignores the name',
+  async () => {
+    const fullByIp = withQuery(server.url, '?sslmode=verify-full')
+    const untrusted = await strata(['status', '--url', fullByIp], { cwd })
+    assert.is(untrusted.code, 1)
+    assert.match(untrusted.stderr, /not signed by a trusted CA/)
+    assert.match(untrusted.stderr, /--ssl-ca/)
+    const wrongName = await strata(['status', '--url', fullByIp, '--ssl-ca', ca], { cwd })
+    assert.is(wrongName.code, 1)
+    assert.match(wrongName.stderr, /issued for another host name/)
+    const byName = await strata(['status', '--url', withQuery(server.url, '', 'localhost'), '--ssl-ca', ca], { cwd })
+    assert.is(byName.code, 0, byName.stderr + ' (--ssl-ca alone means verify-full)')
+    const caOnly = await strata(['status', '--url', withQuery(server.url, '?sslmode=verify-ca'), '--ssl-ca', ca], { cwd })
+    assert.is(caOnly.code, 0, caOnly.stderr)
+    const viaEnv = await strata(['status', '--url', withQuery(server.url, '?sslmode=verify-ca')], { cwd, env: { PGSSLROOTCERT: ca } })
+    assert.is(viaEnv.code, 0, viaEnv.stderr)
+    for (const r of [untrusted, wrongName, byName, caOnly]) assert.not.ok((r.stdout + r.stderr).includes(password()))
+  },
+)
 
 withServer('a wrong password over TLS, and TLS failures in backup and restore, never print the password', async () => {
   const u = new URL(server.url)
@@ -144,7 +166,23 @@ function makeCertificates(dir: string): string {
   run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=strata test CA'])
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'])
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost\n')
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext'])
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  ])
   return join(dir, 'ca.crt')
 }
 

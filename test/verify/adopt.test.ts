@@ -25,7 +25,9 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 /** Stand in for `prisma migrate deploy`: run each folder's migration.sql and record it the way Prisma does. */
 async function prismaDeploy(s: Scenario, dir: string, opts: { fail?: string } = {}) {
   await s.sql(PRISMA_TABLE)
-  for (const name of readdirSync(dir).filter((d) => existsSync(join(dir, d, 'migration.sql'))).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, 'migration.sql')))
+    .sort()) {
     const bytes = readFileSync(join(dir, name, 'migration.sql'))
     const failed = name === opts.fail
     if (!failed) await s.sql(bytes.toString('utf8'))
@@ -34,10 +36,12 @@ async function prismaDeploy(s: Scenario, dir: string, opts: { fail?: string } = 
   }
 }
 
-const ledger = async (s: Scenario) => (await s.db.sql.unsafe(`select version::bigint::text as v from ${LEDGER}.migrations order by version`)).map((r) => r.v)
+const ledger = async (s: Scenario) =>
+  (await s.db.sql.unsafe(`select version::bigint::text as v from ${LEDGER}.migrations order by version`)).map((r) => r.v)
 
 const corpusTest = existsSync(CORPUS_PRISMA) ? test : test.skip
-if (!existsSync(CORPUS_PRISMA)) console.log(`skipping the corpus adoption test: ${CORPUS_PRISMA} is absent (the corpus lives in ../shared/corpus)`)
+if (!existsSync(CORPUS_PRISMA))
+  console.log(`skipping the corpus adoption test: ${CORPUS_PRISMA} is absent (the corpus lives in ../shared/corpus)`)
 
 corpusTest('adopting a database built by Prisma from a real Prisma history: verify passes, migrate has nothing to do', async () => {
   const s = await scenario({})
@@ -48,7 +52,10 @@ corpusTest('adopting a database built by Prisma from a real Prisma history: veri
     assert.is(adopt.code, 0, adopt.stderr)
     assert.is(adopt.doc.recorded.length, folders.length)
     assert.equal(adopt.doc.pending, [])
-    assert.equal(await ledger(s), folders.map((f) => f.split('_')[0]))
+    assert.equal(
+      await ledger(s),
+      folders.map((f) => f.split('_')[0]),
+    )
     const events = await s.db.sql.unsafe(`select count(*)::int as n from ${LEDGER}.events where action = 'adopt'`)
     assert.is(events[0].n, folders.length)
 
@@ -68,7 +75,8 @@ corpusTest('adopting a database built by Prisma from a real Prisma history: veri
 })
 
 const PRISMA_FILES = {
-  '20240101000000_init/migration.sql': '-- CreateTable\nCREATE TABLE "User" (\n    "id" TEXT NOT NULL,\n    "email" TEXT NOT NULL,\n\n    CONSTRAINT "User_pkey" PRIMARY KEY ("id")\n);\n',
+  '20240101000000_init/migration.sql':
+    '-- CreateTable\nCREATE TABLE "User" (\n    "id" TEXT NOT NULL,\n    "email" TEXT NOT NULL,\n\n    CONSTRAINT "User_pkey" PRIMARY KEY ("id")\n);\n',
   '20240201000000_email_index/migration.sql': '-- CreateIndex\nCREATE UNIQUE INDEX "User_email_key" ON "User"("email");\n',
   'migration_lock.toml': 'provider = "postgresql"\n',
 }
@@ -84,12 +92,18 @@ test('adopt prisma finds prisma/migrations by itself, and the folders keep worki
   try {
     const adopt = await s.json('adopt', 'prisma')
     assert.is(adopt.code, 0, adopt.stderr)
-    assert.equal(adopt.doc.recorded.map((r: any) => [r.version, r.name, r.path]), [
-      [20240101000000, 'init', 'prisma/migrations/20240101000000_init/migration.sql'],
-      [20240201000000, 'email_index', 'prisma/migrations/20240201000000_email_index/migration.sql'],
-    ])
+    assert.equal(
+      adopt.doc.recorded.map((r: any) => [r.version, r.name, r.path]),
+      [
+        [20240101000000, 'init', 'prisma/migrations/20240101000000_init/migration.sql'],
+        [20240201000000, 'email_index', 'prisma/migrations/20240201000000_email_index/migration.sql'],
+      ],
+    )
     mkdirSync(join(s.cwd, 'prisma/migrations/20240301000000_user_name'))
-    writeFileSync(join(s.cwd, 'prisma/migrations/20240301000000_user_name/migration.sql'), 'alter table "User" add column if not exists "name" text;\n')
+    writeFileSync(
+      join(s.cwd, 'prisma/migrations/20240301000000_user_name/migration.sql'),
+      'alter table "User" add column if not exists "name" text;\n',
+    )
     const migrate = await s.cli('migrate', '--dir', 'prisma/migrations')
     assert.is(migrate.code, 0, migrate.stderr)
     assert.match(migrate.stdout, /applied\s+prisma\/migrations\/20240301000000_user_name\/migration\.sql/)
@@ -135,9 +149,17 @@ test('a failed Prisma migration is not adopted: it is reported and left pending'
     await prismaDeploy(s, join(s.cwd, 'prisma/migrations'), { fail: '20240201000000_email_index' })
     const { code, doc } = await s.json('adopt', 'prisma')
     assert.is(code, 0)
-    assert.equal(doc.recorded.map((r: any) => r.name), ['init'])
-    assert.equal(doc.skipped, [{ migration: '20240201000000_email_index', reason: 'failed or unfinished in Prisma (finished_at is empty)' }])
-    assert.equal(doc.pending.map((p: any) => p.name), ['email_index'])
+    assert.equal(
+      doc.recorded.map((r: any) => r.name),
+      ['init'],
+    )
+    assert.equal(doc.skipped, [
+      { migration: '20240201000000_email_index', reason: 'failed or unfinished in Prisma (finished_at is empty)' },
+    ])
+    assert.equal(
+      doc.pending.map((p: any) => p.name),
+      ['email_index'],
+    )
   } finally {
     await s.dispose()
   }
@@ -158,14 +180,18 @@ test('a database without _prisma_migrations has nothing to adopt: exit 2 with a 
 })
 
 const SUPABASE_FILES = {
-  '20240101120000_profiles.sql': 'create table if not exists profiles (id uuid primary key, name text);\nalter table profiles enable row level security;\n',
-  '20240102120000_profiles_policy.sql': 'drop policy if exists "read own" on profiles;\ncreate policy "read own" on profiles for select using (true);\n',
+  '20240101120000_profiles.sql':
+    'create table if not exists profiles (id uuid primary key, name text);\nalter table profiles enable row level security;\n',
+  '20240102120000_profiles_policy.sql':
+    'drop policy if exists "read own" on profiles;\ncreate policy "read own" on profiles for select using (true);\n',
 }
 
 test('adopt supabase reads supabase_migrations.schema_migrations and supabase/migrations', async () => {
   const s = await scenario(SUPABASE_FILES, 'supabase/migrations')
   try {
-    await s.sql('create schema supabase_migrations; create table supabase_migrations.schema_migrations (version text primary key, statements text[], name text)')
+    await s.sql(
+      'create schema supabase_migrations; create table supabase_migrations.schema_migrations (version text primary key, statements text[], name text)',
+    )
     for (const [file, sql] of Object.entries(SUPABASE_FILES)) {
       await s.sql(sql)
       const [, version, name] = /^(\d+)_(.+)\.sql$/.exec(file)!
@@ -173,13 +199,19 @@ test('adopt supabase reads supabase_migrations.schema_migrations and supabase/mi
     }
     const adopt = await s.json('adopt', 'supabase')
     assert.is(adopt.code, 0, adopt.stderr)
-    assert.equal(adopt.doc.recorded.map((r: any) => r.path), ['supabase/migrations/20240101120000_profiles.sql', 'supabase/migrations/20240102120000_profiles_policy.sql'])
+    assert.equal(
+      adopt.doc.recorded.map((r: any) => r.path),
+      ['supabase/migrations/20240101120000_profiles.sql', 'supabase/migrations/20240102120000_profiles_policy.sql'],
+    )
     assert.is((await s.json('verify', '--dir', 'supabase/migrations')).code, 0)
     const migrate = await s.cli('migrate', '--dir', 'supabase/migrations')
     assert.match(migrate.stdout, /nothing to apply/)
     await s.sql('drop policy "read own" on profiles')
     const drift = await s.json('verify', '--dir', 'supabase/migrations')
-    assert.equal(drift.doc.objects.map((o: any) => `${o.file}:${o.line} ${o.object}`), ['supabase/migrations/20240102120000_profiles_policy.sql:2 policy public.profiles.read own'])
+    assert.equal(
+      drift.doc.objects.map((o: any) => `${o.file}:${o.line} ${o.object}`),
+      ['supabase/migrations/20240102120000_profiles_policy.sql:2 policy public.profiles.read own'],
+    )
   } finally {
     await s.dispose()
   }

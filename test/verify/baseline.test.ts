@@ -4,7 +4,8 @@ import { LEDGER, scenario, type Scenario } from './helpers.js'
 
 const FILES = {
   '001_users.sql': 'create table if not exists users (id bigint primary key, email text not null);\n',
-  '002_orders.sql': 'create table if not exists orders (id bigint primary key, user_id bigint references users (id));\ncreate index if not exists orders_user on orders (user_id);\n',
+  '002_orders.sql':
+    'create table if not exists orders (id bigint primary key, user_id bigint references users (id));\ncreate index if not exists orders_user on orders (user_id);\n',
   '003_refunds.sql': 'create table if not exists refunds (id bigint primary key, order_id bigint references orders (id));\n',
 }
 
@@ -19,7 +20,9 @@ async function existingDatabase(withIndex = true): Promise<Scenario> {
 async function ledger(s: Scenario): Promise<string[]> {
   const [{ exists }] = await s.db.sql`select to_regclass(${`${LEDGER}.migrations`}) is not null as exists`
   if (!exists) return []
-  return (await s.db.sql.unsafe(`select version::int, status from ${LEDGER}.migrations order by version`)).map((r) => `${r.version}:${r.status}`)
+  return (await s.db.sql.unsafe(`select version::int, status from ${LEDGER}.migrations order by version`)).map(
+    (r) => `${r.version}:${r.status}`,
+  )
 }
 
 test('records files up to --to as applied without running them; then migrate applies only the rest', async () => {
@@ -27,13 +30,22 @@ test('records files up to --to as applied without running them; then migrate app
   try {
     const { code, doc } = await s.json('baseline', '--to', '2')
     assert.is(code, 0)
-    assert.equal(doc.recorded.map((r: any) => r.version), [1, 2])
+    assert.equal(
+      doc.recorded.map((r: any) => r.version),
+      [1, 2],
+    )
     assert.equal(await ledger(s), ['1:applied', '2:applied'])
     const events = await s.db.sql.unsafe(`select action, version::int, details from ${LEDGER}.events order by id`)
-    assert.equal(events.map((e) => `${e.action}:${e.version}`), ['baseline:1', 'baseline:2'])
+    assert.equal(
+      events.map((e) => `${e.action}:${e.version}`),
+      ['baseline:1', 'baseline:2'],
+    )
     assert.is(events[0].details.baseline_to, 2)
     const verify = await s.json('verify')
-    assert.equal(verify.doc.history.map((h: any) => [h.state, h.file]), [['pending', 'migrations/003_refunds.sql']])
+    assert.equal(
+      verify.doc.history.map((h: any) => [h.state, h.file]),
+      [['pending', 'migrations/003_refunds.sql']],
+    )
     assert.equal(verify.doc.objects, [])
     const migrate = await s.cli('migrate')
     assert.is(migrate.code, 0, migrate.stderr)
@@ -63,11 +75,17 @@ test('--force records anyway, and verify then names what does not exist', async 
   try {
     const { code, doc } = await s.json('baseline', '--to', '2', '--force')
     assert.is(code, 0)
-    assert.equal(doc.objects.map((o: any) => o.object), ['index public.orders_user'])
+    assert.equal(
+      doc.objects.map((o: any) => o.object),
+      ['index public.orders_user'],
+    )
     assert.equal(await ledger(s), ['1:applied', '2:applied'])
     const verify = await s.json('verify')
     assert.is(verify.code, 1)
-    assert.equal(verify.doc.objects.map((o: any) => `${o.file}:${o.line} ${o.object}`), ['migrations/002_orders.sql:2 index public.orders_user'])
+    assert.equal(
+      verify.doc.objects.map((o: any) => `${o.file}:${o.line} ${o.object}`),
+      ['migrations/002_orders.sql:2 index public.orders_user'],
+    )
   } finally {
     await s.dispose()
   }

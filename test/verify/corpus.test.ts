@@ -20,7 +20,10 @@ interface CorpusSet {
 
 const naturally = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true })
 const list = (dir: string, keep: (f: string) => boolean) =>
-  readdirSync(join(CORPUS, dir)).filter(keep).sort(naturally).map((f) => join(dir, f))
+  readdirSync(join(CORPUS, dir))
+    .filter(keep)
+    .sort(naturally)
+    .map((f) => join(dir, f))
 
 /** Flyway versions: V17 < V17.1 < V17.2 < V18. */
 function flywayOrder(a: string, b: string): number {
@@ -34,25 +37,35 @@ const SETS: CorpusSet[] = [
   {
     // Prisma orders folders by name; two share a timestamp, which is why this reads them directly.
     name: 'trigger.dev (Prisma, 820 files)',
-    files: () => list('triggerdotdev__trigger.dev/internal-packages/database/prisma/migrations', (f) => /^\d+_/.test(f)).map((d) => join(d, 'migration.sql')),
+    files: () =>
+      list('triggerdotdev__trigger.dev/internal-packages/database/prisma/migrations', (f) => /^\d+_/.test(f)).map((d) =>
+        join(d, 'migration.sql'),
+      ),
   },
   { name: 'atuin (sqlx)', files: () => list('atuinsh__atuin/crates/atuin-server-postgres/migrations', (f) => f.endsWith('.sql')) },
   {
     name: 'marquez (Flyway)',
-    files: () => list('MarquezProject__marquez/api/src/main/resources/marquez/db/migration', (f) => /^V[\d.]+__.*\.sql$/.test(f)).sort(flywayOrder),
+    files: () =>
+      list('MarquezProject__marquez/api/src/main/resources/marquez/db/migration', (f) => /^V[\d.]+__.*\.sql$/.test(f)).sort(flywayOrder),
   },
   { name: 'authelia', files: () => list('authelia__authelia/internal/storage/migrations/postgres', (f) => f.endsWith('.up.sql')) },
-  { name: 'basejump (Supabase)', files: () => list('usebasejump__basejump/supabase/migrations', (f) => f.endsWith('.sql')), stub: 'supabase_stub.sql' },
+  {
+    name: 'basejump (Supabase)',
+    files: () => list('usebasejump__basejump/supabase/migrations', (f) => f.endsWith('.sql')),
+    stub: 'supabase_stub.sql',
+  },
 ]
 
 for (const set of SETS) {
-  const present = existsSync(CORPUS) && (() => {
-    try {
-      return set.files().length > 0
-    } catch {
-      return false
-    }
-  })()
+  const present =
+    existsSync(CORPUS) &&
+    (() => {
+      try {
+        return set.files().length > 0
+      } catch {
+        return false
+      }
+    })()
   if (!present) console.log(`skipping ${set.name}: the corpus is absent (expected in ${CORPUS})`)
   ;(present ? test : test.skip)(`${set.name}: built from its files, the database verifies with no missing object`, async () => {
     const db = await freshDatabase()
@@ -65,7 +78,10 @@ for (const set of SETS) {
       })
       for (const file of files) await sql.unsafe(normalize(file.content))
       const drift = await findObjectDrift(sql, files, 'strata')
-      assert.equal(drift.problems.map((p) => p.message), [])
+      assert.equal(
+        drift.problems.map((p) => p.message),
+        [],
+      )
       assert.ok(drift.checked > files.length, `${drift.checked} objects checked for ${files.length} files`)
     } finally {
       await sql.end()

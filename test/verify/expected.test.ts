@@ -5,7 +5,14 @@ import { checksum, type MigrationFile } from '../../src/files.js'
 import { expectedSchema, keyOf } from '../../src/verify/index.js'
 
 function files(...contents: string[]): MigrationFile[] {
-  return contents.map((content, i) => ({ version: i + 1, name: `f${i + 1}`, path: `migrations/00${i + 1}_f${i + 1}.sql`, content, checksum: checksum(content), noTransaction: false }))
+  return contents.map((content, i) => ({
+    version: i + 1,
+    name: `f${i + 1}`,
+    path: `migrations/00${i + 1}_f${i + 1}.sql`,
+    content,
+    checksum: checksum(content),
+    noTransaction: false,
+  }))
 }
 
 async function keys(searchPath: string[], ...contents: string[]): Promise<string[]> {
@@ -13,16 +20,19 @@ async function keys(searchPath: string[], ...contents: string[]): Promise<string
 }
 
 test('CREATE TABLE brings its columns and constraints, with the names Postgres chooses for unnamed ones', async () => {
-  assert.equal(await keys(['public'], 'create table t (id serial primary key, email text unique, org_id int references orgs (id), check (id > 0));'), [
-    'column public.t.email',
-    'column public.t.id',
-    'column public.t.org_id',
-    'constraint public.t.t_email_key',
-    'constraint public.t.t_id_check',
-    'constraint public.t.t_org_id_fkey',
-    'constraint public.t.t_pkey',
-    'table public.t',
-  ])
+  assert.equal(
+    await keys(['public'], 'create table t (id serial primary key, email text unique, org_id int references orgs (id), check (id > 0));'),
+    [
+      'column public.t.email',
+      'column public.t.id',
+      'column public.t.org_id',
+      'constraint public.t.t_email_key',
+      'constraint public.t.t_id_check',
+      'constraint public.t.t_org_id_fkey',
+      'constraint public.t.t_pkey',
+      'table public.t',
+    ],
+  )
 })
 
 test('a later DROP removes what an earlier file created, with everything that belongs to it', async () => {
@@ -66,41 +76,66 @@ test('IF NOT EXISTS on something that exists changes nothing; DROP ... CASCADE t
 })
 
 test('dropping a column drops the indexes and constraints that use it', async () => {
-  const got = await keys(['public'], 'create table t (id int, code text unique, note text); create index t_code_note on t (code, note);', 'alter table t drop column code;')
+  const got = await keys(
+    ['public'],
+    'create table t (id int, code text unique, note text); create index t_code_note on t (code, note);',
+    'alter table t drop column code;',
+  )
   assert.equal(got, ['column public.t.id', 'column public.t.note', 'table public.t'])
 })
 
 test('unqualified names follow the search_path of the database and SET search_path inside a file', async () => {
   assert.equal(await keys(['tenant', 'public'], 'create table t (id int);'), ['column tenant.t.id', 'table tenant.t'])
-  assert.equal(await keys(['public'], "set search_path = app; create table t (id int);\nselect set_config('search_path', 'other', false); create table u (id int);"), [
-    'column app.t.id',
-    'column other.u.id',
-    'table app.t',
-    'table other.u',
-  ])
+  assert.equal(
+    await keys(
+      ['public'],
+      "set search_path = app; create table t (id int);\nselect set_config('search_path', 'other', false); create table u (id int);",
+    ),
+    ['column app.t.id', 'column other.u.id', 'table app.t', 'table other.u'],
+  )
 })
 
 test('objects created in a DO block are not guessed: the statement is listed as unchecked, with its line', async () => {
-  const expected = await expectedSchema(files("create table t (id int);\n\ndo $$ begin execute 'create table dyn (id int)'; end $$;"), ['public'])
+  const expected = await expectedSchema(files("create table t (id int);\n\ndo $$ begin execute 'create table dyn (id int)'; end $$;"), [
+    'public',
+  ])
   assert.equal(expected.list().map(keyOf).sort(), ['column public.t.id', 'table public.t'])
-  assert.equal(expected.unchecked.map((u) => [u.file, u.line, u.statement]), [['migrations/001_f1.sql', 3, 'DO']])
+  assert.equal(
+    expected.unchecked.map((u) => [u.file, u.line, u.statement]),
+    [['migrations/001_f1.sql', 3, 'DO']],
+  )
 })
 
 test('a file that does not parse is listed as unchecked', async () => {
   const expected = await expectedSchema(files('create table t (id int);', 'create tabel oops;'), ['public'])
-  assert.equal(expected.unchecked.map((u) => [u.file, u.statement]), [['migrations/002_f2.sql', 'file']])
+  assert.equal(
+    expected.unchecked.map((u) => [u.file, u.statement]),
+    [['migrations/002_f2.sql', 'file']],
+  )
 })
 
 test('functions are keyed by their input argument types; DROP FUNCTION by name drops every overload', async () => {
   assert.equal(
-    await keys(['public'], "create function f(a int, out b text) returns text language sql as 'select 1'; create function f(varchar) returns int language sql as 'select 1';"),
+    await keys(
+      ['public'],
+      "create function f(a int, out b text) returns text language sql as 'select 1'; create function f(varchar) returns int language sql as 'select 1';",
+    ),
     ['function public.f(character varying)', 'function public.f(integer)'],
   )
-  assert.equal(await keys(['public'], "create function f(int) returns int language sql as 'select 1'; create function f(text) returns int language sql as 'select 1';", 'drop function f;'), [])
+  assert.equal(
+    await keys(
+      ['public'],
+      "create function f(int) returns int language sql as 'select 1'; create function f(text) returns int language sql as 'select 1';",
+      'drop function f;',
+    ),
+    [],
+  )
 })
 
 test('ALTER TYPE ADD VALUE adds an enum value; the last file to (re)create an object is named as its origin', async () => {
-  const expected = await expectedSchema(files("create type mood as enum ('sad');", "alter type mood add value if not exists 'happy';"), ['public'])
+  const expected = await expectedSchema(files("create type mood as enum ('sad');", "alter type mood add value if not exists 'happy';"), [
+    'public',
+  ])
   const byKey = Object.fromEntries(expected.list().map((o) => [keyOf(o), o.origin]))
   assert.equal(byKey["enum value public.mood 'happy'"], { file: 'migrations/002_f2.sql', line: 1, version: 2 })
   assert.equal(byKey['type public.mood'].file, 'migrations/001_f1.sql')

@@ -18,8 +18,11 @@ async function migrated(): Promise<Scenario> {
 }
 
 const ledger = async (s: Scenario) =>
-  (await s.db.sql.unsafe(`select version::int, status, checksum from ${LEDGER}.migrations order by version`)).map((r) => `${r.version}:${r.status}`)
-const events = async (s: Scenario) => (await s.db.sql.unsafe(`select action, version::int, details from ${LEDGER}.events order by id`)) as any[]
+  (await s.db.sql.unsafe(`select version::int, status, checksum from ${LEDGER}.migrations order by version`)).map(
+    (r) => `${r.version}:${r.status}`,
+  )
+const events = async (s: Scenario) =>
+  (await s.db.sql.unsafe(`select action, version::int, details from ${LEDGER}.events order by id`)) as any[]
 
 test('without a terminal and without --yes, repair refuses with exit 2 and says to pass --yes; nothing changes', async () => {
   const s = await migrated()
@@ -47,7 +50,10 @@ test('--rolled-back forgets the row, keeps the history, and migrate applies the 
     assert.is(repairEvent.version, 2)
     assert.is(repairEvent.details.operation, 'rolled-back')
     assert.is(repairEvent.details.previous.status, 'applied')
-    assert.ok((await events(s)).some((e) => e.action === 'apply' && e.version === 2), 'the apply event stays: nothing deletes from events')
+    assert.ok(
+      (await events(s)).some((e) => e.action === 'apply' && e.version === 2),
+      'the apply event stays: nothing deletes from events',
+    )
     assert.is((await s.cli('migrate')).code, 0)
     assert.is((await s.cli('verify')).code, 0)
   } finally {
@@ -128,7 +134,10 @@ test('the library asks through confirm, and a "no" changes nothing', async () =>
   try {
     const questions: string[] = []
     const no = repair({ url: s.db.url, cwd: s.cwd, schema: LEDGER, rolledBack: 2, confirm: async (q) => (questions.push(q), false) })
-    const err = await no.then(() => undefined, (e) => e)
+    const err = await no.then(
+      () => undefined,
+      (e) => e,
+    )
     assert.instance(err, StrataError)
     assert.match(err.message, /cancelled/)
     assert.match(questions[0], /Remove the ledger row of migrations\/002_b\.sql/)

@@ -41,7 +41,10 @@ test('--shadow reports a column type changed by hand, with both definitions', as
   ])
   const human = await s.cli('verify', '--shadow')
   assert.is(human.code, 1)
-  assert.match(human.stdout, /different  column public\.accounts\.email\n\s+expected: character varying\(255\) not null\n\s+actual: text not null/)
+  assert.match(
+    human.stdout,
+    /different  column public\.accounts\.email\n\s+expected: character varying\(255\) not null\n\s+actual: text not null/,
+  )
   await s.sql('alter table accounts alter column email type varchar(255)')
 })
 

@@ -64,19 +64,25 @@ test('what a DO block creates is listed as unchecked, not guessed', async () => 
   const s = await migrated()
   try {
     const { doc } = await verifyJson(s)
-    assert.equal(doc.unchecked.map((u: any) => `${u.file}:${u.line} ${u.statement}`), ['migrations/002_notes.sql:9 DO'])
+    assert.equal(
+      doc.unchecked.map((u: any) => `${u.file}:${u.line} ${u.statement}`),
+      ['migrations/002_notes.sql:9 DO'],
+    )
   } finally {
     await s.dispose()
   }
 })
 
-test('a table dropped behind the tool\'s back is named with the file and line that created it', async () => {
+test("a table dropped behind the tool's back is named with the file and line that created it", async () => {
   const s = await migrated()
   try {
     await s.sql('drop table notes')
     const { code, objects } = await verifyJson(s)
     assert.is(code, 1)
-    assert.equal(objects.map((o) => [o.kind, o.object, o.file, o.line]), [['missing', 'table public.notes', 'migrations/002_notes.sql', 1]])
+    assert.equal(
+      objects.map((o) => [o.kind, o.object, o.file, o.line]),
+      [['missing', 'table public.notes', 'migrations/002_notes.sql', 1]],
+    )
     const human = await s.cli('verify')
     assert.is(human.code, 1)
     assert.match(human.stdout, /missing\s+migrations\/002_notes\.sql:1: table public\.notes does not exist/)
@@ -93,7 +99,10 @@ test('a column altered by hand is reported with what the files say and what the 
     const { code, objects } = await verifyJson(s)
     assert.is(code, 1)
     const email = objects.find((o) => o.object === 'column public.accounts.email')
-    assert.equal([email.kind, email.expected, email.actual, email.line], ['different', 'character varying(255) not null', 'text not null', 1])
+    assert.equal(
+      [email.kind, email.expected, email.actual, email.line],
+      ['different', 'character varying(255) not null', 'text not null', 1],
+    )
     const accountId = objects.find((o) => o.object === 'column public.notes.account_id')
     assert.equal([accountId.expected, accountId.actual], ['bigint not null', 'bigint null'])
   } finally {
@@ -126,10 +135,19 @@ test('a deleted ledger row shows as a pending file, even though its objects exis
     await s.sql('delete from ledger.migrations where version = 1')
     const { code, history } = await verifyJson(s)
     assert.is(code, 1)
-    assert.equal(history.map((h) => [h.state, h.file]), [['out-of-order', 'migrations/001_accounts.sql']])
+    assert.equal(
+      history.map((h) => [h.state, h.file]),
+      [['out-of-order', 'migrations/001_accounts.sql']],
+    )
     await s.sql('delete from ledger.migrations where version = 2')
     const again = await verifyJson(s)
-    assert.equal(again.history.map((h) => [h.state, h.file]), [['pending', 'migrations/001_accounts.sql'], ['pending', 'migrations/002_notes.sql']])
+    assert.equal(
+      again.history.map((h) => [h.state, h.file]),
+      [
+        ['pending', 'migrations/001_accounts.sql'],
+        ['pending', 'migrations/002_notes.sql'],
+      ],
+    )
   } finally {
     await s.dispose()
   }
@@ -141,7 +159,10 @@ test('a ledger row for a file that does not exist is named by version and name',
     await s.sql(`insert into ledger.migrations (version, name, checksum, status) values (3, 'ghost', 'abc', 'applied')`)
     const { code, history } = await verifyJson(s)
     assert.is(code, 1)
-    assert.equal(history.map((h) => [h.state, h.version, h.name]), [['missing', 3, 'ghost']])
+    assert.equal(
+      history.map((h) => [h.state, h.version, h.name]),
+      [['missing', 3, 'ghost']],
+    )
     assert.match(history[0].message, /version 3 \(ghost\) is recorded as applied but its file is gone/)
   } finally {
     await s.dispose()
@@ -154,7 +175,10 @@ test('an edited file is named as changed', async () => {
     appendFileSync(join(s.cwd, 'migrations/002_notes.sql'), '\n-- edited after it was applied\n')
     const { code, history } = await verifyJson(s)
     assert.is(code, 1)
-    assert.equal(history.map((h) => [h.state, h.file]), [['changed', 'migrations/002_notes.sql']])
+    assert.equal(
+      history.map((h) => [h.state, h.file]),
+      [['changed', 'migrations/002_notes.sql']],
+    )
   } finally {
     await s.dispose()
   }
@@ -167,7 +191,10 @@ test('the incident: rows say applied, the tables do not exist', async () => {
     const { code, doc } = await verifyJson(s)
     assert.is(code, 1)
     assert.equal(doc.history, [])
-    assert.equal(doc.objects.map((o: any) => o.object), ['table public.accounts', 'table public.notes'])
+    assert.equal(
+      doc.objects.map((o: any) => o.object),
+      ['table public.accounts', 'table public.notes'],
+    )
   } finally {
     await s.dispose()
   }
@@ -179,7 +206,10 @@ test('a file removed from disk and an empty directory are reported, not crashed 
     rmSync(join(s.cwd, 'migrations/002_notes.sql'))
     const { code, history, objects } = await verifyJson(s)
     assert.is(code, 1)
-    assert.equal(history.map((h) => [h.state, h.version]), [['missing', 2]])
+    assert.equal(
+      history.map((h) => [h.state, h.version]),
+      [['missing', 2]],
+    )
     assert.equal(objects, [], 'objects of a file that is gone cannot be checked; the history problem says so')
   } finally {
     await s.dispose()

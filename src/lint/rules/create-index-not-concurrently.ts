@@ -1,7 +1,7 @@
-import type { IndexStmt } from '@pgsql/types';
-import { display, rangeVarName } from '../names.js';
-import { inner } from '../objects.js';
-import type { Rule } from '../types.js';
+import type { IndexStmt } from '@pgsql/types'
+import { display, rangeVarName } from '../names.js'
+import { inner } from '../objects.js'
+import type { Rule } from '../types.js'
 
 export const createIndexNotConcurrently: Rule = {
   id: 'create-index-not-concurrently',
@@ -10,13 +10,15 @@ export const createIndexNotConcurrently: Rule = {
   summary: 'CREATE INDEX without CONCURRENTLY on a table this file did not create blocks writes while the index builds.',
   kinds: ['IndexStmt'],
   check(statement, file) {
-    const index = inner<IndexStmt>(statement);
-    const table = rangeVarName(index.relation);
+    const index = inner<IndexStmt>(statement)
+    const table = rangeVarName(index.relation)
     // ON ONLY builds nothing: it adds an invalid index to a partitioned parent, which cannot be built concurrently.
-    if (index.concurrent || !index.relation?.inh || file.createdTable(table)) return [];
-    return [{
-      message: `CREATE INDEX on ${display(table)} blocks every INSERT, UPDATE and DELETE on the table until the index is built.`,
-      help: 'Use CREATE INDEX CONCURRENTLY, in a file of its own that starts with `-- strata:no-transaction`.',
-    }];
+    if (index.concurrent || !index.relation?.inh || file.createdTable(table)) return []
+    return [
+      {
+        message: `CREATE INDEX on ${display(table)} blocks every INSERT, UPDATE and DELETE on the table until the index is built.`,
+        help: 'Use CREATE INDEX CONCURRENTLY, in a file of its own that starts with `-- strata:no-transaction`.',
+      },
+    ]
   },
-};
+}

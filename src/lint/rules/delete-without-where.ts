@@ -1,8 +1,8 @@
-import type { DeleteStmt } from '@pgsql/types';
-import { dataModifications } from '../ast.js';
-import { display, rangeVarName } from '../names.js';
-import { inner } from '../objects.js';
-import type { Rule } from '../types.js';
+import type { DeleteStmt } from '@pgsql/types'
+import { dataModifications } from '../ast.js'
+import { display, rangeVarName } from '../names.js'
+import { inner } from '../objects.js'
+import type { Rule } from '../types.js'
 
 export const deleteWithoutWhere: Rule = {
   id: 'delete-without-where',
@@ -18,6 +18,6 @@ export const deleteWithoutWhere: Rule = {
         help: 'Add a WHERE clause for the rows you mean; if every row must go, keep a backup and accept it with `-- strata:ignore delete-without-where`.',
         // A DELETE/UPDATE nested in a WITH clause is pointed at; a plain one is the whole statement.
         offset: remove === inner(statement) ? undefined : file.offsetOf(remove.relation?.location),
-      }));
+      }))
   },
-};
+}

@@ -1,7 +1,7 @@
-import type { AlterTableStmt } from '@pgsql/types';
-import { display, rangeVarName } from '../names.js';
-import { alterTableCommands, inner } from '../objects.js';
-import type { Report, Rule } from '../types.js';
+import type { AlterTableStmt } from '@pgsql/types'
+import { display, rangeVarName } from '../names.js'
+import { alterTableCommands, inner } from '../objects.js'
+import type { Report, Rule } from '../types.js'
 
 export const setNotNull: Rule = {
   id: 'set-not-null',
@@ -10,16 +10,18 @@ export const setNotNull: Rule = {
   summary: 'ALTER COLUMN ... SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock.',
   kinds: ['AlterTableStmt'],
   check(statement, file) {
-    const alter = inner<AlterTableStmt>(statement);
-    const table = rangeVarName(alter.relation);
-    if (file.createdTable(table)) return [];
+    const alter = inner<AlterTableStmt>(statement)
+    const table = rangeVarName(alter.relation)
+    if (file.createdTable(table)) return []
     return alterTableCommands(alter).flatMap((command): Report[] => {
-      if (command.subtype !== 'AT_SetNotNull') return [];
-      const column = display(command.name ?? '');
-      return [{
-        message: `SET NOT NULL on ${display(table)}.${column} reads every row while holding an ACCESS EXCLUSIVE lock, blocking all reads and writes.`,
-        help: `Add CHECK (${column} IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a later migration, then SET NOT NULL (PostgreSQL 12+ then skips the scan) and drop the check.`,
-      }];
-    });
+      if (command.subtype !== 'AT_SetNotNull') return []
+      const column = display(command.name ?? '')
+      return [
+        {
+          message: `SET NOT NULL on ${display(table)}.${column} reads every row while holding an ACCESS EXCLUSIVE lock, blocking all reads and writes.`,
+          help: `Add CHECK (${column} IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a later migration, then SET NOT NULL (PostgreSQL 12+ then skips the scan) and drop the check.`,
+        },
+      ]
+    })
   },
-};
+}

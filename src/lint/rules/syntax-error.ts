@@ -1,4 +1,4 @@
-import type { Rule } from '../types.js';
+import type { Rule } from '../types.js'
 
 /** Reported by the engine itself when a file does not parse; listed here for configuration and docs. */
 export const syntaxError: Rule = {
@@ -6,4 +6,4 @@ export const syntaxError: Rule = {
   category: 'syntax',
   defaultSeverity: 'error',
   summary: 'The file does not parse as PostgreSQL SQL.',
-};
+}

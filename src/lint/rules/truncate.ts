@@ -1,7 +1,7 @@
-import type { TruncateStmt } from '@pgsql/types';
-import { display, rangeVarName } from '../names.js';
-import { inner } from '../objects.js';
-import type { Rule } from '../types.js';
+import type { TruncateStmt } from '@pgsql/types'
+import { display, rangeVarName } from '../names.js'
+import { inner } from '../objects.js'
+import type { Rule } from '../types.js'
 
 export const truncate: Rule = {
   id: 'truncate',
@@ -12,12 +12,14 @@ export const truncate: Rule = {
   check(statement, file) {
     const tables = (inner<TruncateStmt>(statement).relations ?? []).flatMap((relation) =>
       'RangeVar' in relation ? [rangeVarName(relation.RangeVar)] : [],
-    );
-    const existing = tables.filter((table) => !file.createdTable(table));
-    if (existing.length === 0) return [];
-    return [{
-      message: `TRUNCATE ${existing.map(display).join(', ')} deletes every row, under an ACCESS EXCLUSIVE lock.`,
-      help: 'If the data really must go, keep a backup and accept it with `-- strata:ignore truncate` or run with --allow-destructive.',
-    }];
+    )
+    const existing = tables.filter((table) => !file.createdTable(table))
+    if (existing.length === 0) return []
+    return [
+      {
+        message: `TRUNCATE ${existing.map(display).join(', ')} deletes every row, under an ACCESS EXCLUSIVE lock.`,
+        help: 'If the data really must go, keep a backup and accept it with `-- strata:ignore truncate` or run with --allow-destructive.',
+      },
+    ]
   },
-};
+}

@@ -1,4 +1,4 @@
-import type { Rule } from '../types.js';
+import type { Rule } from '../types.js'
 
 /** Reported by the engine for a `strata:ignore` comment naming a rule that does not exist (a typo ignores nothing). */
 export const unknownRule: Rule = {
@@ -6,4 +6,4 @@ export const unknownRule: Rule = {
   category: 'config',
   defaultSeverity: 'error',
   summary: 'A `-- strata:ignore` or `-- strata:ignore-file` comment names a rule that does not exist.',
-};
+}

@@ -1,8 +1,8 @@
-import type { UpdateStmt } from '@pgsql/types';
-import { dataModifications } from '../ast.js';
-import { display, rangeVarName } from '../names.js';
-import { inner } from '../objects.js';
-import type { Rule } from '../types.js';
+import type { UpdateStmt } from '@pgsql/types'
+import { dataModifications } from '../ast.js'
+import { display, rangeVarName } from '../names.js'
+import { inner } from '../objects.js'
+import type { Rule } from '../types.js'
 
 export const updateWithoutWhere: Rule = {
   id: 'update-without-where',
@@ -17,6 +17,6 @@ export const updateWithoutWhere: Rule = {
         message: `UPDATE ${display(rangeVarName(update.relation))} has no WHERE clause, so it overwrites every row (and locks them all).`,
         help: 'Add a WHERE clause for the rows you mean; for a deliberate backfill of a large table, update in batches and accept it with `-- strata:ignore update-without-where`.',
         offset: update === inner(statement) ? undefined : file.offsetOf(update.relation?.location),
-      }));
+      }))
   },
-};
+}

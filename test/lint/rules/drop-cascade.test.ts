@@ -1,8 +1,8 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
-import { hits, sql } from '../support.js';
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { hits, sql } from '../support.js'
 
-const rule = 'drop-cascade';
+const rule = 'drop-cascade'
 
 test('reports CASCADE on drops, dropped columns and constraints, and TRUNCATE', async () => {
   const file = sql(
@@ -11,9 +11,9 @@ test('reports CASCADE on drops, dropped columns and constraints, and TRUNCATE', 
     'ALTER TABLE users DROP COLUMN email CASCADE;',
     'ALTER TABLE users DROP CONSTRAINT users_pkey CASCADE;',
     'TRUNCATE accounts CASCADE;',
-  );
-  assert.equal(await hits(rule, file), ['1:1', '2:1', '3:1', '4:1', '5:1']);
-});
+  )
+  assert.equal(await hits(rule, file), ['1:1', '2:1', '3:1', '4:1', '5:1'])
+})
 
 test('does not report RESTRICT or the default, or cascading over objects the file created', async () => {
   const file = sql(
@@ -22,8 +22,8 @@ test('does not report RESTRICT or the default, or cascading over objects the fil
     'ALTER TABLE users DROP COLUMN email;',
     'CREATE OR REPLACE VIEW tmp_view AS SELECT 1;',
     'DROP VIEW tmp_view CASCADE;',
-  );
-  assert.equal(await hits(rule, file), []);
-});
+  )
+  assert.equal(await hits(rule, file), [])
+})
 
-test.run();
+test.run()

@@ -1,8 +1,8 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
-import { hits, sql } from '../support.js';
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { hits, sql } from '../support.js'
 
-const rule = 'require-if-exists';
+const rule = 'require-if-exists'
 
 test('reports drops that fail when the object is missing', async () => {
   const file = sql(
@@ -12,9 +12,9 @@ test('reports drops that fail when the object is missing', async () => {
     'DROP ROLE reporting;',
     'DROP FUNCTION touch();',
     'ALTER TABLE users DROP COLUMN email, DROP CONSTRAINT users_pkey;',
-  );
-  assert.equal(await hits(rule, file), ['1:1', '2:1', '3:1', '4:1', '5:1', '6:1', '6:1']);
-});
+  )
+  assert.equal(await hits(rule, file), ['1:1', '2:1', '3:1', '4:1', '5:1', '6:1', '6:1'])
+})
 
 test('accepts IF EXISTS forms', async () => {
   const file = sql(
@@ -24,9 +24,9 @@ test('accepts IF EXISTS forms', async () => {
     'DROP ROLE IF EXISTS reporting;',
     'DROP FUNCTION IF EXISTS touch();',
     'ALTER TABLE users DROP COLUMN IF EXISTS email, DROP CONSTRAINT IF EXISTS users_pkey;',
-  );
-  assert.equal(await hits(rule, file), []);
-});
+  )
+  assert.equal(await hits(rule, file), [])
+})
 
 test('accepts dropping what the same file created earlier', async () => {
   const file = sql(
@@ -34,12 +34,12 @@ test('accepts dropping what the same file created earlier', async () => {
     'ALTER TABLE users ADD COLUMN IF NOT EXISTS tmp int;',
     'DROP TABLE staging;',
     'ALTER TABLE users DROP COLUMN tmp;',
-  );
-  assert.equal(await hits(rule, file), []);
-});
+  )
+  assert.equal(await hits(rule, file), [])
+})
 
 test('a drop before the create is still reported', async () => {
-  assert.equal(await hits(rule, sql('DROP TABLE staging;', 'CREATE TABLE IF NOT EXISTS staging (id int);')), ['1:1']);
-});
+  assert.equal(await hits(rule, sql('DROP TABLE staging;', 'CREATE TABLE IF NOT EXISTS staging (id int);')), ['1:1'])
+})
 
-test.run();
+test.run()

@@ -1,8 +1,8 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
-import { hits, sql } from '../support.js';
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { hits, sql } from '../support.js'
 
-const rule = 'unguarded-create';
+const rule = 'unguarded-create'
 
 test('reports creates that have no IF NOT EXISTS and no guard', async () => {
   const file = sql(
@@ -13,19 +13,19 @@ test('reports creates that have no IF NOT EXISTS and no guard', async () => {
     'CREATE ROLE reporting;',
     'CREATE TRIGGER touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();',
     'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);',
-  );
-  assert.equal(await hits(rule, file), ['1:1', '2:1', '3:1', '4:1', '5:1', '6:1', '7:23']);
-});
+  )
+  assert.equal(await hits(rule, file), ['1:1', '2:1', '3:1', '4:1', '5:1', '6:1', '7:23'])
+})
 
 test('DROP POLICY IF EXISTS p ON t; CREATE POLICY p ON t is idempotent', async () => {
-  const file = sql('DROP POLICY IF EXISTS owner_only ON notes;', 'CREATE POLICY owner_only ON notes USING (true);');
-  assert.equal(await hits(rule, file), []);
-});
+  const file = sql('DROP POLICY IF EXISTS owner_only ON notes;', 'CREATE POLICY owner_only ON notes USING (true);')
+  assert.equal(await hits(rule, file), [])
+})
 
 test('a drop of the same policy name on another table does not guard it', async () => {
-  const file = sql('DROP POLICY IF EXISTS owner_only ON other;', 'CREATE POLICY owner_only ON notes USING (true);');
-  assert.equal(await hits(rule, file), ['2:1']);
-});
+  const file = sql('DROP POLICY IF EXISTS owner_only ON other;', 'CREATE POLICY owner_only ON notes USING (true);')
+  assert.equal(await hits(rule, file), ['2:1'])
+})
 
 test('accepts the matching drops, CREATE OR REPLACE TRIGGER, and a constraint dropped in the same statement', async () => {
   const file = sql(
@@ -41,40 +41,33 @@ test('accepts the matching drops, CREATE OR REPLACE TRIGGER, and a constraint dr
     'ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_key, ADD CONSTRAINT users_email_key UNIQUE (email);',
     'ALTER TABLE users DROP CONSTRAINT IF EXISTS users_name_key;',
     'ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE (name);',
-  );
-  assert.equal(await hits(rule, file), []);
-});
+  )
+  assert.equal(await hits(rule, file), [])
+})
 
 test('a policy on a table the file dropped and re-created is new', async () => {
-  const file = sql('DROP TABLE IF EXISTS notes;', 'CREATE TABLE notes (id int);', 'CREATE POLICY owner_only ON notes USING (true);');
-  assert.equal(await hits(rule, file), []);
-});
+  const file = sql('DROP TABLE IF EXISTS notes;', 'CREATE TABLE notes (id int);', 'CREATE POLICY owner_only ON notes USING (true);')
+  assert.equal(await hits(rule, file), [])
+})
 
 test('a DO block that catches duplicate_object guards the create inside it', async () => {
-  const file = sql(
-    'DO $$',
-    'BEGIN',
-    "  CREATE TYPE mood AS ENUM ('happy');",
-    'EXCEPTION',
-    '  WHEN duplicate_object THEN NULL;',
-    'END $$;',
-  );
-  assert.equal(await hits(rule, file), []);
-});
+  const file = sql('DO $$', 'BEGIN', "  CREATE TYPE mood AS ENUM ('happy');", 'EXCEPTION', '  WHEN duplicate_object THEN NULL;', 'END $$;')
+  assert.equal(await hits(rule, file), [])
+})
 
 test('an unguarded ADD CONSTRAINT inside a DO block is reported at its own line', async () => {
-  const file = sql('DO $$', 'BEGIN', '  IF true THEN NULL; END IF;', '  ALTER TABLE t ADD PRIMARY KEY (id);', 'END $$;');
-  assert.equal(await hits(rule, file), ['4:3']);
-});
+  const file = sql('DO $$', 'BEGIN', '  IF true THEN NULL; END IF;', '  ALTER TABLE t ADD PRIMARY KEY (id);', 'END $$;')
+  assert.equal(await hits(rule, file), ['4:3'])
+})
 
 test('the handler must catch the duplicate: by name, by SQLSTATE, or OTHERS', async () => {
   const file = sql(
     "DO $$ BEGIN CREATE ROLE a; EXCEPTION WHEN SQLSTATE '42710' THEN NULL; END $$;",
-    'DO $$ BEGIN CREATE ROLE b; EXCEPTION WHEN OTHERS THEN RAISE WARNING \'skipped\'; END $$;',
+    "DO $$ BEGIN CREATE ROLE b; EXCEPTION WHEN OTHERS THEN RAISE WARNING 'skipped'; END $$;",
     'DO $$ BEGIN CREATE ROLE c; EXCEPTION WHEN undefined_object THEN NULL; END $$;',
-  );
-  assert.equal(await hits(rule, file), ['3:13']);
-});
+  )
+  assert.equal(await hits(rule, file), ['3:13'])
+})
 
 test('a create inside IF NOT EXISTS (...) in a DO block is guarded', async () => {
   const file = sql(
@@ -83,9 +76,9 @@ test('a create inside IF NOT EXISTS (...) in a DO block is guarded', async () =>
     '    CREATE ROLE reporting;',
     '  END IF;',
     'END $$;',
-  );
-  assert.equal(await hits(rule, file), []);
-});
+  )
+  assert.equal(await hits(rule, file), [])
+})
 
 test('an unguarded create inside a DO block is reported where it is, after non-ASCII text', async () => {
   const file = sql(
@@ -96,8 +89,8 @@ test('an unguarded create inside a DO block is reported where it is, after non-A
     '  CREATE ROLE reporting;',
     'EXCEPTION WHEN undefined_table THEN NULL;',
     'END $body$;',
-  );
-  assert.equal(await hits(rule, file), ['5:3']);
-});
+  )
+  assert.equal(await hits(rule, file), ['5:3'])
+})
 
-test.run();
+test.run()
