@@ -2,6 +2,8 @@
  * The lint step of `migrate`: every pending file is parsed and linted before anything touches the database.
  * Errors stop the run; destructive findings pass only with --allow-destructive.
  */
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { StrataError } from './errors.js'
 import type { MigrationFile } from './files.js'
 import type { Finding } from './lint/index.js'
@@ -17,11 +19,10 @@ export async function lintPending(
   opts: { cwd: string; rules?: string[]; allowDestructive?: boolean; gate: boolean },
 ): Promise<LintSummary> {
   if (!files.length) return { findings: [], errors: 0, warnings: 0 } // nothing pending: never load the parser
-  const { lintSources, loadLintConfig } = await import('./lint/index.js')
-  const findings = await lintSources(
-    files.map((f) => ({ path: f.path, content: f.content })),
-    loadLintConfig(opts.cwd, opts.rules),
-  )
+  const { lintSourcesCached, lintCacheFile, loadLintConfig } = await import('./lint/index.js')
+  const config = { ...loadLintConfig(opts.cwd, opts.rules), fileExists: (path: string) => existsSync(resolve(opts.cwd, path)) }
+  const sources = files.map((f) => ({ path: f.path, content: f.content }))
+  const findings = await lintSourcesCached(sources, config, lintCacheFile(opts.cwd))
   const errors = findings.filter((f) => f.severity === 'error')
   const summary = { findings, errors: errors.length, warnings: findings.length - errors.length }
   const blocking = errors.filter((f) => !(opts.allowDestructive && f.category === 'destructive'))

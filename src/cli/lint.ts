@@ -8,6 +8,7 @@ export const registerLint: Register = (prog, wrap) => {
     .command('lint [...paths]', 'Lint migration files without a database.')
     .option('--format', 'pretty, json or github', 'pretty')
     .option('--rule', 'set a rule: <rule>=off|warning|error (repeatable)')
+    .option('--cache', 'reuse results for unchanged files from .strata/cache/lint.json (--no-cache to turn off)', true)
     .example('lint')
     .example('lint migrations/007_api_keys.sql --format github')
     .action(
@@ -18,7 +19,7 @@ export const registerLint: Register = (prog, wrap) => {
           throw new StrataError('usage', `--format ${format}: use pretty, json or github`)
         const paths = [first, ...(f._ as unknown[])].filter((p): p is string => typeof p === 'string' && p !== '')
         const { runLint } = await import('../commands/lint.js')
-        const result = await runLint({ paths, dir: resolveDir(str(f, 'dir')), format, rules: list(f, 'rule') })
+        const result = await runLint({ paths, dir: resolveDir(str(f, 'dir')), format, rules: list(f, 'rule'), cache: f.cache !== false })
         process.stdout.write(result.output.endsWith('\n') || !result.output ? result.output : result.output + '\n')
         return result.exitCode
       }),

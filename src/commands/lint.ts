@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
-import { lintSources, loadLintConfig } from '../lint/index.js'
+import { lintCacheFile, lintSources, lintSourcesCached, loadLintConfig } from '../lint/index.js'
 import type { Finding } from '../lint/index.js'
 import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js'
 
@@ -16,6 +16,8 @@ export interface LintOptions {
   cwd?: string
   /** Colour in pretty output; defaults to kleur's detection (TTY, NO_COLOR). */
   color?: boolean
+  /** Reuse results for unchanged files from .strata/cache/lint.json (default true). */
+  cache?: boolean
 }
 
 export interface LintResult {
@@ -36,7 +38,9 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
   const config = loadLintConfig(cwd, options.rules)
   const files = sqlFiles(options.paths.length ? options.paths : [options.dir], cwd)
   const sources = files.map((path) => ({ path, content: readFileSync(resolve(cwd, path), 'utf8') }))
-  const findings = await lintSources(sources, { ...config, fileExists: (path) => existsSync(resolve(cwd, path)) })
+  const fullConfig = { ...config, fileExists: (path: string) => existsSync(resolve(cwd, path)) }
+  const findings =
+    options.cache === false ? await lintSources(sources, fullConfig) : await lintSourcesCached(sources, fullConfig, lintCacheFile(cwd))
   const output = formatFindings(findings, options.format, {
     contents: new Map(sources.map((source) => [source.path, source.content])),
     fileCount: sources.length,

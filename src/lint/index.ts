@@ -1,4 +1,5 @@
 export { lintSources } from './engine.js'
+export { lintSourcesCached, lintCacheFile } from './cache.js'
 export type { Source } from './engine.js'
 export { loadLintConfig } from './config.js'
 export { formatFindings, LINT_FORMATS } from './format.js'
