@@ -1,12 +1,13 @@
 /**
  * Applying files: the protocol of DESIGN.md ("Applying"), in as few round trips as it allows.
  *
- * Per file, two round trips:
- *   1. BEGIN; SET LOCAL timeouts; pg_try_advisory_xact_lock; re-read this version's ledger row
- *   2. <the file body, unsplit>; INSERT ledger row; INSERT event; COMMIT
- * The body and the ledger row travel in one simple-protocol query: the server runs them in order and stops
- * at the first error, so the row can never be written for a body that failed. Simple-protocol queries cannot
- * carry parameters, so the few values we add are escaped literals (see `literal`).
+ * Per file, one round trip in the common case: a single simple-protocol query
+ *   BEGIN; SET LOCAL timeouts; guard; <the file body, unsplit>; INSERT ledger row; INSERT event; COMMIT
+ * where the guard takes pg_try_advisory_xact_lock and checks that no ledger row exists for the version. The
+ * server runs the statements in order and stops at the first error, so a busy lock or a row that a concurrent
+ * runner wrote stops the query before the body (we roll back, then wait and report like the slow path), and
+ * the ledger row is never written for a body that failed. Simple-protocol queries cannot carry parameters, so
+ * the few values we add are escaped literals (see `literal`).
  */
 import type { Sql } from './db/connect.js'
 import { StrataError } from './errors.js'
@@ -43,6 +44,33 @@ export function literal(value: string | number): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
+/** SQLSTATEs of the guard: the lock is held by another runner; the version is already in the ledger. */
+const LOCK_BUSY = 'SL001'
+const ALREADY_RECORDED = 'SL002'
+
+/** Thrown when the guard stopped a file before its body: fall back to waiting and re-reading. */
+class Contended extends Error {}
+
+/** READ COMMITTED, so that what a statement reads after the lock is what the previous holder committed. */
+function beginSql(ctx: ApplyContext): string {
+  const t = ctx.timeouts
+  return `begin isolation level read committed;
+select set_config('lock_timeout', ${literal(t.lock_timeout)}, true), set_config('statement_timeout', ${literal(t.statement_timeout)}, true);
+`
+}
+
+function guardSql(ctx: ApplyContext, version: number): string {
+  return `do $strata$ begin
+  if not pg_try_advisory_xact_lock(${lockKey(ctx.schema)}) then
+    raise exception using errcode = '${LOCK_BUSY}', message = 'strata: the migration lock is held by another runner';
+  end if;
+  if exists (select from ${quoteIdent(ctx.schema)}.migrations where version = ${version}) then
+    raise exception using errcode = '${ALREADY_RECORDED}', message = 'strata: version ${version} is already in the ledger';
+  end if;
+end $strata$;
+`
+}
+
 /**
  * BEGIN, set the timeouts, take the lock and re-read `versions` in one round trip; on a busy lock roll back,
  * say who holds it, back off and try again until --wait runs out. READ COMMITTED, so the re-read sees what
@@ -51,17 +79,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 async function beginLocked(ctx: ApplyContext, versions: number[], setTimeouts = true): Promise<Map<number, LedgerRow>> {
   const key = lockKey(ctx.schema)
   const deadline = Date.now() + ctx.waitMs
-  const timeouts = setTimeouts
-    ? `select set_config('lock_timeout', ${literal(ctx.timeouts.lock_timeout)}, true), set_config('statement_timeout', ${literal(ctx.timeouts.statement_timeout)}, true);`
-    : ''
+  const begin = setTimeouts ? beginSql(ctx) : 'begin isolation level read committed;'
   const reread = versions.length
     ? `select version, name, checksum, status from ${quoteIdent(ctx.schema)}.migrations where version in (${versions.join(',')})`
     : 'select 1 where false'
   let reported = ''
   for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
-    const results = (await ctx.sql.unsafe(
-      `begin isolation level read committed; ${timeouts} select pg_try_advisory_xact_lock(${key}) as locked; ${reread}`,
-    )) as unknown as Record<string, unknown>[][]
+    const results = (await ctx.sql.unsafe(`${begin} select pg_try_advisory_xact_lock(${key}) as locked; ${reread}`)) as unknown as Record<
+      string,
+      unknown
+    >[][]
     const [locked, rows] = results.slice(-2)
     if (locked[0].locked) return new Map((rows as unknown as LedgerRow[]).map((r) => [Number(r.version), r]))
     await ctx.sql.unsafe('rollback')
@@ -102,14 +129,26 @@ select 'apply', version, checksum, jsonb_build_object('name', name, 'path', ${li
 from ${s}.migrations where version = ${file.version};`
 }
 
-/** Run body + ledger row (+ COMMIT) as one query; map a server error to the file's line and column. */
-async function runWithRecord(ctx: ApplyContext, file: MigrationFile, mode: TransactionMode, commit: boolean): Promise<number> {
+/**
+ * Run `prefix`, the body and its ledger row (and COMMIT) as one query; map a server error to the file's line
+ * and column (the server counts its position from the start of the query, so the prefix is taken off).
+ */
+async function runWithRecord(
+  ctx: ApplyContext,
+  file: MigrationFile,
+  mode: TransactionMode,
+  opts: { prefix?: string; commit: boolean },
+): Promise<number> {
   const body = normalize(file.content)
+  const prefix = opts.prefix ?? ''
   const t0 = performance.now()
   try {
     // The newline ends a trailing `--` comment; the semicolon ends a last statement written without one.
-    await ctx.sql.unsafe(`${body}\n;\n${recordSql(ctx.schema, file, mode)}${commit ? '\ncommit;' : ''}`)
+    await ctx.sql.unsafe(`${prefix}${body}\n;\n${recordSql(ctx.schema, file, mode)}${opts.commit ? '\ncommit;' : ''}`)
   } catch (e) {
+    const err = e as { code?: string; position?: string }
+    if (err.code === LOCK_BUSY || err.code === ALREADY_RECORDED) throw new Contended()
+    if (err.position) err.position = String(Number(err.position) - prefix.length)
     throw migrationFailure(e, file, body, body)
   }
   return performance.now() - t0
@@ -119,16 +158,29 @@ async function rollback(ctx: ApplyContext): Promise<void> {
   await ctx.sql.unsafe('rollback').catch(() => {})
 }
 
-/** The default: each file in its own transaction together with its ledger row. */
+/** The default: each file in its own transaction together with its ledger row; one round trip when uncontended. */
 export async function applyInTransaction(ctx: ApplyContext, file: MigrationFile): Promise<void> {
   ctx.onStart(file, 'transaction')
+  let ms: number
+  try {
+    ms = await runWithRecord(ctx, file, 'transaction', { prefix: beginSql(ctx) + guardSql(ctx, file.version), commit: true })
+  } catch (e) {
+    await rollback(ctx)
+    if (!(e instanceof Contended)) throw e
+    return applyAfterWaiting(ctx, file)
+  }
+  ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: Math.round(ms) })
+}
+
+/** Another runner holds the lock or got here first: wait for the lock (saying who holds it), re-read, then run or skip. */
+async function applyAfterWaiting(ctx: ApplyContext, file: MigrationFile): Promise<void> {
   const rows = await beginLocked(ctx, [file.version])
   try {
     if (appliedMeanwhile(rows.get(file.version), file)) {
       await ctx.sql.unsafe('commit')
       return ctx.onSkipped(file)
     }
-    const ms = await runWithRecord(ctx, file, 'transaction', true)
+    const ms = await runWithRecord(ctx, file, 'transaction', { commit: true })
     ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: Math.round(ms) })
   } catch (e) {
     await rollback(ctx)
@@ -152,7 +204,7 @@ export async function applyAllInOneTransaction(ctx: ApplyContext, files: Migrati
         continue
       }
       ctx.onStart(file, 'single-transaction')
-      const ms = await runWithRecord(ctx, file, 'single-transaction', false)
+      const ms = await runWithRecord(ctx, file, 'single-transaction', { commit: false })
       done.push({ version: file.version, name: file.name, path: file.path, ms: Math.round(ms) })
     }
     await ctx.sql.unsafe('commit')
