@@ -14,6 +14,7 @@ import { StrataError } from './errors.js'
 import { normalize, type MigrationFile } from './files.js'
 import { migrationFailure } from './failure.js'
 import { actorDetails, lockHolder, lockKey, quoteIdent, recordEvent, type LedgerRow } from './ledger.js'
+import { quoteLiteral } from './sql/quote.js'
 
 export type TransactionMode = 'transaction' | 'single-transaction' | 'no-transaction'
 
@@ -35,13 +36,6 @@ export interface ApplyContext {
   onSkipped(file: MigrationFile): void
 }
 
-/** Escape a value for SQL text, correct whatever standard_conforming_strings is (like libpq's PQescapeLiteral). */
-export function literal(value: string | number): string {
-  if (typeof value === 'number') return String(value)
-  const body = value.replace(/'/g, "''")
-  return value.includes('\\') ? ` E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
 /** SQLSTATEs of the guard: the lock is held by another runner; the version is already in the ledger. */
@@ -55,7 +49,7 @@ class Contended extends Error {}
 function beginSql(ctx: ApplyContext): string {
   const t = ctx.timeouts
   return `begin isolation level read committed;
-select set_config('lock_timeout', ${literal(t.lock_timeout)}, true), set_config('statement_timeout', ${literal(t.statement_timeout)}, true);
+select set_config('lock_timeout', ${quoteLiteral(t.lock_timeout)}, true), set_config('statement_timeout', ${quoteLiteral(t.statement_timeout)}, true);
 `
 }
 
@@ -121,11 +115,11 @@ function recordSql(schema: string, file: MigrationFile, mode: TransactionMode): 
   const actor = actorDetails()
   // statement_timestamp() is when this query arrived, so the difference is the body's own run time.
   return `insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms)
-values (${file.version}, ${literal(file.name)}, ${literal(file.checksum)}, 'applied', statement_timestamp(), clock_timestamp(),
+values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'applied', statement_timestamp(), clock_timestamp(),
   round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000));
 insert into ${s}.events (action, version, checksum, details)
-select 'apply', version, checksum, jsonb_build_object('name', name, 'path', ${literal(file.path)}, 'execution_ms', execution_ms,
-  'mode', ${literal(mode)}, 'os_user', ${literal(actor.os_user)}, 'host', ${literal(actor.host)})
+select 'apply', version, checksum, jsonb_build_object('name', name, 'path', ${quoteLiteral(file.path)}, 'execution_ms', execution_ms,
+  'mode', ${quoteLiteral(mode)}, 'os_user', ${quoteLiteral(actor.os_user)}, 'host', ${quoteLiteral(actor.host)})
 from ${s}.migrations where version = ${file.version};`
 }
 
@@ -231,7 +225,7 @@ export async function applyWithoutTransaction(ctx: ApplyContext, file: Migration
       return ctx.onSkipped(file)
     }
     await ctx.sql.unsafe(
-      `insert into ${s}.migrations (version, name, checksum, status) values (${file.version}, ${literal(file.name)}, ${literal(file.checksum)}, 'running'); commit;`,
+      `insert into ${s}.migrations (version, name, checksum, status) values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'running'); commit;`,
     )
   } catch (e) {
     await rollback(ctx)

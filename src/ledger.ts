@@ -24,7 +24,9 @@ export interface LedgerRow {
 
 export type EventAction = 'apply' | 'fail' | 'rollback' | 'baseline' | 'repair' | 'adopt'
 
-export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
+export { quoteIdent } from './sql/quote.js'
+import { quoteIdent } from './sql/quote.js'
+import type { MigrationFile } from './files.js'
 
 export function ledgerSql(schema: string): string {
   const s = quoteIdent(schema)
@@ -75,10 +77,7 @@ export async function readLedgerState(sql: Sql, schema: string): Promise<{ rows:
 
 /** Create the ledger when missing, under the runners' lock so that concurrent first runs do not collide. */
 export async function ensureLedger(sql: Sql, schema: string, waitMs: number, onWait?: (msg: string) => void): Promise<void> {
-  await sql.begin(async (tx) => {
-    await acquireLock(tx as unknown as Sql, schema, waitMs, onWait)
-    await tx.unsafe(ledgerSql(schema))
-  })
+  await underLock(sql, schema, waitMs, (tx) => tx.unsafe(ledgerSql(schema)), onWait)
 }
 
 /** A stable 64-bit key per ledger schema, so two apps with different schemas in one database do not block each other. */
@@ -147,4 +146,40 @@ export async function recordEvent(
     `insert into ${quoteIdent(schema)}.events (action, version, checksum, details) values ($1, $2, $3, $4::text::jsonb)`,
     [action, version, checksum, JSON.stringify({ ...actorDetails(), ...details })],
   )
+}
+
+/** Ledger rows written without running a file (baseline, adopt, repair --applied), always with their event. */
+export interface RecordTimes {
+  startedAt?: Date | null
+  finishedAt?: Date | null
+}
+
+export async function recordWithoutRunning(
+  tx: Sql,
+  schema: string,
+  file: MigrationFile,
+  action: EventAction,
+  details: Record<string, unknown>,
+  times: RecordTimes = {},
+): Promise<void> {
+  await tx.unsafe(
+    `insert into ${quoteIdent(schema)}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms)
+     values ($1, $2, $3, 'applied', coalesce($4::timestamptz, now()), coalesce($5::timestamptz, now()), null)`,
+    [file.version, file.name, file.checksum, times.startedAt ?? null, times.finishedAt ?? null],
+  )
+  await recordEvent(tx, schema, action, file.version, file.checksum, { name: file.name, path: file.path, ran: false, ...details })
+}
+
+/** Run `work` in a transaction holding the runners' lock, so no migrate runs while the ledger is being changed. */
+export async function underLock<T>(
+  sql: Sql,
+  schema: string,
+  waitMs: number,
+  work: (tx: Sql) => Promise<T>,
+  onWait?: (msg: string) => void,
+): Promise<T> {
+  return (await sql.begin(async (tx) => {
+    await acquireLock(tx as unknown as Sql, schema, waitMs, onWait)
+    return work(tx as unknown as Sql)
+  })) as T
 }

@@ -15,8 +15,7 @@ import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
 import { readMigrations, type MigrationFile } from '../files.js'
 import { matchesPrismaChecksum, prismaChecksum, prismaMigrationName } from '../layouts.js'
-import { ensureLedger, readLedger, type LedgerRow } from '../ledger.js'
-import { recordWithoutRunning, underLock } from '../ledger-record.js'
+import { ensureLedger, readLedger, type LedgerRow, recordWithoutRunning, underLock } from '../ledger.js'
 
 export type AdoptSource = 'prisma' | 'supabase'
 

@@ -8,8 +8,7 @@ import { resolveOptions, type CommonOptions } from '../config.js'
 import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
 import { readMigrations } from '../files.js'
-import { ensureLedger, readLedger } from '../ledger.js'
-import { recordWithoutRunning, underLock } from '../ledger-record.js'
+import { ensureLedger, readLedger, recordWithoutRunning, underLock } from '../ledger.js'
 import { findObjectDrift, type ObjectProblem, type Unchecked } from '../verify/index.js'
 
 export interface BaselineOptions extends CommonOptions {

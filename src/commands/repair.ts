@@ -10,8 +10,7 @@ import { openTarget } from '../db/target.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import { readMigrations, type MigrationFile } from '../files.js'
-import { ensureLedger, quoteIdent, readLedger, type LedgerRow } from '../ledger.js'
-import { recordWithoutRunning, underLock, writeEvent } from '../ledger-record.js'
+import { ensureLedger, quoteIdent, readLedger, type LedgerRow, recordWithoutRunning, underLock, recordEvent } from '../ledger.js'
 
 export type RepairAction = 'applied' | 'rolled-back' | 'accept-checksum'
 
@@ -128,7 +127,7 @@ async function apply(
   const details = { operation: action, previous: before }
   if (action === 'rolled-back') {
     await tx.unsafe(`delete from ${table} where version = $1`, [version])
-    await writeEvent(tx, schema, 'repair', version, before!.checksum, { ...details, name: before!.name })
+    await recordEvent(tx, schema, 'repair', version, before!.checksum, { ...details, name: before!.name })
     return null
   }
   if (action === 'applied' && !before) {
@@ -137,6 +136,6 @@ async function apply(
   }
   const set = action === 'applied' ? `status = 'applied', checksum = $2, error = null, finished_at = clock_timestamp()` : 'checksum = $2'
   await tx.unsafe(`update ${table} set ${set} where version = $1`, [version, file!.checksum])
-  await writeEvent(tx, schema, 'repair', version, file!.checksum, { ...details, name: file!.name, path: file!.path })
+  await recordEvent(tx, schema, 'repair', version, file!.checksum, { ...details, name: file!.name, path: file!.path })
   return { status: 'applied', checksum: file!.checksum }
 }

@@ -1,7 +1,8 @@
 /** Types, domains, schemas, extensions, roles, publications; DROP of anything; RENAME of anything. */
 import { irreversible, keyName, noneStep, sqlStep, type FileContext, type KnownObject, type Step, type Stmt } from './context.js'
 import { guardOrIrreversible, relationWord } from './relations.js'
-import { literal, nameList, qualified, rangeVarText, signatureType, type Ast } from './sql-text.js'
+import { nameList, qualified, rangeVarText, signatureType, type Ast } from './sql-text.js'
+import { quoteLiteral } from '../sql/quote.js'
 
 function guardedNoop(before: KnownObject): Step {
   return noneStep(`it already existed (${before.path}:${before.line}), so this create changed nothing`)
@@ -38,7 +39,7 @@ export function alterEnum(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node.AlterEnumStmt
   const names = nameList(n.typeName)
   if (n.oldVal !== undefined) {
-    return sqlStep(`ALTER TYPE ${qualified(ctx.lib, names)} RENAME VALUE ${literal(n.newVal)} TO ${literal(n.oldVal)}`)
+    return sqlStep(`ALTER TYPE ${qualified(ctx.lib, names)} RENAME VALUE ${quoteLiteral(n.newVal)} TO ${quoteLiteral(n.oldVal)}`)
   }
   const line = ctx.createdHere.get(ctx.listKey('type', names))
   if (line !== undefined) return noneStep(`the type goes with its CREATE at line ${line}`)

@@ -4,7 +4,8 @@
  * GRANT, or a privilege Postgres gives PUBLIC by default).
  */
 import { irreversible, noneStep, sqlStep, type FileContext, type Step, type Stmt } from './context.js'
-import { literal, nameList, sliceText, topLevelIndex, type Ast, type Token } from './sql-text.js'
+import { nameList, sliceText, topLevelIndex, type Ast, type Token } from './sql-text.js'
+import { quoteLiteral } from '../sql/quote.js'
 
 const RELATION_TYPES = new Set(['OBJECT_TABLE', 'OBJECT_SEQUENCE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_INDEX'])
 const ROUTINE_TYPES = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_AGGREGATE'])
@@ -158,7 +159,7 @@ export function comment(ctx: FileContext, stmt: Stmt): Step {
   for (let i = topLevelIndex(tokens, 'IS'); i >= 0; i = topLevelIndex(tokens, 'IS', i + 1)) is = i
   if (is < 0) return irreversible('COMMENT ON', 'strata could not read this statement')
   // No earlier file set a comment: there was none (a comment is never there unless someone wrote it).
-  return sqlStep(`${stmt.source.text.slice(stmt.start, tokens[is]!.start)}IS ${previous === undefined ? 'NULL' : literal(previous)}`)
+  return sqlStep(`${stmt.source.text.slice(stmt.start, tokens[is]!.start)}IS ${previous === undefined ? 'NULL' : quoteLiteral(previous)}`)
 }
 
 export function alterOwner(ctx: FileContext, stmt: Stmt): Step {

@@ -1,6 +1,7 @@
 /** Tables, views, sequences and indexes: CREATE, ALTER TABLE and the undo of each. */
 import { irreversible, noneStep, sqlStep, type ColumnState, type FileContext, type Step, type Stmt } from './context.js'
-import { expressionAfter, literal, nameList, rangeVarText, sliceText, splitTopLevel, type Ast, type Token } from './sql-text.js'
+import { expressionAfter, nameList, rangeVarText, sliceText, splitTopLevel, type Ast, type Token } from './sql-text.js'
+import { quoteLiteral } from '../sql/quote.js'
 
 const RELATION_WORD: Record<string, string> = {
   OBJECT_TABLE: 'TABLE',
@@ -92,7 +93,7 @@ function serialDefaults(ctx: FileContext, rel: Ast, elements: Ast[], columns: Ma
     const sequence = `${rel.relname}_${def.colname}_seq`
     if (!state || !/^(small|big)?serial[248]?$/.test(typeName) || Buffer.byteLength(sequence) > 63) continue
     const name = rel.schemaname ? `${ctx.quote(rel.schemaname)}.${ctx.quote(sequence)}` : ctx.quote(sequence)
-    state.default = `nextval(${literal(name)}::regclass)`
+    state.default = `nextval(${quoteLiteral(name)}::regclass)`
     state.defaultUnknown = false
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { ScanToken } from 'libpg-query'
 import { byteOffsetConverter } from '../sql/position.js'
+import { BUILTIN_TYPE_NAMES } from '../sql/type-names.js'
 
 // Parse trees arrive as plain JSON; the reverse rules read a handful of fields from many node types.
 export type Ast = Record<string, any>
@@ -58,30 +59,6 @@ export function rangeVarText(scanner: Scanner, rel: Ast | undefined): string {
   return qualified(scanner, [rel?.catalogname, rel?.schemaname, rel?.relname])
 }
 
-export function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`
-}
-
-/** Catalog names the parser gives built-in types (`int` → pg_catalog.int4), written as people write them. */
-const BUILTIN_TYPES: Record<string, string> = {
-  int2: 'smallint',
-  int4: 'integer',
-  int8: 'bigint',
-  float4: 'real',
-  float8: 'double precision',
-  bool: 'boolean',
-  varchar: 'character varying',
-  bpchar: 'character',
-  timestamptz: 'timestamp with time zone',
-  timestamp: 'timestamp without time zone',
-  timetz: 'time with time zone',
-  time: 'time without time zone',
-  varbit: 'bit varying',
-  numeric: 'numeric',
-  interval: 'interval',
-  bit: 'bit',
-}
-
 /**
  * A type as a function signature needs it (DROP FUNCTION f(<types>)): no typmods, since signatures
  * ignore them, array brackets kept, %TYPE references kept.
@@ -90,7 +67,7 @@ export function signatureType(scanner: Scanner, typeName: Ast | undefined): stri
   if (!typeName) return ''
   const names = nameList(typeName.names)
   let text: string
-  if (names.length === 2 && names[0] === 'pg_catalog' && BUILTIN_TYPES[names[1]!]) text = BUILTIN_TYPES[names[1]!]!
+  if (names.length === 2 && names[0] === 'pg_catalog' && BUILTIN_TYPE_NAMES[names[1]!]) text = BUILTIN_TYPE_NAMES[names[1]!]!
   else text = qualified(scanner, names)
   if (typeName.pct_type) text += '%TYPE'
   for (const _ of typeName.arrayBounds ?? []) text += '[]'

@@ -3,7 +3,7 @@
  * an unfinished stub before it changes anything, then the inverse statements, last up statement first.
  */
 import type { Step } from './context.js'
-import { literal } from './sql-text.js'
+import { quoteLiteral } from '../sql/quote.js'
 
 export interface StubEntry {
   line: number
@@ -67,7 +67,7 @@ function unfinishedGuard(path: string, open: StubEntry[]): string[] {
     ...open.map((e) => `--   line ${e.line}: ${what(e)}: ${e.step.kind === 'irreversible' ? e.step.why : ''}`),
     '-- Write the reverse where this file marks it below, then delete the DO block that follows.',
     // RAISE formats its message: a % in a path must not become a placeholder.
-    `DO $$ BEGIN RAISE EXCEPTION ${literal(message.replace(/%/g, '%%'))}; END $$;`,
+    `DO $$ BEGIN RAISE EXCEPTION ${quoteLiteral(message.replace(/%/g, '%%'))}; END $$;`,
   ]
 }
 

@@ -4,6 +4,8 @@
  * (`public.mood[]`, `character varying(20)`).
  */
 import type { Node, TypeName } from '@pgsql/types'
+import { quoteIdent } from '../sql/quote.js'
+import { BUILTIN_TYPE_NAMES } from '../sql/type-names.js'
 
 /** A type as written in a migration, with its schema filled in when the files themselves created it. */
 export interface TypeRef {
@@ -54,7 +56,7 @@ export function strings(nodes: Node[] | undefined): string[] {
   return (nodes ?? []).flatMap((n) => ('String' in n ? [n.String.sval ?? ''] : []))
 }
 
-export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
+export { quoteIdent }
 
 /** Text that to_regtype / to_regprocedure parse; the server resolves an unqualified name through its search_path. */
 export function typeSql(t: TypeRef): string {
@@ -62,26 +64,10 @@ export function typeSql(t: TypeRef): string {
   return name + (t.mods ? `(${t.mods.join(',')})` : '') + '[]'.repeat(t.arrayDims)
 }
 
-const SQL_NAMES: Record<string, string> = {
-  int2: 'smallint',
-  int4: 'integer',
-  int8: 'bigint',
-  float4: 'real',
-  float8: 'double precision',
-  bool: 'boolean',
-  varchar: 'character varying',
-  bpchar: 'character',
-  varbit: 'bit varying',
-  timestamp: 'timestamp without time zone',
-  timestamptz: 'timestamp with time zone',
-  time: 'time without time zone',
-  timetz: 'time with time zone',
-}
-
 /** How format_type would print it, near enough for keys and messages: `character varying(20)`, `public.mood[]`. */
 export function typeText(t: TypeRef): string {
   const builtin = !t.schema || t.schema === 'pg_catalog'
-  const sqlName = builtin ? SQL_NAMES[t.name.toLowerCase()] : undefined
+  const sqlName = builtin ? BUILTIN_TYPE_NAMES[t.name.toLowerCase()] : undefined
   const mods = t.mods ? `(${t.mods.join(',')})` : ''
   let text: string
   if (sqlName && / with(out)? time zone$/.test(sqlName)) text = sqlName.replace(/ with/, `${mods} with`)
