@@ -19,6 +19,8 @@ export interface CommonOptions {
   allowEmbeddedInCi?: boolean
   /** CA certificate file to verify the server's TLS certificate with (--ssl-ca); else PGSSLROOTCERT. */
   sslCa?: string
+  /** Told where a command is connected, before it does anything there (the CLI prints it first). */
+  onTarget?: (target: string, server: { version: string; database: string; user: string }) => void
   /** Refuse to touch any database whose host does not match this glob (else STRATA_EXPECT_HOST). */
   expectHost?: string
   cwd?: string
@@ -34,10 +36,11 @@ export interface Resolved {
   /** Absolute path of the CA certificate file, or `system` for Node's bundled CAs. */
   sslCa?: string
   expectHost?: string
+  onTarget?: CommonOptions['onTarget']
 }
 
 export function resolveOptions(opts: CommonOptions): Resolved {
-  return { ...resolveCommon(opts), sslCa: sslCaPath(opts) }
+  return { ...resolveCommon(opts), sslCa: sslCaPath(opts), onTarget: opts.onTarget }
 }
 
 /** --ssl-ca, else PGSSLROOTCERT (as libpq reads it), relative to the working directory. */

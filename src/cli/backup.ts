@@ -1,6 +1,6 @@
 import type { Register } from './index.js'
 import { common, str, version, type Flags } from './options.js'
-import { c, targetLine } from './output.js'
+import { c } from './output.js'
 
 export const registerBackup: Register = (prog, wrap) => {
   prog
@@ -22,7 +22,6 @@ export const registerBackup: Register = (prog, wrap) => {
           onNote: (message) => out.note(c.yellow(`note: ${message}`)),
         })
         out.result({ ok: true, ...result })
-        out.line(targetLine(result.target, result.server))
         if (!result.backup) {
           out.line(
             result.pending.length

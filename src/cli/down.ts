@@ -1,8 +1,8 @@
-import { createInterface } from 'node:readline/promises'
 import type { Register } from './index.js'
 import { common, durationMs, str, version, type Flags } from './options.js'
 import { c, ms } from './output.js'
 import type { DownStep } from '../commands/down.js'
+import { terminalConfirm } from './confirm.js'
 
 export const registerDown: Register = (prog, wrap) => {
   prog
@@ -23,14 +23,12 @@ export const registerDown: Register = (prog, wrap) => {
           to: version(f, 'to'),
           dryRun: !!f['dry-run'],
           yes: !!f.yes,
-          // Only a person at a terminal can answer; without one (CI, pipes) down refuses unless --yes.
-          confirm: process.stdin.isTTY && process.stdout.isTTY && !f.json ? ask : undefined,
+          confirm: asker(!!f.json),
           lockTimeout: str(f, 'lock-timeout'),
           statementTimeout: str(f, 'statement-timeout'),
           waitMs: durationMs(f, 'wait'),
           onProgress: (e) => {
-            if (e.type === 'target') out.line(`${c.dim('target')} ${e.target}`)
-            else if (e.type === 'waiting') out.note(c.yellow(e.message))
+            if (e.type === 'waiting') out.note(c.yellow(e.message))
             else if (e.type === 'rolled-back')
               out.line(`${c.green('rolled back')}  ${e.step.path}  ${c.dim(`${e.step.downPath}, ${ms(e.ms)}`)}`)
             else if (e.type === 'skipped') out.line(`${c.dim('skipped')}  ${e.step.path}  ${c.dim(e.reason)}`)
@@ -45,12 +43,12 @@ export const registerDown: Register = (prog, wrap) => {
     )
 }
 
-async function ask(plan: DownStep[], target: string): Promise<boolean> {
-  process.stdout.write(`about to roll back on ${target}:\n${plan.map((p) => `  ${p.path}  (${p.downPath})`).join('\n')}\n`)
-  const rl = createInterface({ input: process.stdin, output: process.stdout })
-  try {
-    return /^y(es)?$/i.test((await rl.question('roll back? [y/N] ')).trim())
-  } finally {
-    rl.close()
+/** Show what would be rolled back, then ask: only a person at a terminal can answer (else down needs --yes). */
+function asker(json: boolean): ((plan: DownStep[], target: string) => Promise<boolean>) | undefined {
+  const confirm = terminalConfirm(json)
+  if (!confirm) return undefined
+  return (plan, target) => {
+    process.stderr.write(`about to roll back on ${target}:\n${plan.map((p) => `  ${p.path}  (${p.downPath})`).join('\n')}\n`)
+    return confirm('roll back?')
   }
 }

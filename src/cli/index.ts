@@ -57,6 +57,11 @@ const GLOBAL_FLAGS: [string, string, unknown?][] = [
 ]
 
 export async function main(argv: string[]): Promise<number> {
+  // `strata status | head`: the reader went away; stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0)
+    throw e
+  })
   const json = argv.includes('--json')
   let out = makeOut(json)
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))

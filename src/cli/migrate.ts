@@ -1,6 +1,6 @@
 import type { Register } from './index.js'
 import { common, durationMs, list, str, version, type Flags } from './options.js'
-import { c, ms, targetLine } from './output.js'
+import { c, ms } from './output.js'
 import { terminalConfirm } from './confirm.js'
 
 export const registerMigrate: Register = (prog, wrap) => {
@@ -37,8 +37,7 @@ export const registerMigrate: Register = (prog, wrap) => {
           yes: !!f.yes,
           confirm: terminalConfirm(!!f.json),
           onProgress: (e) => {
-            if (e.type === 'target') out.line(targetLine(e.target, e.server))
-            else if (e.type === 'waiting') out.note(c.yellow(e.message))
+            if (e.type === 'waiting') out.note(c.yellow(e.message))
             else if (e.type === 'applied') out.line(`${c.green('applied')}  ${e.file.path}  ${c.dim(ms(e.ms))}`)
             else if (e.type === 'note') out.note(c.yellow(`note: ${e.message}`))
             else if (e.type === 'backup')

@@ -1,11 +1,15 @@
 /** Turning parsed flags into library options, with usage errors (exit 2) for values that do not fit. */
 import { loadEnvFile, type CommonOptions } from '../config.js'
+import { makeOut, targetLine } from './output.js'
 import { StrataError } from '../errors.js'
 
 export type Flags = Record<string, unknown>
 
 export function common(flags: Flags): CommonOptions {
   loadEnvFile(str(flags, 'env-file'))
+  // Every command that touches a database says where first (nothing in JSON mode: stdout is one document).
+  const out = makeOut(!!flags.json)
+  const onTarget: CommonOptions['onTarget'] = (target, server) => out.line(targetLine(target, server))
   return {
     url: str(flags, 'url'),
     dir: str(flags, 'dir'),
@@ -14,6 +18,7 @@ export function common(flags: Flags): CommonOptions {
     allowEmbeddedInCi: !!flags['allow-embedded-in-ci'],
     sslCa: str(flags, 'ssl-ca'),
     expectHost: str(flags, 'expect-host'),
+    onTarget,
   }
 }
 

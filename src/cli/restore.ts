@@ -1,6 +1,6 @@
 import type { Register } from './index.js'
 import { common, list, type Flags } from './options.js'
-import { c, targetLine } from './output.js'
+import { c } from './output.js'
 import { StrataError } from '../errors.js'
 
 const said: Record<string, string> = {
@@ -31,7 +31,6 @@ export const registerRestore: Register = (prog, wrap) => {
         const { restore } = await import('../commands/restore.js')
         const result = await restore({ ...common(f), dir, force: !!f.force, tables: list(f, 'table') })
         out.result({ ok: true, ...result })
-        out.line(targetLine(result.target, result.server))
         out.line(`${c.dim('backup')} ${result.backup}, taken ${result.takenAt} from ${result.takenFrom}`)
         if (result.otherDatabase) out.note(c.yellow(`note: ${result.otherDatabase}`))
         for (const t of result.tables) {

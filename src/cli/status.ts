@@ -1,6 +1,6 @@
 import type { Register } from './index.js'
 import { common, type Flags } from './options.js'
-import { c, ms, targetLine } from './output.js'
+import { c, ms } from './output.js'
 
 const paint: Record<string, (s: string) => string> = {
   applied: c.green,
@@ -18,7 +18,6 @@ export const registerStatus: Register = (prog, wrap) => {
       const { status } = await import('../commands/status.js')
       const result = await status(common(flags as Flags))
       out.result({ ok: true, ...result })
-      out.line(targetLine(result.target, result.server))
       const width = Math.max(7, ...result.entries.map((e) => (e.file ?? `${e.version}_${e.name}`).length))
       for (const e of result.entries) {
         const name = (e.file ?? `${e.version}_${e.name}`).padEnd(width)

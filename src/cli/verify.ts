@@ -17,9 +17,6 @@ export const registerVerify: Register = (prog, wrap) => {
           ...common(f),
           shadow: !!f.shadow,
           excludeSchemas: list(f, 'exclude-schema'),
-          onProgress: (e) => {
-            if (e.type === 'target') out.line(`${c.dim('target')} ${e.target}`)
-          },
         })
         out.result(result)
         for (const h of result.history) out.line(`${c.red(h.state.padEnd(12))} ${h.message}`)

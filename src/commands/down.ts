@@ -45,7 +45,6 @@ export interface DownStep {
 }
 
 export type DownProgress =
-  | { type: 'target'; target: string }
   | { type: 'waiting'; message: string }
   | { type: 'rolled-back'; step: DownStep; ms: number }
   | { type: 'skipped'; step: DownStep; reason: string }
@@ -75,7 +74,6 @@ export async function down(options: DownOptions = {}): Promise<DownResult> {
   const progress = options.onProgress ?? (() => {})
   const target = await openTarget(cfg)
   try {
-    progress({ type: 'target', target: target.shown })
     const rows = await readLedger(target.sql, cfg.schema)
     const planned = plan(rows, files, options.to, cfg.cwd)
     const steps = planned.map(({ file: _f, body: _b, content: _c, ...step }) => step)

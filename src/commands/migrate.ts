@@ -52,7 +52,6 @@ export interface MigrateOptions extends CommonOptions {
 }
 
 export type Progress =
-  | { type: 'target'; target: string; server: { version: string; database: string; user: string } }
   | { type: 'start'; file: MigrationFile; mode: TransactionMode }
   | { type: 'applied'; file: MigrationFile; ms: number }
   | { type: 'skipped'; file: MigrationFile; reason: string }
@@ -88,7 +87,6 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     cfg,
     () => readMigrations(cfg.dir, cfg.cwd),
     async (target, files) => {
-      progress({ type: 'target', target: target.shown, server: target.server })
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
       const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to })
       refuseBlockers(plan)

@@ -20,7 +20,7 @@ export interface VerifyOptions extends CommonOptions {
   onProgress?: (event: VerifyProgress) => void
 }
 
-export type VerifyProgress = { type: 'target'; target: string } | { type: 'shadow'; file: MigrationFile }
+export type VerifyProgress = { type: 'shadow'; file: MigrationFile }
 
 export interface HistoryProblem {
   version: number
@@ -51,7 +51,6 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   const files = readMigrations(cfg.dir, cfg.cwd)
   const target = await openTarget(cfg)
   try {
-    options.onProgress?.({ type: 'target', target: target.shown })
     const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
     const history = plan.entries.filter((e) => e.state !== 'applied').map(historyProblem)
     // An edited file was still applied: walk what is on disk now, the only text there is.

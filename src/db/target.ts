@@ -60,7 +60,9 @@ export async function openTarget(cfg: Resolved): Promise<Target> {
     await close()
     throw connectionError(e, url!, sslCa)
   }
-  return { sql, url: url!, shown: maskUrl(url!), server, close }
+  const shown = maskUrl(url!)
+  cfg.onTarget?.(shown, server)
+  return { sql, url: url!, shown, server, close }
 }
 
 /**
