@@ -158,6 +158,16 @@ test('new in a Prisma migrations folder writes <timestamp>_<name>/migration.sql,
   )
 })
 
+test('every command that touches a database prints its target first, password masked', async () => {
+  const cwd = project({ 'migrations/001_a.sql': 'create table if not exists target_t (id int);' })
+  const args = ['--url', db.url, '--schema', 'targets']
+  for (const command of [['migrate'], ['status'], ['verify'], ['down', '--dry-run'], ['repair', '--accept-checksum', '1', '--yes']]) {
+    const r = await strata([...command, ...args], { cwd })
+    assert.match(r.stdout.split('\n')[0], /^target postgres:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/strata_test_\w+ \(PostgreSQL \d+/, `${command[0]}: ${r.stdout}${r.stderr}`)
+    assert.not.match(r.stdout + r.stderr, new URL(db.url).password)
+  }
+})
+
 test('core/migrations is the default directory when it exists', async () => {
   const cwd = project({
     'core/migrations/001_auth.sql': 'create table if not exists core_auth (id int);',
