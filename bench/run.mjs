@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdi
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { generateHistory, root, scratchPostgres, strataBin } from './support.mjs'
+import { ensurePeers } from './peers.mjs'
 
 const args = process.argv.slice(2)
 const write = args.includes('--write')
@@ -98,6 +99,7 @@ function versions() {
   }
 }
 
+ensurePeers()
 const pg = await scratchPostgres()
 const results = []
 try {
