@@ -53,6 +53,7 @@ const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ],
   ['--json', 'print one JSON document on stdout', false],
   ['--yes', 'confirm without a prompt', false],
+  ['--format', 'pretty, or github: failures also become GitHub annotations (automatic under GitHub Actions); lint: also json'],
   ['--expect-host', 'refuse to run unless the database host matches this glob (else STRATA_EXPECT_HOST)'],
 ]
 

@@ -6,6 +6,7 @@ import kleur from 'kleur'
 import { StrataError } from '../errors.js'
 import { scrubSecrets } from '../url.js'
 import { describeConnection } from '../db/supabase.js'
+import { annotation } from '../github.js'
 
 export const c = kleur
 
@@ -34,6 +35,12 @@ export function makeOut(json: boolean, url?: string): Out {
   }
 }
 
+/** `--format github`, or running inside GitHub Actions: failures also become annotations on the pull request. */
+function githubAnnotations(argv = process.argv): boolean {
+  const i = argv.indexOf('--format')
+  return process.env.GITHUB_ACTIONS === 'true' || argv.includes('--format=github') || (i !== -1 && argv[i + 1] === 'github')
+}
+
 /** Print an error and return the exit code for it. */
 export function renderError(e: unknown, out: Out): number {
   const err = e instanceof StrataError ? e : new StrataError('migration', (e as Error)?.message ?? String(e))
@@ -50,6 +57,10 @@ export function renderError(e: unknown, out: Out): number {
   if (err.facts.hint) lines.push(`  ${c.cyan('hint')}: ${err.facts.hint}`)
   if (typeof err.facts.outcome === 'string') lines.push(`  ${err.facts.outcome}`)
   process.stderr.write(scrub(lines.join('\n')) + '\n')
+  if (githubAnnotations()) {
+    const { file, line, column } = err.facts
+    process.stdout.write(scrub(annotation('error', { file, line, col: column, title: `strata ${err.code}` }, err.message)))
+  }
   if (!(e instanceof StrataError) && process.env.STRATA_DEBUG) process.stderr.write(scrub(String((e as Error)?.stack)) + '\n')
   return err.exitCode
 }

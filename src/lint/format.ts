@@ -1,6 +1,7 @@
 import * as colors from 'kleur/colors'
 import { LineIndex } from '../sql/index.js'
 import type { Finding } from './types.js'
+import { annotation } from '../github.js'
 
 export type LintFormat = 'pretty' | 'json' | 'github'
 export const LINT_FORMATS: readonly LintFormat[] = ['pretty', 'json', 'github']
@@ -39,26 +40,14 @@ export function formatJson(findings: Finding[]): string {
 /** GitHub Actions workflow commands, which become annotations on the pull request. */
 export function formatGithub(findings: Finding[]): string {
   return findings
-    .map((finding) => {
-      const properties = [
-        `file=${escapeProperty(finding.file)}`,
-        `line=${finding.line}`,
-        `col=${finding.column}`,
-        `endLine=${finding.endLine}`,
-        `endColumn=${finding.endColumn}`,
-        `title=${escapeProperty(finding.rule)}`,
-      ].join(',')
-      return `::${finding.severity} ${properties}::${escapeData(`${finding.message}\n${finding.help}`)}\n`
-    })
+    .map((f) =>
+      annotation(
+        f.severity,
+        { file: f.file, line: f.line, col: f.column, endLine: f.endLine, endColumn: f.endColumn, title: f.rule },
+        `${f.message}\n${f.help}`,
+      ),
+    )
     .join('')
-}
-
-function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
-}
-
-function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C')
 }
 
 export function formatPretty(findings: Finding[], options: FormatOptions = {}): string {

@@ -168,6 +168,17 @@ test('every command that touches a database prints its target first, password ma
   }
 })
 
+test('--format github (or GITHUB_ACTIONS) turns a failed migration into an annotation at its file, line and column', async () => {
+  const cwd = project({ 'migrations/001_bad.sql': 'create table if not exists gh_t (id int);\nselect * from gh_missing;' })
+  const r = await strata(['migrate', '--url', db.url, '--schema', 'gh', '--format', 'github'], { cwd })
+  assert.is(r.code, 1)
+  assert.match(r.stdout, /^::error file=migrations\/001_bad\.sql,line=2,col=15,title=strata migration::.*relation "gh_missing" does not exist/m)
+  const inActions = await strata(['migrate', '--url', db.url, '--schema', 'gh'], { cwd, env: { GITHUB_ACTIONS: 'true' } })
+  assert.match(inActions.stdout, /^::error file=migrations\/001_bad\.sql,line=2,col=15/m)
+  const plain = await strata(['migrate', '--url', db.url, '--schema', 'gh'], { cwd, env: { GITHUB_ACTIONS: undefined } })
+  assert.not.match(plain.stdout, /::error/)
+})
+
 test('core/migrations is the default directory when it exists', async () => {
   const cwd = project({
     'core/migrations/001_auth.sql': 'create table if not exists core_auth (id int);',
