@@ -87,7 +87,13 @@ function withSslDisabled(url) {
 }
 
 function versions() {
-  const v = (pkg) => JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version
+  const v = (pkg) => {
+    try {
+      return JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version
+    } catch {
+      return 'not installed'
+    }
+  }
   const psqlVersion = psql ? execFileSync(psql, ['--version'], { encoding: 'utf8' }).trim() : 'not installed'
   return {
     strata: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version,

@@ -124,13 +124,15 @@ export async function lockHolder(tx: Sql, key: string): Promise<string> {
   return `pid ${r.pid} (${r.application_name || 'unnamed client'}, user ${r.usename}${r.addr ? ` from ${r.addr}` : ''}${since})`
 }
 
-/** Who is running this, for the events table. */
+/** Who is running this, for the events table (asked once: it does not change during a run). */
+let actor: Record<string, string> | undefined
 export function actorDetails(): Record<string, string> {
+  if (actor) return actor
   let user = 'unknown'
   try {
     user = userInfo().username
   } catch {}
-  return { os_user: user, host: hostname() }
+  return (actor = { os_user: user, host: hostname() })
 }
 
 export async function recordEvent(
