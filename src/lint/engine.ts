@@ -1,6 +1,6 @@
 import { LineIndex, loadParser } from '../sql/index.js'
-import type { ParsedFile, Statement } from '../sql/index.js'
-import { parseWith } from '../sql/parse.js'
+import type { SqlSyntaxError, Statement } from '../sql/index.js'
+import { PIECE_LIMITS, type PieceLimits, parsePieces } from '../sql/pieces.js'
 import { FileFacts } from './facts.js'
 import { RULES } from './rules/index.js'
 import { Suppressions } from './suppressions.js'
@@ -24,15 +24,24 @@ interface ActiveRules {
 
 type Parser = Awaited<ReturnType<typeof loadParser>>
 
-/** Lints SQL sources: text in, findings out. Loads the parser only when there is something to lint. */
-export async function lintSources(sources: Source[], config: LintConfig = { rules: {} }): Promise<Finding[]> {
+/**
+ * Lints SQL sources: text in, findings out. Loads the parser only when there is something to lint.
+ * A file is parsed in pieces (src/sql/pieces.ts) and each piece's syntax trees are dropped once every rule
+ * has seen them, so memory follows the largest piece rather than the file or the number of files; `limits`
+ * sizes the pieces (tests make them tiny).
+ */
+export async function lintSources(
+  sources: Source[],
+  config: LintConfig = { rules: {} },
+  limits: PieceLimits = PIECE_LIMITS,
+): Promise<Finding[]> {
   if (sources.length === 0) return []
   const parser = await loadParser()
   const active = activeRules(config.rules)
   const paths = new Set(sources.map((source) => source.path))
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path))
   return sources.flatMap((source) =>
-    [...lintParsed(source, parser, active), ...lintFileRules(source, active, fileExists)].sort(
+    [...lintParsed(source, parser, active, limits), ...lintFileRules(source, active, fileExists)].sort(
       (a, b) => a.line - b.line || a.column - b.column,
     ),
   )
@@ -57,31 +66,40 @@ function activeRules(settings: Record<string, SeveritySetting>): ActiveRules {
 
 type Emit = (entry: ActiveRule, report: Report, statement?: Statement) => void
 
-function collector(source: Source, parsed: ParsedFile, suppressions: Suppressions, findings: Finding[]): Emit {
+function collector(source: Source, lines: LineIndex, suppressions: Suppressions, findings: Finding[]): Emit {
   return ({ rule, severity }, report, statement) => {
     if (suppressions.ignoredInFile(rule.id)) return
     const start = report.offset ?? statement?.start ?? 0
     const end = Math.max(start, report.end ?? statement?.end ?? start)
-    findings.push(finding(source.path, parsed.lines, rule, severity, report, start, end))
+    findings.push(finding(source.path, lines, rule, severity, report, start, end))
   }
 }
 
-function lintParsed(source: Source, parser: Parser, active: ActiveRules): Finding[] {
-  const parsed = parseWith(parser.parseSync, source.content)
-  const facts = new FileFacts(source.path, source.content, parsed, parser)
-  const suppressions = new Suppressions(source.content, parsed)
+function lintParsed(source: Source, parser: Parser, active: ActiveRules, limits: PieceLimits): Finding[] {
+  const lines = new LineIndex(source.content)
+  const facts = new FileFacts(source.path, source.content, lines, parser)
+  const suppressions = new Suppressions(source.content, lines)
   const findings: Finding[] = []
-  const emit = collector(source, parsed, suppressions, findings)
-  if (parsed.error) emitSyntaxError(parsed, active, emit)
-  parsed.statements.forEach((statement, index) => {
-    for (const entry of active.byKind.get(statement.kind) ?? []) {
-      if (facts.isDownFile && entry.rule.category === 'destructive') continue // undoing is what a down file is for
-      for (const report of entry.rule.check!(statement, facts)) {
-        if (!suppressions.ignoredAt(entry.rule.id, index)) emit(entry, report, statement)
-      }
+  const emit = collector(source, lines, suppressions, findings)
+  let previousEnd = 0
+  for (const piece of parsePieces(parser, source.content, lines, limits)) {
+    if ('error' in piece) {
+      findings.length = 0 // a file that does not parse is that one finding, as when it is parsed at once
+      emitSyntaxError(piece.error, active, emit)
+      break
     }
-    facts.record(statement)
-  })
+    facts.enter(piece)
+    for (const statement of piece.statements) {
+      for (const entry of active.byKind.get(statement.kind) ?? []) {
+        if (facts.isDownFile && entry.rule.category === 'destructive') continue // undoing is what a down file is for
+        for (const report of entry.rule.check!(statement, facts)) {
+          if (!suppressions.ignoredAt(entry.rule.id, statement, previousEnd)) emit(entry, report, statement)
+        }
+      }
+      facts.record(statement)
+      previousEnd = statement.end
+    }
+  }
   reportUnknownRules(suppressions, active, emit)
   return findings
 }
@@ -89,24 +107,24 @@ function lintParsed(source: Source, parser: Parser, active: ActiveRules): Findin
 /** File-level rules look at the file as a whole (and at other files), without its parse. */
 function lintFileRules(source: Source, active: ActiveRules, fileExists: (path: string) => boolean): Finding[] {
   if (active.fileRules.length === 0) return []
-  const parsed: ParsedFile = { statements: [], lines: new LineIndex(source.content) }
+  const lines = new LineIndex(source.content)
   const findings: Finding[] = []
-  const emit = collector(source, parsed, new Suppressions(source.content, parsed), findings)
+  const emit = collector(source, lines, new Suppressions(source.content, lines), findings)
   const file = { path: source.path, text: source.content, fileExists }
   for (const entry of active.fileRules) for (const report of entry.rule.checkFile!(file)) emit(entry, report)
   return findings
 }
 
-function emitSyntaxError(parsed: ParsedFile, active: ActiveRules, emit: Emit) {
+function emitSyntaxError(error: SqlSyntaxError, active: ActiveRules, emit: Emit) {
   const severity = active.severity.get('syntax-error')
-  if (!severity || !parsed.error) return
+  if (!severity) return
   emit(
     { rule: RULES.get('syntax-error')!, severity },
     {
-      message: `The file does not parse: ${parsed.error.message}.`,
+      message: `The file does not parse: ${error.message}.`,
       help: 'Fix the SQL at this position; no other rule can check this file until it parses.',
-      offset: parsed.error.offset,
-      end: parsed.error.offset + nearToken(parsed.error.message).length,
+      offset: error.offset,
+      end: error.offset + nearToken(error.message).length,
     },
   )
 }

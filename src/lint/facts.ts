@@ -1,7 +1,6 @@
 import type { AlterTableStmt, CreateStmt, CreateTableAsStmt, RenameStmt } from '@pgsql/types'
-import type { ParsedFile, Statement, loadParser } from '../sql/index.js'
-import { withoutByteOrderMark } from '../sql/parse.js'
-import { byteOffsetConverter } from '../sql/position.js'
+import type { LineIndex, Statement, loadParser } from '../sql/index.js'
+import type { Piece } from '../sql/pieces.js'
 import { type BlockStatement, doBlockStatements } from './do-blocks.js'
 import type { QualifiedName } from './names.js'
 import { type ObjectRef, alterTableCommands, createdObject, droppedObjects, inner, sameName, sameObject } from './objects.js'
@@ -20,29 +19,39 @@ const NO_TRANSACTION = /^[ \t]*--[ \t]*strata:no-transaction[ \t]*$/m
  */
 export class FileFacts {
   readonly isDownFile: boolean
-  readonly noTransaction: boolean
   private readonly created = new Map<string, ObjectRef[]>()
   private readonly dropped = new Map<string, ObjectRef[]>()
   private readonly tables = new Map<string, CreatedTable[]>()
   private readonly blocks = new Map<number, BlockStatement[]>()
-  private toCharOffset?: (byteOffset: number) => number
+  private piece?: Piece
+  private firstStatementAt?: number
+  private directive?: boolean
 
   constructor(
     readonly path: string,
     readonly text: string,
-    readonly parsed: ParsedFile,
+    readonly lines: LineIndex,
     private readonly parser: Parser,
   ) {
     this.isDownFile = /\.down\.sql$/i.test(path)
-    const header = text.slice(0, parsed.statements[0]?.start ?? text.length)
-    this.noTransaction = NO_TRANSACTION.test(header)
   }
 
-  /** Character offset of a parser node location (which counts UTF-8 bytes of the file). */
+  /** Called by the engine before the statements of each piece of the file (see src/sql/pieces.ts). */
+  enter(piece: Piece): void {
+    this.piece = piece
+    this.firstStatementAt ??= piece.statements[0]?.start
+  }
+
+  /** `-- strata:no-transaction` in the comments before the first statement. */
+  get noTransaction(): boolean {
+    this.directive ??= NO_TRANSACTION.test(this.text.slice(0, this.firstStatementAt ?? this.text.length))
+    return this.directive
+  }
+
+  /** Character offset in the file of a parser node location of the current statement (UTF-8 bytes of what was parsed). */
   offsetOf(byteLocation: number | undefined): number | undefined {
-    if (byteLocation === undefined || byteLocation < 0) return undefined
-    this.toCharOffset ??= byteOffsetConverter(withoutByteOrderMark(this.text))
-    return this.toCharOffset(byteLocation)
+    if (byteLocation === undefined || byteLocation < 0 || !this.piece) return undefined
+    return this.piece.offsetOf(byteLocation)
   }
 
   /** The table, when this file created it (with or without IF NOT EXISTS) before the current statement. */
@@ -70,7 +79,7 @@ export class FileFacts {
   blockStatements(statement: Statement): BlockStatement[] {
     let found = this.blocks.get(statement.start)
     if (!found) {
-      found = doBlockStatements(this.parser, statement, this.parsed.lines)
+      found = doBlockStatements(this.parser, statement, this.lines)
       this.blocks.set(statement.start, found)
     }
     return found

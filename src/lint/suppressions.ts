@@ -1,4 +1,4 @@
-import type { ParsedFile } from '../sql/index.js'
+import type { LineIndex, Statement } from '../sql/index.js'
 
 export interface RuleMention {
   name: string
@@ -26,8 +26,8 @@ export class Suppressions {
   private readonly statementRules = new Map<number, string[]>()
 
   constructor(
-    private readonly text: string,
-    private readonly parsed: ParsedFile,
+    text: string,
+    private readonly lines: LineIndex,
   ) {
     if (!text.includes('strata:ignore')) return
     for (const match of text.matchAll(DIRECTIVE)) {
@@ -36,7 +36,7 @@ export class Suppressions {
       const restOffset = offset + match[0].length - rest.length
       const directive: Directive = {
         scope: match[1] === 'ignore-file' ? 'file' : 'statement',
-        line: parsed.lines.position(offset).line,
+        line: lines.position(offset).line,
         offset: offset + match[0].indexOf('strata:'),
         rules: ruleNames(rest, restOffset),
       }
@@ -54,13 +54,10 @@ export class Suppressions {
     return this.fileRules.has(rule)
   }
 
-  /** Whether the comment lines right above statement `index` (no blank line between) name the rule. */
-  ignoredAt(rule: string, index: number): boolean {
+  /** Whether the comment lines right above the statement (no blank line between, after the previous statement's end) name the rule. */
+  ignoredAt(rule: string, statement: Pick<Statement, 'line'>, previousEnd: number): boolean {
     if (this.statementRules.size === 0) return false
-    const { statements, lines } = this.parsed
-    const statement = statements[index]
-    if (!statement) return false
-    const previousEnd = index > 0 ? statements[index - 1]!.end : 0
+    const lines = this.lines
     for (let line = statement.line - 1; line >= 1 && lines.lineStart(line) >= previousEnd; line--) {
       if (!COMMENT_LINE.test(lines.lineText(line))) break
       if (this.statementRules.get(line)?.includes(rule)) return true

@@ -1,6 +1,7 @@
 import type { ScanToken } from 'libpg-query'
 import { loadParser } from './parser.js'
-import { parseWith, withoutByteOrderMark } from './parse.js'
+import { withoutByteOrderMark } from './parse.js'
+import { parsePieces } from './pieces.js'
 import { LineIndex, byteOffsetConverter } from './position.js'
 
 export interface StatementText {
@@ -20,16 +21,25 @@ export interface StatementText {
  */
 export async function splitStatements(text: string): Promise<StatementText[]> {
   const library = await loadParser()
-  const parsed = parseWith(library.parseSync, text)
-  if (!parsed.error) return parsed.statements.map(({ text, start, line, column }) => ({ text, start, line, column }))
+  const lines = new LineIndex(text)
+  const statements: StatementText[] = []
+  // In pieces, so that a large seed file does not need its whole syntax tree at once (see pieces.ts).
+  for (const piece of parsePieces(library, text, lines)) {
+    if ('error' in piece) return scanned(library, text, lines)
+    for (const { text, start, line, column } of piece.statements) statements.push({ text, start, line, column })
+  }
+  return statements
+}
+
+function scanned(library: Awaited<ReturnType<typeof loadParser>>, text: string, lines: LineIndex): StatementText[] {
   const source = withoutByteOrderMark(text)
   let tokens: ScanToken[]
   try {
     tokens = library.scanSync(source).tokens
   } catch {
-    return wholeText(source, parsed.lines)
+    return wholeText(source, lines)
   }
-  return splitTokens(source, tokens, parsed.lines)
+  return splitTokens(source, tokens, lines)
 }
 
 function wholeText(text: string, lines: LineIndex): StatementText[] {
