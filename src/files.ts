@@ -41,11 +41,17 @@ export function checksum(content: string): string {
 
 /** True when `-- strata:<name>` stands in a comment line before the first statement. */
 export function hasDirective(content: string, name: string): boolean {
-  for (const raw of normalize(content).split('\n')) {
-    const line = raw.trim()
+  const directive = new RegExp(`^--\\s*strata:${name}\\s*$`)
+  const breaks = /\r\n?|\n/g
+  // Line by line from the top, without splitting the whole file: a seed file can have a million lines.
+  for (let at = 0; at <= content.length;) {
+    const found = breaks.exec(content)
+    const end = found ? found.index : content.length
+    const line = content.slice(at, end).trim() // trim() also drops a byte order mark
+    at = found ? breaks.lastIndex : content.length + 1
     if (line === '') continue
     if (!line.startsWith('--')) return false
-    if (new RegExp(`^--\\s*strata:${name}\\s*$`).test(line)) return true
+    if (directive.test(line)) return true
   }
   return false
 }
