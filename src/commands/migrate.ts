@@ -12,6 +12,7 @@ import { ensureLedger, readLedgerState, recordEvent, type LedgerRow } from '../l
 import { describeBlocker, makePlan, type Plan } from '../plan.js'
 import { migrationFailure } from '../failure.js'
 import { lintPending, type LintSummary } from '../lint-gate.js'
+import { collectEvery } from '../gc.js'
 import {
   applyAllInOneTransaction,
   applyInTransaction,
@@ -117,13 +118,14 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       result.backup = await guardDestructive(target, cfg.cwd, plan.pending, result.lint, options)
 
       if (!ledger.exists) await ensureLedger(target.sql, cfg.schema, waitMs, onWait)
+      const collect = collectEvery(1000) // memory stays flat over a long history (src/gc.ts)
       const ctx: ApplyContext = {
         sql: target.sql,
         schema: cfg.schema,
         timeouts,
         waitMs,
         onWait,
-        onStart: (file, mode) => progress({ type: 'start', file, mode }),
+        onStart: (file, mode) => (collect(), progress({ type: 'start', file, mode })),
         onApplied: (a) => {
           result.applied.push(a)
           progress({ type: 'applied', file: plan.pending.find((f) => f.version === a.version)!, ms: a.ms })
