@@ -119,6 +119,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 
       if (!ledger.exists) await ensureLedger(target.sql, cfg.schema, waitMs, onWait)
       const collect = collectEvery(1000) // memory stays flat over a long history (src/gc.ts)
+      const pending = new Map(plan.pending.map((f) => [f.version, f]))
       const ctx: ApplyContext = {
         sql: target.sql,
         schema: cfg.schema,
@@ -128,7 +129,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         onStart: (file, mode) => (collect(), progress({ type: 'start', file, mode })),
         onApplied: (a) => {
           result.applied.push(a)
-          progress({ type: 'applied', file: plan.pending.find((f) => f.version === a.version)!, ms: a.ms })
+          progress({ type: 'applied', file: pending.get(a.version)!, ms: a.ms })
         },
         onSkipped: (file) => {
           result.skipped.push(file.version)
