@@ -17,7 +17,10 @@ const PRISMA_LOCK = 'migration_lock.toml'
 export function isPrismaLayout(absDir: string): boolean {
   if (existsSync(join(absDir, PRISMA_LOCK))) return true
   try {
-    return readdirSync(absDir).some((entry) => existsSync(join(absDir, entry, 'migration.sql')))
+    // Only folders can hold one: a history of 5,000 .sql files is not 5,000 existsSync calls.
+    return readdirSync(absDir, { withFileTypes: true }).some(
+      (entry) => !entry.isFile() && existsSync(join(absDir, entry.name, 'migration.sql')),
+    )
   } catch {
     return false
   }

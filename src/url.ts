@@ -15,9 +15,17 @@ export function maskUrl(url: string): string {
 /** Remove every occurrence of the secrets in `url` from a text (error messages from drivers, servers). */
 export function scrubSecrets(text: string, url: string | undefined): string {
   if (!url) return text
+  const { secrets, masked } = scrubbing(url)
   let out = text
-  for (const secret of secretsOf(url)) out = out.split(secret).join('****')
-  return out.split(url).join(maskUrl(url))
+  for (const secret of secrets) out = out.split(secret).join('****')
+  return out.split(url).join(masked)
+}
+
+// Every line the CLI prints is scrubbed (5,000 for `status` on a long history): parse the URL once, not per line.
+let last: { url: string; secrets: string[]; masked: string } | undefined
+function scrubbing(url: string): { secrets: string[]; masked: string } {
+  if (last?.url !== url) last = { url, secrets: secretsOf(url), masked: maskUrl(url) }
+  return last
 }
 
 function secretsOf(url: string): string[] {
