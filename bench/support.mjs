@@ -1,6 +1,6 @@
 // Shared by the benchmarks: an embedded Postgres in a temp dir, generated histories, and whole-process timing.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
@@ -50,6 +50,46 @@ ON CONFLICT (id) DO NOTHING;
     )
   }
   return dir
+}
+
+/**
+ * A seed-data file of about `megabytes` MB: one table, then INSERT ... VALUES ... ON CONFLICT DO NOTHING.
+ * `rowsPerInsert` 1,000 gives thousands of statements; a huge value gives a few giant ones.
+ */
+export function generateSeed(path, megabytes, rowsPerInsert) {
+  const fd = openSync(path, 'w')
+  const target = megabytes * 1024 * 1024
+  let bytes = 0
+  const write = (text) => {
+    writeSync(fd, text)
+    bytes += Buffer.byteLength(text)
+  }
+  write(`-- Seed data: ${megabytes} MB of customers.
+CREATE TABLE IF NOT EXISTS seed_customers (
+  id bigint PRIMARY KEY,
+  email text NOT NULL,
+  name text NOT NULL,
+  score numeric(10, 2) NOT NULL,
+  tags text[] NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL
+);
+`)
+  let id = 0
+  while (bytes < target) {
+    const rows = []
+    let chunk = 0
+    for (let r = 0; r < rowsPerInsert && bytes + chunk < target; r++) {
+      id++
+      const row = `(${id}, 'customer${id}@example.com', 'Customer ''${id}'' Ünïcödé', ${(id % 100000) / 100}, '{a,b}', '2024-01-01T00:00:00Z')`
+      rows.push(row)
+      chunk += row.length + 4
+    }
+    write(
+      `INSERT INTO seed_customers (id, email, name, score, tags, created_at) VALUES\n  ${rows.join(',\n  ')}\nON CONFLICT (id) DO NOTHING;\n`,
+    )
+  }
+  closeSync(fd)
+  return id
 }
 
 /** Run a command `runs` times after one warm-up; wall-clock milliseconds of each whole process. */
