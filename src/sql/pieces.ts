@@ -69,6 +69,11 @@ export function* parsePieces(
     if ('statements' in attempt) return attempt
     return wholeRest ? syntaxError(attempt.failure, source, lines, at) : parseRest(parser, source, lines, at)
   }
+  // A file shorter than a piece and than a VALUES list worth cutting is one piece: parsed at once, as always.
+  if (source.length <= Math.min(limits.pieceChars, limits.elideRowsOver)) {
+    end = source.length
+    return yield flush()
+  }
   for (const span of statementSpans(source)) {
     if (end > start && span.end - start > limits.pieceChars) {
       const piece = flush()
