@@ -75,9 +75,21 @@ export async function readLedgerState(sql: Sql, schema: string): Promise<{ rows:
   }
 }
 
-/** Create the ledger when missing, under the runners' lock so that concurrent first runs do not collide. */
+/**
+ * Create the ledger when missing, under the runners' lock so that concurrent first runs do not collide.
+ * A runner that looked for the ledger before another created it may hold a stale catalog cache for the rest
+ * of its transaction (an advisory lock does not make Postgres read invalidations, a relation lock would), so
+ * its CREATE ... IF NOT EXISTS can still collide: then once more, in a new transaction, which starts fresh.
+ */
 export async function ensureLedger(sql: Sql, schema: string, waitMs: number, onWait?: (msg: string) => void): Promise<void> {
-  await underLock(sql, schema, waitMs, (tx) => tx.unsafe(ledgerSql(schema)), onWait)
+  const create = () => underLock(sql, schema, waitMs, (tx) => tx.unsafe(ledgerSql(schema)), onWait)
+  try {
+    await create()
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    if (code !== '23505' && code !== '42P07' && code !== '42710') throw e
+    await create()
+  }
 }
 
 /** A stable 64-bit key per ledger schema, so two apps with different schemas in one database do not block each other. */

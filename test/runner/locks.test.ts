@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import postgres from 'postgres'
 import { migrate, StrataError } from '../../src/index.js'
-import { lockKey } from '../../src/ledger.js'
+import { ledgerSql, lockKey } from '../../src/ledger.js'
 import { freshDatabase, type TestDatabase } from '../support/db.js'
 import { project } from '../support/project.js'
 
@@ -113,6 +113,18 @@ test('--lock-timeout is in force inside the file (set with SET LOCAL semantics)'
   })
   await migrate({ url: db.url, ...t, lockTimeout: '3s' })
   assert.is((await db.sql`select lt from local_only_t`)[0].lt, '3s')
+})
+
+test('a runner that waits while another runner creates the ledger applies once the lock is free', async () => {
+  const t = files('ledger_race', { '001_a.sql': 'create table if not exists ledger_race_t (id int);' })
+  // Another runner, first: holds the lock and has created the ledger, not yet committed.
+  const other = await holder(`select pg_advisory_xact_lock(${lockKey('ledger_race')}); ${ledgerSql('ledger_race')}`)
+  // This runner looks for the ledger (missing, as far as it can see), then waits for the lock.
+  const running = migrate({ url: db.url, ...t, waitMs: 10_000 })
+  await new Promise((r) => setTimeout(r, 400))
+  await other.release()
+  const result = await running
+  assert.is(result.applied.length, 1)
 })
 
 test.run()
