@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
 import { generateHistory, root, scratchPostgres, strataBin } from './support.mjs'
+import { ensurePeers } from './peers.mjs'
 
 const count = Number(process.argv[2] ?? 100)
 const delay = Number(process.argv[3] ?? 2)
@@ -44,6 +45,7 @@ function run(cmd, args, env = {}) {
 }
 
 const bin = (name) => join(root, 'node_modules/.bin', name)
+ensurePeers()
 const pg = await scratchPostgres()
 try {
   const dir = generateHistory(count)
