@@ -111,24 +111,31 @@ const results = []
 try {
   const dir = generateHistory(count)
   const l = layouts(dir)
-  for (const tool of tools(dir, l)) {
-    const apply = []
-    const mem = []
-    let appliedUrl
-    for (let i = 0; i < runs; i++) {
-      appliedUrl = await pg.database()
-      const [cmd, argv, env] = tool.apply(appliedUrl)
+  const list = tools(dir, l)
+  const samples = list.map(() => ({ apply: [], mem: [], noop: [], url: '' }))
+  // Rounds, each tool once per round: the server's background work (checkpoints, autovacuum of the databases
+  // made so far) falls on every tool alike instead of on whichever runs last.
+  for (let round = 0; round < runs; round++) {
+    for (const [i, tool] of list.entries()) {
+      const url = await pg.database()
+      const [cmd, argv, env] = tool.apply(url)
       const r = runOnce(cmd, argv, env)
-      apply.push(r.ms)
-      mem.push(r.mb)
+      samples[i].apply.push(r.ms)
+      samples[i].mem.push(r.mb)
+      samples[i].url = url
     }
-    const noop = []
-    if (tool.noop !== false) {
-      const [cmd, argv, env] = tool.apply(appliedUrl)
-      runOnce(cmd, argv, env) // warm-up
-      for (let i = 0; i < Math.max(5, runs); i++) noop.push(runOnce(cmd, argv, env).ms)
+  }
+  for (let round = 0; round <= Math.max(5, runs); round++) {
+    for (const [i, tool] of list.entries()) {
+      if (tool.noop === false) continue
+      const [cmd, argv, env] = tool.apply(samples[i].url)
+      const { ms } = runOnce(cmd, argv, env)
+      if (round > 0) samples[i].noop.push(ms) // round 0 warms up
     }
-    const row = { name: tool.name, apply: median(apply), noop: noop.length ? median(noop) : null, mb: Math.max(...mem) }
+  }
+  for (const [i, tool] of list.entries()) {
+    const s = samples[i]
+    const row = { name: tool.name, apply: median(s.apply), noop: s.noop.length ? median(s.noop) : null, mb: Math.max(...s.mem) }
     results.push(row)
     console.log(
       `${row.name.padEnd(34)} apply ${row.apply.toFixed(0).padStart(6)} ms   no-op ${row.noop === null ? '     -' : row.noop.toFixed(0).padStart(5) + ' ms'}   peak ${Number.isNaN(row.mb) ? '?' : row.mb.toFixed(0)} MB`,
@@ -171,7 +178,8 @@ if (write) {
   const md = `# Benchmarks
 
 Measured by \`npm run bench -- --write\` (bench/run.mjs): whole processes, each tool's median of ${runs} runs,
-against the embedded Postgres (fsync off) on the same machine in the same run.
+against the embedded Postgres (fsync off) on the same machine in the same run, the tools taking turns round by
+round so that the server's background work falls on all of them alike.
 
 - Machine: ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Linux; a shared, noisy machine: read ratios, not absolute times.
 - Versions: ${Object.entries(versions())
