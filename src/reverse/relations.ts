@@ -1,6 +1,15 @@
 /** Tables, views, sequences and indexes: CREATE, ALTER TABLE and the undo of each. */
 import { irreversible, noneStep, sqlStep, type ColumnState, type FileContext, type Step, type Stmt } from './context.js'
-import { expressionAfter, nameList, rangeVarText, sliceText, splitTopLevel, type Ast, type Token } from './sql-text.js'
+import {
+  COLUMN_CONSTRAINT_WORDS,
+  expressionAfter,
+  nameList,
+  rangeVarText,
+  sliceText,
+  splitTopLevel,
+  type Ast,
+  type Token,
+} from './sql-text.js'
 import { quoteLiteral } from '../sql/quote.js'
 
 const RELATION_WORD: Record<string, string> = {
@@ -98,20 +107,6 @@ function serialDefaults(ctx: FileContext, rel: Ast, elements: Ast[], columns: Ma
   }
 }
 
-/** Words that start the next column constraint: a REFERENCES clause ends before them. */
-const NEXT_CONSTRAINT = new Set([
-  'CONSTRAINT',
-  'NOT',
-  'NULL',
-  'PRIMARY',
-  'UNIQUE',
-  'REFERENCES',
-  'CHECK',
-  'COLLATE',
-  'GENERATED',
-  'DEFAULT',
-])
-
 /**
  * Constraints written on a column (`email text UNIQUE`, `user_id uuid REFERENCES users`): remembered under the
  * name Postgres gives them, as the ADD CONSTRAINT that would recreate them, so a later DROP CONSTRAINT can be undone.
@@ -145,7 +140,7 @@ function columnConstraintBody(stmt: Stmt, constraint: Ast, column: string): stri
     if (depth === 0 && (t.word === ',' || t.word === ')' || t.word === ';')) break
     if (depth === 0 && keyword === 'CHECK' && taken.length > 1 && t.word !== '(') break
     const partOfAction = previous.word === 'SET' || (t.word === 'NOT' && tokens[at + i + 2]?.word === 'DEFERRABLE')
-    if (depth === 0 && keyword === 'REFERENCES' && t.keyword && NEXT_CONSTRAINT.has(t.word) && !partOfAction) break
+    if (depth === 0 && keyword === 'REFERENCES' && t.keyword && COLUMN_CONSTRAINT_WORDS.has(t.word) && !partOfAction) break
     if (t.word === '(') depth++
     else if (t.word === ')') depth--
     taken.push(t)

@@ -152,8 +152,8 @@ export function sliceText(text: string, tokens: Token[]): string {
   return text.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end)
 }
 
-/** Words that start the next column constraint, so a DEFAULT expression ends before them. */
-const AFTER_DEFAULT = new Set([
+/** Words that start the next column constraint (`email text NOT NULL UNIQUE`). */
+export const COLUMN_CONSTRAINT_WORDS: ReadonlySet<string> = new Set([
   'CONSTRAINT',
   'NOT',
   'NULL',
@@ -164,9 +164,10 @@ const AFTER_DEFAULT = new Set([
   'COLLATE',
   'GENERATED',
   'DEFAULT',
-  'DEFERRABLE',
-  'INITIALLY',
 ])
+
+/** So a DEFAULT expression ends before the next constraint, or a constraint's DEFERRABLE / INITIALLY. */
+const AFTER_DEFAULT = new Set([...COLUMN_CONSTRAINT_WORDS, 'DEFERRABLE', 'INITIALLY'])
 
 /**
  * The source text of an expression that follows a keyword (DEFAULT ...), up to the next depth-0 comma,
