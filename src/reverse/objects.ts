@@ -47,7 +47,14 @@ export function alterEnum(ctx: FileContext, stmt: Stmt): Step {
 }
 
 /** CREATE SCHEMA and CREATE EXTENSION: when they say IF NOT EXISTS, the object may have been there before. */
-function createNamed(ctx: FileContext, stmt: Stmt, kind: 'schema' | 'extension', name: string, ifNotExists: boolean): Step {
+/** An object with a plain name and no owner table: CREATE → DROP ... IF EXISTS, unless an earlier file made it and this create is guarded. */
+function createNamed(
+  ctx: FileContext,
+  stmt: Stmt,
+  kind: 'schema' | 'extension' | 'role' | 'publication',
+  name: string,
+  ifNotExists: boolean,
+): Step {
   const key = `${kind}:${name}`
   const before = ctx.known(key)
   if (before && (ifNotExists || stmt.guarded)) return guardedNoop(before)
@@ -69,21 +76,11 @@ export function createExtension(ctx: FileContext, stmt: Stmt): Step {
 }
 
 export function createRole(ctx: FileContext, stmt: Stmt): Step {
-  const n = stmt.node.CreateRoleStmt
-  const key = `role:${n.role}`
-  const before = ctx.known(key)
-  if (before && stmt.guarded) return guardedNoop(before)
-  ctx.created(key, stmt, { kind: 'role' })
-  return sqlStep(`DROP ROLE IF EXISTS ${ctx.quote(n.role)}`)
+  return createNamed(ctx, stmt, 'role', stmt.node.CreateRoleStmt.role, false)
 }
 
 export function createPublication(ctx: FileContext, stmt: Stmt): Step {
-  const n = stmt.node.CreatePublicationStmt
-  const key = `publication:${n.pubname}`
-  const before = ctx.known(key)
-  if (before && stmt.guarded) return guardedNoop(before)
-  ctx.created(key, stmt, { kind: 'publication' })
-  return sqlStep(`DROP PUBLICATION IF EXISTS ${ctx.quote(n.pubname)}`)
+  return createNamed(ctx, stmt, 'publication', stmt.node.CreatePublicationStmt.pubname, false)
 }
 
 export function alterPublication(ctx: FileContext, stmt: Stmt): Step {
