@@ -13,7 +13,7 @@ import type { Sql } from './db/connect.js'
 import { StrataError } from './errors.js'
 import { normalize, type MigrationFile } from './files.js'
 import { migrationFailure } from './failure.js'
-import { actorDetails, lockHolder, lockKey, quoteIdent, recordEvent, type LedgerRow } from './ledger.js'
+import { actorDetails, lockKey, waitForLock, quoteIdent, recordEvent, type LedgerRow } from './ledger.js'
 import { quoteLiteral } from './sql/quote.js'
 
 export type TransactionMode = 'transaction' | 'single-transaction' | 'no-transaction'
@@ -35,8 +35,6 @@ export interface ApplyContext {
   onApplied(applied: Applied): void
   onSkipped(file: MigrationFile): void
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
 /** SQLSTATEs of the guard: the lock is held by another runner; the version is already in the ledger. */
 const LOCK_BUSY = 'SL001'
@@ -72,30 +70,19 @@ end $strata$;
  */
 async function beginLocked(ctx: ApplyContext, versions: number[], setTimeouts = true): Promise<Map<number, LedgerRow>> {
   const key = lockKey(ctx.schema)
-  const deadline = Date.now() + ctx.waitMs
   const begin = setTimeouts ? beginSql(ctx) : 'begin isolation level read committed;'
   const reread = versions.length
     ? `select version, name, checksum, status from ${quoteIdent(ctx.schema)}.migrations where version in (${versions.join(',')})`
     : 'select 1 where false'
-  let reported = ''
-  for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
-    const results = (await ctx.sql.unsafe(`${begin} select pg_try_advisory_xact_lock(${key}) as locked; ${reread}`)) as unknown as Record<
-      string,
-      unknown
-    >[][]
-    const [locked, rows] = results.slice(-2)
-    if (locked[0].locked) return new Map((rows as unknown as LedgerRow[]).map((r) => [Number(r.version), r]))
-    await ctx.sql.unsafe('rollback')
-    const holder = await lockHolder(ctx.sql, key)
-    if (Date.now() >= deadline) {
-      throw new StrataError('lock', `gave up waiting ${Math.round(ctx.waitMs / 1000)}s for the migration lock, held by ${holder}`, {
-        hint: 'another strata is applying migrations to this database; wait for it, or raise --wait',
-      })
-    }
-    if (holder !== reported) ctx.onWait(`waiting for the migration lock, held by ${holder}`)
-    reported = holder
-    await sleep(Math.min(delay, deadline - Date.now()))
-  }
+  return waitForLock(ctx.sql, ctx.schema, ctx.waitMs, ctx.onWait, async () => {
+    const results = (await ctx.sql.unsafe(
+      `${begin} select pg_try_advisory_xact_lock(${key}) as locked; ${reread}`,
+    )) as unknown as LedgerRow[][]
+    const [locked, rows] = results.slice(-2) as [{ locked?: boolean }[], LedgerRow[]]
+    if (locked[0].locked) return new Map(rows.map((r) => [Number(r.version), r]))
+    await ctx.sql.unsafe('rollback') // wait outside a transaction: nothing held open behind a pooler
+    return undefined
+  })
 }
 
 /** Another runner got here first: fine when it applied the same file, a refusal otherwise. */

@@ -1,6 +1,7 @@
 /** A server error while running a file, turned into a StrataError that says where (file:line:col) and why. */
 import { StrataError } from './errors.js'
-import { caretLines, lineColumn } from './location.js'
+import { caretLines } from './location.js'
+import { lineColumn } from './sql/position.js'
 
 interface PgError {
   code?: string

@@ -98,18 +98,24 @@ export function lockKey(schema: string): string {
 }
 
 /**
- * Take the transaction-scoped advisory lock, retrying with backoff until `waitMs`.
- * While waiting, report who holds it (pid, application, user, since when).
+ * Retry `attempt` with backoff until it returns a value or `waitMs` runs out; between tries, report who holds
+ * the runners' lock (pid, application, user, since when). `attempt` takes the lock in its own way and returns
+ * undefined when it was busy.
  */
-export async function acquireLock(tx: Sql, schema: string, waitMs: number, onWait?: (msg: string) => void): Promise<void> {
+export async function waitForLock<T>(
+  sql: Sql,
+  schema: string,
+  waitMs: number,
+  onWait: ((msg: string) => void) | undefined,
+  attempt: () => Promise<T | undefined>,
+): Promise<T> {
   const key = lockKey(schema)
   const deadline = Date.now() + waitMs
-  let delay = 25
   let reported = ''
-  for (;;) {
-    const [row] = await tx`select pg_try_advisory_xact_lock(${key}::bigint) as locked`
-    if (row.locked) return
-    const holder = await lockHolder(tx, key)
+  for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
+    const got = await attempt()
+    if (got !== undefined) return got
+    const holder = await lockHolder(sql, key)
     if (Date.now() >= deadline) {
       throw new StrataError('lock', `gave up waiting ${Math.round(waitMs / 1000)}s for the migration lock, held by ${holder}`, {
         hint: 'another strata is applying migrations to this database; wait for it, or raise --wait',
@@ -118,8 +124,16 @@ export async function acquireLock(tx: Sql, schema: string, waitMs: number, onWai
     if (onWait && holder !== reported) onWait(`waiting for the migration lock, held by ${holder}`)
     reported = holder
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))))
-    delay = Math.min(delay * 2, 1000)
   }
+}
+
+/** Take the transaction-scoped advisory lock inside the caller's transaction, waiting as `waitForLock` does. */
+export async function acquireLock(tx: Sql, schema: string, waitMs: number, onWait?: (msg: string) => void): Promise<void> {
+  const key = lockKey(schema)
+  await waitForLock(tx, schema, waitMs, onWait, async () => {
+    const [row] = await tx`select pg_try_advisory_xact_lock(${key}::bigint) as locked`
+    return row.locked ? true : undefined
+  })
 }
 
 export async function lockHolder(tx: Sql, key: string): Promise<string> {

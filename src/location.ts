@@ -1,5 +1,4 @@
 /** The source line with a caret under the column, for errors people read in a terminal. */
-export { lineColumn } from './sql/position.js'
 
 export function caretLines(text: string, line: number, column: number): string[] {
   const source = text.split('\n')[line - 1] ?? ''
