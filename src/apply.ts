@@ -96,18 +96,48 @@ function appliedMeanwhile(row: LedgerRow | undefined, file: MigrationFile): bool
   )
 }
 
-/** The ledger row and its event, as SQL text that runs right after the body, in its transaction. */
+/** The ledger row and its event, as one statement that runs right after the body, in its transaction. */
 function recordSql(schema: string, file: MigrationFile, mode: TransactionMode): string {
   const s = quoteIdent(schema)
   const actor = actorDetails()
   // statement_timestamp() is when this query arrived, so the difference is the body's own run time.
-  return `insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms)
-values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'applied', statement_timestamp(), clock_timestamp(),
-  round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000));
+  return `with row as (
+  insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms)
+  values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'applied', statement_timestamp(), clock_timestamp(),
+    round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))
+  returning version, checksum, name, execution_ms)
 insert into ${s}.events (action, version, checksum, details)
 select 'apply', version, checksum, jsonb_build_object('name', name, 'path', ${quoteLiteral(file.path)}, 'execution_ms', execution_ms,
   'mode', ${quoteLiteral(mode)}, 'os_user', ${quoteLiteral(actor.os_user)}, 'host', ${quoteLiteral(actor.host)})
-from ${s}.migrations where version = ${file.version};`
+from row;`
+}
+
+/** When a file of --single-transaction ran, by the server's clock, as text to be written back verbatim. */
+interface RunTimes {
+  started_at: string
+  finished_at: string
+  execution_ms: number
+}
+
+const runTimesSql = `select statement_timestamp()::text as started_at, clock_timestamp()::text as finished_at,
+  round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::int as execution_ms;`
+
+/** --single-transaction: the ledger rows and events of every file in two statements, before COMMIT. */
+function recordAllSql(schema: string, done: { file: MigrationFile; times: RunTimes }[]): string {
+  const s = quoteIdent(schema)
+  const actor = actorDetails()
+  const rows = done.map(
+    ({ file, times: t }) =>
+      `(${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'applied', ${quoteLiteral(t.started_at)}, ${quoteLiteral(t.finished_at)}, ${t.execution_ms})`,
+  )
+  const events = done.map(({ file, times }) => {
+    const details = { name: file.name, path: file.path, execution_ms: times.execution_ms, mode: 'single-transaction', ...actor }
+    return `('apply', ${file.version}, ${quoteLiteral(file.checksum)}, ${quoteLiteral(JSON.stringify(details))}::jsonb)`
+  })
+  return `insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms) values
+${rows.join(',\n')};
+insert into ${s}.events (action, version, checksum, details) values
+${events.join(',\n')};`
 }
 
 /**
@@ -120,19 +150,28 @@ async function runWithRecord(
   mode: TransactionMode,
   opts: { prefix?: string; commit: boolean },
 ): Promise<number> {
-  const body = normalize(file.content)
-  const prefix = opts.prefix ?? ''
   const t0 = performance.now()
+  await runBody(ctx, file, opts.prefix ?? '', `${recordSql(ctx.schema, file, mode)}${opts.commit ? '\ncommit;' : ''}`)
+  return performance.now() - t0
+}
+
+/**
+ * `prefix`, the file's body and `suffix` as one query; the last statement's rows are returned. A server error
+ * maps to the file's line and column (the server counts its position from the start of the query, so the
+ * prefix is taken off).
+ */
+async function runBody(ctx: ApplyContext, file: MigrationFile, prefix: string, suffix: string): Promise<unknown[]> {
+  const body = normalize(file.content)
   try {
     // The newline ends a trailing `--` comment; the semicolon ends a last statement written without one.
-    await ctx.sql.unsafe(`${prefix}${body}\n;\n${recordSql(ctx.schema, file, mode)}${opts.commit ? '\ncommit;' : ''}`)
+    const results = (await ctx.sql.unsafe(`${prefix}${body}\n;\n${suffix}`)) as unknown as unknown[][]
+    return results.at(-1) ?? []
   } catch (e) {
     const err = e as { code?: string; position?: string }
     if (err.code === LOCK_BUSY || err.code === ALREADY_RECORDED) throw new Contended()
     if (err.position) err.position = String(Number(err.position) - prefix.length)
     throw migrationFailure(e, file, body, body)
   }
-  return performance.now() - t0
 }
 
 async function rollback(ctx: ApplyContext): Promise<void> {
@@ -175,7 +214,7 @@ export async function applyAllInOneTransaction(ctx: ApplyContext, files: Migrati
     ctx,
     files.map((f) => f.version),
   )
-  const done: Applied[] = []
+  const done: { file: MigrationFile; times: RunTimes }[] = []
   let current: MigrationFile | undefined
   try {
     for (const file of files) {
@@ -185,16 +224,18 @@ export async function applyAllInOneTransaction(ctx: ApplyContext, files: Migrati
         continue
       }
       ctx.onStart(file, 'single-transaction')
-      const ms = await runWithRecord(ctx, file, 'single-transaction', { commit: false })
-      done.push({ version: file.version, name: file.name, path: file.path, ms: Math.round(ms) })
+      const [times] = (await runBody(ctx, file, '', runTimesSql)) as RunTimes[]
+      done.push({ file, times })
     }
-    await ctx.sql.unsafe('commit')
+    current = undefined
+    // One statement for all the rows instead of two per file: they commit together anyway.
+    await ctx.sql.unsafe(`${done.length ? recordAllSql(ctx.schema, done) : ''}\ncommit;`)
   } catch (e) {
     await rollback(ctx)
     if (e instanceof StrataError) e.facts.failedFile = current?.path
     throw e
   }
-  for (const a of done) ctx.onApplied(a)
+  for (const { file, times } of done) ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: times.execution_ms })
   return {}
 }
 

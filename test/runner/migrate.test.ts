@@ -96,17 +96,50 @@ test('--single-transaction leaves nothing at all when a later file fails', async
   assert.equal(await ledger(t.schema), [])
 })
 
-test('--single-transaction applies everything and records every file', async () => {
+test('--single-transaction applies everything and records every file, with its times and event', async () => {
   const t = setup({
     '001_a.sql': 'create table if not exists single_ok_a (id int);',
-    '002_b.sql': 'create table if not exists single_ok_b (id int);',
+    '002_b.sql': "select pg_sleep(0.05); select 'a result the runner must not take for its own' as x -- no newline at the end",
+    '003_c.sql': 'create table if not exists single_ok_c (id int)',
   })
   const result = await t.run({ singleTransaction: true })
-  assert.is(result.applied.length, 2)
   assert.equal(
-    (await ledger(t.schema)).map((r) => r.status),
-    ['applied', 'applied'],
+    result.applied.map((a) => a.path),
+    ['migrations/001_a.sql', 'migrations/002_b.sql', 'migrations/003_c.sql'],
   )
+  const rows = await db.sql.unsafe(
+    `select version::int, name, checksum, status, execution_ms, started_at <= finished_at as ordered, finished_at - started_at >= interval '50 ms' as slept
+     from ${t.schema}.migrations order by version`,
+  )
+  assert.equal(
+    rows.map((r) => [r.version, r.name, r.status, r.ordered]),
+    [
+      [1, 'a', 'applied', true],
+      [2, 'b', 'applied', true],
+      [3, 'c', 'applied', true],
+    ],
+  )
+  assert.ok(rows[1].slept, 'the second file slept 50 ms and its row says so')
+  assert.ok(rows[1].execution_ms >= 50)
+  assert.is(result.applied[1].ms, rows[1].execution_ms)
+  const st = await status({ url: db.url, cwd: t.cwd, schema: t.schema })
+  assert.equal(
+    st.entries.map((e) => e.state),
+    ['applied', 'applied', 'applied'],
+    'names and checksums match the files',
+  )
+  const events = await db.sql.unsafe(`select action, version::int, checksum, details from ${t.schema}.events order by id`)
+  assert.equal(
+    events.map((e) => [e.action, e.version, e.details.path, e.details.mode, e.checksum === rows[e.version - 1].checksum]),
+    [
+      ['apply', 1, 'migrations/001_a.sql', 'single-transaction', true],
+      ['apply', 2, 'migrations/002_b.sql', 'single-transaction', true],
+      ['apply', 3, 'migrations/003_c.sql', 'single-transaction', true],
+    ],
+  )
+  assert.is(events[1].details.execution_ms, rows[1].execution_ms)
+  const again = await t.run({ singleTransaction: true })
+  assert.is(again.applied.length, 0, 'the rows it wrote make the files applied: a second run has nothing to do')
 })
 
 test('a second run is a no-op', async () => {
