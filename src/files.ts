@@ -3,8 +3,8 @@
  * The file format is documented in one place: docs/file-format.md.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
+import { join, relative, resolve, sep } from 'node:path'
 import { StrataError } from './errors.js'
 import { isPrismaLayout, readPrismaMigrations } from './layouts.js'
 
@@ -58,11 +58,35 @@ export function hasDirective(content: string, name: string): boolean {
 
 /** Read every migration in `dir`, sorted by the integer value of the version. Bad names are errors, never skipped. */
 export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[] {
+  const reading = migrationReader(dir, cwd)
+  for (;;) {
+    const step = reading.next()
+    if (step.done) return step.value
+  }
+}
+
+/**
+ * `readMigrations`, letting the event loop run every few files: a connection opened meanwhile logs in while
+ * the files are read and hashed, instead of after (src/db/target.ts).
+ */
+export async function readMigrationsMeanwhile(dir: string, cwd = process.cwd()): Promise<MigrationFile[]> {
+  const reading = migrationReader(dir, cwd)
+  for (;;) {
+    const step = reading.next()
+    if (step.done) return step.value
+    await new Promise(setImmediate)
+  }
+}
+
+/** Files read between two pauses of `readMigrationsMeanwhile`: about a millisecond of work. */
+const FILES_PER_PAUSE = 25
+
+function* migrationReader(dir: string, cwd: string): Generator<void, MigrationFile[], void> {
   const abs = resolve(cwd, dir)
-  let entries: string[]
+  let dirents: Dirent[]
   try {
     if (!statSync(abs).isDirectory()) throw new Error('not a directory')
-    entries = readdirSync(abs)
+    dirents = readdirSync(abs, { withFileTypes: true })
   } catch (e) {
     throw new StrataError('config', `cannot read the migrations directory ${dir}: ${(e as Error).message}`, {
       file: dir,
@@ -70,8 +94,10 @@ export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[
     })
   }
   // A Prisma folder (<timestamp>_<name>/migration.sql) runs as it is, so a team can leave Prisma Migrate without renaming.
-  if (isPrismaLayout(abs)) return readPrismaMigrations(dir, cwd)
-  const show = (f: string) => relative(cwd, join(abs, f)) || f
+  if (isPrismaLayout(abs, dirents)) return readPrismaMigrations(dir, cwd)
+  const entries = dirents.map((entry) => entry.name)
+  const shownDir = relative(cwd, abs)
+  const show = (f: string) => (shownDir ? shownDir + sep + f : f) // a plain name in a normalized directory: no join needed
   const ups: MigrationFile[] = []
   const downs = new Map<string, string>()
   const badNames: string[] = []
@@ -103,7 +129,7 @@ export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[
       noTransaction: hasDirective(content, 'no-transaction'),
     }
     stems.set(file, entry.slice(0, -'.sql'.length))
-    ups.push(file)
+    if (ups.push(file) % FILES_PER_PAUSE === 0) yield
   }
   if (badNames.length) {
     throw new StrataError(

@@ -10,8 +10,7 @@
  *
  * Node offers no GC call without --expose-gc; setting the flag at run time exposes `gc` to new contexts.
  */
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+import { createRequire } from 'node:module'
 
 let collect: (() => void) | null | undefined
 
@@ -22,8 +21,10 @@ export function collectEvery(every: number): () => void {
     if (++count % every !== 0) return
     if (collect === undefined) {
       try {
-        setFlagsFromString('--expose-gc')
-        collect = runInNewContext('gc') as () => void
+        // Loaded here, on the 1,000th file, not at start: most runs never get here and node:v8 costs a few ms to load.
+        const require = createRequire(import.meta.url)
+        ;(require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc')
+        collect = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void
       } catch {
         collect = null // then V8 collects when it decides to
       }

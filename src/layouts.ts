@@ -5,7 +5,7 @@
  * Strata's own layout.)
  */
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { StrataError } from './errors.js'
 import { checksum, hasDirective, type MigrationFile } from './files.js'
@@ -14,11 +14,11 @@ const PRISMA_DIR = /^(\d+)_([A-Za-z0-9_-]+)$/
 const PRISMA_LOCK = 'migration_lock.toml'
 
 /** A Prisma migrations folder: it has Prisma's lock file, or subfolders holding a migration.sql. */
-export function isPrismaLayout(absDir: string): boolean {
+export function isPrismaLayout(absDir: string, entries?: Dirent[]): boolean {
   if (existsSync(join(absDir, PRISMA_LOCK))) return true
   try {
     // Only folders can hold one: a history of 5,000 .sql files is not 5,000 existsSync calls.
-    return readdirSync(absDir, { withFileTypes: true }).some(
+    return (entries ?? readdirSync(absDir, { withFileTypes: true })).some(
       (entry) => !entry.isFile() && existsSync(join(absDir, entry.name, 'migration.sql')),
     )
   } catch {

@@ -7,7 +7,7 @@ import { withTarget, type Target } from '../db/target.js'
 import { describeTarget } from '../url.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
-import { normalize, readMigrations, type MigrationFile } from '../files.js'
+import { normalize, readMigrationsMeanwhile, type MigrationFile } from '../files.js'
 import { ensureLedger, readLedgerState, recordEvent, type LedgerRow } from '../ledger.js'
 import { describeBlocker, makePlan, type Plan } from '../plan.js'
 import { migrationFailure } from '../failure.js'
@@ -86,7 +86,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 
   return withTarget(
     cfg,
-    () => readMigrations(cfg.dir, cfg.cwd),
+    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
     async (target, files) => {
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
       const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to })
@@ -150,6 +150,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       }
       return result
     },
+    { arrays: !!options.backup }, // only --backup reads array columns
   )
 }
 

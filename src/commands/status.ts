@@ -1,7 +1,7 @@
 /** `strata status`: one line per file: applied / pending / changed / missing / failed, with time and duration. */
 import { resolveOptions, type CommonOptions } from '../config.js'
 import { withTarget } from '../db/target.js'
-import { readMigrations } from '../files.js'
+import { readMigrationsMeanwhile } from '../files.js'
 import { readLedger } from '../ledger.js'
 import { makePlan, type EntryState } from '../plan.js'
 
@@ -26,7 +26,7 @@ export async function status(options: CommonOptions = {}): Promise<StatusResult>
   const cfg = resolveOptions(options)
   return withTarget(
     cfg,
-    () => readMigrations(cfg.dir, cfg.cwd),
+    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
     async (target, files) => {
       const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
       const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }
@@ -44,5 +44,6 @@ export async function status(options: CommonOptions = {}): Promise<StatusResult>
       })
       return { target: target.shown, server: target.server, entries, counts }
     },
+    { arrays: false },
   )
 }

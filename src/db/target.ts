@@ -34,7 +34,12 @@ export function checkExpectedHost(url: string, pattern: string | undefined): voi
   }
 }
 
-export async function openTarget(cfg: Resolved): Promise<Target> {
+export interface TargetOptions {
+  /** Whether the command reads array columns (see ConnectOptions.arrays); default true. */
+  arrays?: boolean
+}
+
+export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Promise<Target> {
   let url = cfg.url
   let stopServer = async () => {}
   // Before connecting or starting anything: a wrong target is never touched.
@@ -46,7 +51,7 @@ export async function openTarget(cfg: Resolved): Promise<Target> {
     stopServer = server.stop
   }
   const sslCa = cfg.embedded ? undefined : cfg.sslCa // the embedded server speaks plain TCP on localhost
-  const sql = connect({ url: url!, sslCa })
+  const sql = connect({ url: url!, sslCa, arrays: options.arrays })
   const close = async () => {
     await sql.end({ timeout: 5 }).catch(() => {})
     await stopServer()
@@ -69,11 +74,17 @@ export async function openTarget(cfg: Resolved): Promise<Target> {
  * Connect, and meanwhile do the local work (reading and hashing files) so that the login round trips
  * overlap it; then run `work` and always close. A local error (bad file names) wins over the connection.
  */
-export async function withTarget<L, R>(cfg: Resolved, local: () => L, work: (target: Target, local: L) => Promise<R>): Promise<R> {
-  const opening = openTarget(cfg)
+export async function withTarget<L, R>(
+  cfg: Resolved,
+  local: () => L | Promise<L>,
+  work: (target: Target, local: L) => Promise<R>,
+  options: TargetOptions = {},
+): Promise<R> {
+  const opening = openTarget(cfg, options)
+  opening.catch(() => {}) // a failed login is reported below, after the local work; not as an unhandled rejection
   let prepared: L
   try {
-    prepared = local()
+    prepared = await local()
   } catch (e) {
     await opening.then(
       (t) => t.close(),
