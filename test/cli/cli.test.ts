@@ -163,7 +163,11 @@ test('every command that touches a database prints its target first, password ma
   const args = ['--url', db.url, '--schema', 'targets']
   for (const command of [['migrate'], ['status'], ['verify'], ['down', '--dry-run'], ['repair', '--accept-checksum', '1', '--yes']]) {
     const r = await strata([...command, ...args], { cwd })
-    assert.match(r.stdout.split('\n')[0], /^target postgres:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/strata_test_\w+ \(PostgreSQL \d+/, `${command[0]}: ${r.stdout}${r.stderr}`)
+    assert.match(
+      r.stdout.split('\n')[0],
+      /^target postgres:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/strata_test_\w+ \(PostgreSQL \d+/,
+      `${command[0]}: ${r.stdout}${r.stderr}`,
+    )
     assert.not.match(r.stdout + r.stderr, new URL(db.url).password)
   }
 })
@@ -172,7 +176,10 @@ test('--format github (or GITHUB_ACTIONS) turns a failed migration into an annot
   const cwd = project({ 'migrations/001_bad.sql': 'create table if not exists gh_t (id int);\nselect * from gh_missing;' })
   const r = await strata(['migrate', '--url', db.url, '--schema', 'gh', '--format', 'github'], { cwd })
   assert.is(r.code, 1)
-  assert.match(r.stdout, /^::error file=migrations\/001_bad\.sql,line=2,col=15,title=strata migration::.*relation "gh_missing" does not exist/m)
+  assert.match(
+    r.stdout,
+    /^::error file=migrations\/001_bad\.sql,line=2,col=15,title=strata migration::.*relation "gh_missing" does not exist/m,
+  )
   const inActions = await strata(['migrate', '--url', db.url, '--schema', 'gh'], { cwd, env: { GITHUB_ACTIONS: 'true' } })
   assert.match(inActions.stdout, /^::error file=migrations\/001_bad\.sql,line=2,col=15/m)
   const plain = await strata(['migrate', '--url', db.url, '--schema', 'gh'], { cwd, env: { GITHUB_ACTIONS: undefined } })

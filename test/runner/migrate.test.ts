@@ -293,6 +293,23 @@ test('duplicate versions and badly named .sql files are refused by name', async 
   rmSync(join(bad.dir, 'fix users.sql'))
 })
 
+test('files are read while the connection opens: a refused connection or a bad file name is reported, whichever is wrong', async () => {
+  // Enough files that reading them pauses for the event loop (src/files.ts), so the refusal arrives mid-read.
+  const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`${String(i + 1).padStart(3, '0')}_f.sql`, 'select 1;']))
+  const refusedUrl = 'postgres://app@127.0.0.1:1/db'
+  const good = setup(many)
+  const refused = await failure(good.run({ url: refusedUrl }))
+  assert.is(refused.code, 'connection')
+  assert.match(refused.message, /cannot connect to postgres:\/\/app@127\.0\.0\.1:1\/db/)
+  const bad = setup({ ...many, '999 oops.sql': 'select 1;' })
+  const files = await failure(bad.run({ url: refusedUrl }))
+  assert.is(files.code, 'files', 'a file that can never run is the error to fix first, whatever the connection does')
+  assert.match(files.message, /999 oops\.sql/)
+  const applied = await failure(bad.run())
+  assert.is(applied.code, 'files')
+  assert.is((await status({ url: db.url, cwd: good.cwd, schema: good.schema })).entries.length, 200, 'all 200 read, once connected')
+})
+
 test('the ledger row is written in the same transaction as the file', async () => {
   const t = setup({ '001_a.sql': `create table if not exists same_tx (id int); insert into same_tx select txid_current();` })
   await t.run()
