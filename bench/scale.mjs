@@ -3,7 +3,7 @@
 //   a. apply 500 and 5,000 generated files to empty databases: wall time and peak RSS (must not grow with the history)
 //   b. with 5,000 applied: `strata status` and a no-op `strata migrate`, median of 5 (goal: under 1 s)
 //   c. one 50 MB seed-data file, two shapes (many multi-row INSERTs; a few giant INSERTs): peak RSS and time,
-//      for `strata migrate` and for `strata lint` on the same file
+//      for `strata migrate`, `strata lint` and `strata verify` on the same file
 // Options: `--sizes 500,5000` (history sizes), `--seed-mb 50`, `--only history|status|seed` (repeatable).
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -114,8 +114,9 @@ try {
       const lint = await strata(['lint', dir])
       const url = await pg.database()
       const r = await strata(['migrate', '--url', url, '--dir', dir])
+      const verify = await strata(['verify', '--url', url, '--dir', dir])
       console.log(
-        `seed ${size.toFixed(0)} MB, ${rows} rows, ${shape}: migrate ${s(r.ms)}, peak RSS ${mb(r.mb)};  lint ${s(lint.ms)}, peak RSS ${mb(lint.mb)}`,
+        `seed ${size.toFixed(0)} MB, ${rows} rows, ${shape}: migrate ${s(r.ms)}, peak RSS ${mb(r.mb)};  lint ${s(lint.ms)}, peak RSS ${mb(lint.mb)};  verify ${s(verify.ms)}, peak RSS ${mb(verify.mb)}`,
       )
     }
   }

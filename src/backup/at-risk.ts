@@ -10,6 +10,7 @@
 import type { MigrationFile } from '../files.js'
 import type { Finding } from '../lint/index.js'
 import type { Statement } from '../sql/index.js'
+import type { VisitLimits } from '../sql/pieces.js'
 
 export interface Name {
   schema?: string
@@ -45,22 +46,30 @@ export interface RiskAnalysis {
 
 type Node = Record<string, any> // libpg-query's JSON: `{ KindName: { ...fields } }`
 
-export async function findRisks(files: MigrationFile[], findings: Finding[] = []): Promise<RiskAnalysis> {
-  const { parseSql } = await import('../sql/index.js') // the parser loads only when there is something to read
+export async function findRisks(files: MigrationFile[], findings: Finding[] = [], limits?: VisitLimits): Promise<RiskAnalysis> {
+  const { loadParser, visitStatements, LineIndex } = await import('../sql/index.js') // loaded only when there is something to read
+  const parser = await loadParser()
   const risks: Risk[] = []
   const notes: string[] = []
   for (const file of files) {
-    const parsed = await parseSql(file.content)
+    const lines = new LineIndex(file.content)
     const covered: { from: number; to: number }[] = []
-    for (const statement of parsed.statements) {
-      const reason = (rule: string): Reason => ({ file: file.path, line: statement.line, rule, statement: shorten(statement.text) })
-      const found = statementRisks(statement, reason)
-      risks.push(...found.risks)
-      notes.push(...found.notes)
-      if (found.risks.length || found.notes.length || found.harmless) {
-        covered.push({ from: statement.line, to: parsed.lines.position(statement.end).line })
-      }
-    }
+    // Statement by statement, in pieces for a large file (src/sql/pieces.ts); a file that does not parse has none.
+    visitStatements(
+      parser,
+      file.content,
+      lines,
+      (statement) => {
+        const reason = (rule: string): Reason => ({ file: file.path, line: statement.line, rule, statement: shorten(statement.text) })
+        const found = statementRisks(statement, reason)
+        risks.push(...found.risks)
+        notes.push(...found.notes)
+        if (found.risks.length || found.notes.length || found.harmless) {
+          covered.push({ from: statement.line, to: lines.position(statement.end).line })
+        }
+      },
+      limits,
+    )
     for (const f of findings) {
       if (f.file !== file.path || f.category !== 'destructive') continue
       if (covered.some((c) => f.line >= c.from && f.line <= c.to)) continue

@@ -12,7 +12,7 @@
 import type { Node, ParseResult } from '@pgsql/types'
 import { statementSpans } from './boundaries.js'
 import type { Statement, SqlSyntaxError } from './parse.js'
-import { withoutByteOrderMark } from './parse.js'
+import { parseWith, withoutByteOrderMark } from './parse.js'
 import type { loadParser } from './parser.js'
 import { type LineIndex, byteOffsetConverter, codePointToOffset } from './position.js'
 
@@ -172,4 +172,36 @@ function located(result: ParseResult, parsed: string, source: string, lines: Lin
     return { node, kind: Object.keys(node)[0]!, start: first, end: last, text: source.slice(first, last), ...lines.position(first) }
   })
   return { statements, offsetOf: (byteLocation) => inFile(toChar(byteLocation)) }
+}
+
+/** Files up to this size are parsed at once: one parse, and their trees are small anyway. */
+const WHOLE_FILE_CHARS = 1024 * 1024
+
+export interface VisitLimits extends PieceLimits {
+  /** Files up to this many characters are parsed at once (tests set 0 to take the piece path). */
+  wholeFileChars?: number
+}
+
+/**
+ * Every statement of `text`, in order, for callers that look at each statement once and keep nothing of its
+ * tree (verify, backup): what parsing the file at once gives, in bounded memory. A file that does not parse
+ * gives its error and no statement, as a whole-file parse does; so a large file is checked piece by piece
+ * first, then read again for its statements (twice the parsing, for files over a megabyte only).
+ * Long INSERT ... VALUES lists come with their first row only (see above).
+ */
+export function visitStatements(
+  parser: Parser,
+  text: string,
+  lines: LineIndex,
+  visit: (statement: Statement) => void,
+  limits: VisitLimits = PIECE_LIMITS,
+): SqlSyntaxError | undefined {
+  if (text.length <= (limits.wholeFileChars ?? WHOLE_FILE_CHARS)) {
+    const parsed = parseWith(parser.parseSync, text)
+    if (!parsed.error) parsed.statements.forEach(visit)
+    return parsed.error
+  }
+  for (const piece of parsePieces(parser, text, lines, limits)) if ('error' in piece) return piece.error
+  for (const piece of parsePieces(parser, text, lines, limits)) if (!('error' in piece)) piece.statements.forEach(visit)
+  return undefined
 }

@@ -105,13 +105,16 @@ export class ExpectedSchema {
     return [...this.objects.values()]
   }
 
-  /** One file's statements, in order. A `SET search_path` inside a file lasts until the end of that file. */
-  addFile(file: { path: string; version: number }, statements: Statement[]): void {
+  /**
+   * One file's statements, in order, handed to `add` as they are parsed (nothing here keeps a syntax tree).
+   * A `SET search_path` inside a file lasts until the end of that file.
+   */
+  addFile(file: { path: string; version: number }, statements: (add: (statement: Statement) => void) => void): void {
     this.path = this.databasePath
-    for (const stmt of statements) {
+    statements((stmt) => {
       this.origin = { file: file.path, line: stmt.line, version: file.version }
       this.statement(stmt.node as N, stmt.kind)
-    }
+    })
   }
 
   /** A file that does not parse: none of its objects can be expected. */

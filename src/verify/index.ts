@@ -7,6 +7,8 @@ import { normalize, type MigrationFile } from '../files.js'
 import { snapshotSchema, type Snapshot } from '../schema/index.js'
 import { checkObjects, type ObjectProblem } from './check.js'
 import { ExpectedSchema, type Unchecked } from './expected.js'
+import type { SqlSyntaxError } from '../sql/index.js'
+import type { VisitLimits } from '../sql/pieces.js'
 
 export { type ObjectProblem } from './check.js'
 export { ExpectedSchema, keyOf, type ExpectedObject, type ExpectedKind, type Unchecked, type Origin } from './expected.js'
@@ -27,13 +29,17 @@ export async function databaseSearchPath(sql: Sql): Promise<string[]> {
   return row.path as string[]
 }
 
-export async function expectedSchema(files: MigrationFile[], searchPath: string[]): Promise<ExpectedSchema> {
-  const { parseSql } = await import('../sql/index.js') // the parser loads only when there is something to analyse
+export async function expectedSchema(files: MigrationFile[], searchPath: string[], limits?: VisitLimits): Promise<ExpectedSchema> {
+  const { loadParser, visitStatements, LineIndex } = await import('../sql/index.js') // loaded only when there is something to analyse
+  const parser = await loadParser()
   const expected = new ExpectedSchema(searchPath)
   for (const file of files) {
-    const parsed = await parseSql(normalize(file.content))
-    if (parsed.error) expected.addUnparsable(file, parsed.error.line, parsed.error.message)
-    else expected.addFile(file, parsed.statements)
+    const text = normalize(file.content)
+    const lines = new LineIndex(text)
+    let error: SqlSyntaxError | undefined
+    // Statement by statement, in pieces for a large file: a 50 MB seed file needs no 1.6 GB syntax tree.
+    expected.addFile(file, (add) => (error = visitStatements(parser, text, lines, add, limits)))
+    if (error) expected.addUnparsable(file, error.line, error.message)
   }
   return expected
 }

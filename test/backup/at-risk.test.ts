@@ -71,4 +71,25 @@ test('what strata cannot back up becomes a note naming the file and line', async
   ])
 })
 
+test('a file read in pieces (as a large one is) puts the same data at risk as read at once', async () => {
+  const content = `insert into a values (1), (2), (3);
+drop table if exists a, s.b cascade;
+alter table s.t drop column if exists c;
+do $$ begin execute 'drop table t'; end $$;
+update u set x = 1;
+drop view if exists v cascade;`
+  const findings = [finding(4, 'drop-table'), finding(6, 'drop-cascade')]
+  const whole = await findRisks([file(content)], findings)
+  const pieces = await findRisks([file(content)], findings, { pieceChars: 1, elideRowsOver: 0, rowBatchChars: 1, wholeFileChars: 0 })
+  assert.is(whole.risks.length, 4)
+  assert.equal(pieces, whole)
+  const broken = await findRisks([file(`${content}\ndrop tabel oops;`)], [], {
+    pieceChars: 1,
+    elideRowsOver: 0,
+    rowBatchChars: 1,
+    wholeFileChars: 0,
+  })
+  assert.equal(broken.risks, [], 'a file that does not parse names nothing, as when it is read at once')
+})
+
 test.run()

@@ -1,6 +1,8 @@
 // What the history walker expects to exist after a sequence of files: pure, no database.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { checksum, type MigrationFile } from '../../src/files.js'
 import { expectedSchema, keyOf } from '../../src/verify/index.js'
 
@@ -139,6 +141,33 @@ test('ALTER TYPE ADD VALUE adds an enum value; the last file to (re)create an ob
   const byKey = Object.fromEntries(expected.list().map((o) => [keyOf(o), o.origin]))
   assert.equal(byKey["enum value public.mood 'happy'"], { file: 'migrations/002_f2.sql', line: 1, version: 2 })
   assert.equal(byKey['type public.mood'].file, 'migrations/001_f1.sql')
+})
+
+test('a file read in pieces (as a large one is) expects what it expects read at once, and one that does not parse nothing', async () => {
+  const examples = readdirSync('migrations')
+    .filter((name) => /^\d+_.*(?<!\.down)\.sql$/.test(name))
+    .sort()
+    .map((name) => readFileSync(join('migrations', name), 'utf8'))
+  const late = `create table early_a (id int);\nset search_path = other;\ncreate table early_b (id int);\ninsert into early_a values (1), (2), (3);\ncreate tabel late_error (id int);`
+  const history = files(...examples, 'set search_path = app, public;\ncreate table in_app (id int);', late, 'create table after (id int);')
+  const whole = await expectedSchema(history, ['public'])
+  const pieces = await expectedSchema(history, ['public'], { pieceChars: 1, elideRowsOver: 0, rowBatchChars: 1, wholeFileChars: 0 })
+  assert.ok(whole.list().length > 20, 'the example migrations create objects')
+  assert.equal(pieces.list().map(keyOf).sort(), whole.list().map(keyOf).sort())
+  assert.equal(
+    pieces.list().map((o) => `${keyOf(o)} ${o.origin.file}:${o.origin.line}`),
+    whole.list().map((o) => `${keyOf(o)} ${o.origin.file}:${o.origin.line}`),
+  )
+  assert.equal(pieces.unchecked, whole.unchecked)
+  assert.ok(
+    whole.unchecked.some((u) => u.version === examples.length + 2 && u.line === 5),
+    'the file with a late syntax error is unchecked at its line 5',
+  )
+  assert.not.ok(
+    pieces.list().some((o) => /early_/.test(keyOf(o))),
+    'and none of its statements before the error are expected',
+  )
+  assert.ok(pieces.list().some((o) => keyOf(o) === 'table app.in_app'))
 })
 
 test.run()
