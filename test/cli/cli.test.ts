@@ -2,16 +2,10 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { freshDatabase, type TestDatabase } from '../support/db.js'
+import { useFreshDatabase } from '../support/db.js'
 import { project, strata } from '../support/project.js'
 
-let db: TestDatabase
-test.before(async () => {
-  db = await freshDatabase()
-})
-test.after(async () => {
-  await db.drop()
-})
+const db = useFreshDatabase(test)
 
 const withPassword = (url: string, password: string) => {
   const u = new URL(url)

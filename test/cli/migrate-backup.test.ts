@@ -1,15 +1,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { freshDatabase, type TestDatabase } from '../support/db.js'
+import { useFreshDatabase } from '../support/db.js'
 import { project, strata } from '../support/project.js'
 
-let db: TestDatabase
-test.before(async () => {
-  db = await freshDatabase()
-})
-test.after(async () => {
-  await db.drop()
-})
+const db = useFreshDatabase(test)
 
 // Named columns: a column that is dropped and put back comes back last, which changes t::text but not the data.
 const fingerprint = async () =>

@@ -4,16 +4,10 @@ import * as assert from 'uvu/assert'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { down, migrate, reverse, StrataError } from '../../src/index.js'
-import { freshDatabase, type TestDatabase } from '../support/db.js'
+import { useFreshDatabase } from '../support/db.js'
 import { project, strata } from '../support/project.js'
 
-let db: TestDatabase
-test.before(async () => {
-  db = await freshDatabase()
-})
-test.after(async () => {
-  await db.drop()
-})
+const db = useFreshDatabase(test)
 
 /** Each test gets its own ledger schema and table names, so tests in one database stay independent. */
 let n = 0

@@ -7,16 +7,10 @@ import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import { migrate, StrataError } from '../../src/index.js'
 import { PIECE_LIMITS } from '../../src/sql/pieces.js'
-import { freshDatabase, type TestDatabase } from '../support/db.js'
+import { useFreshDatabase } from '../support/db.js'
 import { project } from '../support/project.js'
 
-let db: TestDatabase
-test.before(async () => {
-  db = await freshDatabase()
-})
-test.after(async () => {
-  await db.drop()
-})
+const db = useFreshDatabase(test)
 
 const rows = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => `(${from + i}, 'customer ${from + i} ünïcödé', '{a,b}')`).join(',\n  ')

@@ -1,16 +1,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { migrate, StrataError } from '../../src/index.js'
-import { freshDatabase, type TestDatabase } from '../support/db.js'
+import { useFreshDatabase } from '../support/db.js'
 import { project, strata } from '../support/project.js'
 
-let db: TestDatabase
-test.before(async () => {
-  db = await freshDatabase()
-})
-test.after(async () => {
-  await db.drop()
-})
+const db = useFreshDatabase(test)
 
 const files = (f: Record<string, string>) => project(Object.fromEntries(Object.entries(f).map(([k, v]) => [`migrations/${k}`, v])))
 const exists = async (name: string) => (await db.sql`select to_regclass(${name}) is not null as ok`)[0].ok

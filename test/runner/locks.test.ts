@@ -3,16 +3,10 @@ import * as assert from 'uvu/assert'
 import postgres from 'postgres'
 import { migrate, StrataError } from '../../src/index.js'
 import { ledgerSql, lockKey } from '../../src/ledger.js'
-import { freshDatabase, type TestDatabase } from '../support/db.js'
+import { useFreshDatabase } from '../support/db.js'
 import { project } from '../support/project.js'
 
-let db: TestDatabase
-test.before(async () => {
-  db = await freshDatabase()
-})
-test.after(async () => {
-  await db.drop()
-})
+const db = useFreshDatabase(test)
 
 /** Another client that holds something in an open transaction until `release()`. */
 async function holder(statement: string) {

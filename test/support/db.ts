@@ -34,3 +34,18 @@ export async function freshDatabase(): Promise<TestDatabase> {
     },
   }
 }
+
+/**
+ * A fresh database for the tests of one file: made before its first test, dropped after its last.
+ * `const db = useFreshDatabase(test)`; its fields are there from the first test on.
+ */
+export function useFreshDatabase(suite: { before(hook: () => Promise<void>): void; after(hook: () => Promise<void>): void }): TestDatabase {
+  const db = {} as TestDatabase
+  suite.before(async () => {
+    Object.assign(db, await freshDatabase())
+  })
+  suite.after(async () => {
+    await db.drop()
+  })
+  return db
+}
