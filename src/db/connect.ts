@@ -18,7 +18,7 @@ export interface ConnectOptions {
   sslCa?: string
   /**
    * Read array columns as JS arrays (default true). It costs a query at login (postgres.js asks the server for
-   * its array types: a round trip and ~10 ms of a 140 ms no-op run), so commands that read no arrays turn it off.
+   * its array types: a round trip and a few ms of parsing), so commands that read no arrays turn it off.
    */
   arrays?: boolean
 }

@@ -38,8 +38,7 @@ export async function parseSql(text: string): Promise<ParsedFile> {
 }
 
 /** The synchronous core, for callers that already hold the loaded parser. */
-export function parseWith(parseSync: ParseSync, text: string): ParsedFile {
-  const lines = new LineIndex(text)
+export function parseWith(parseSync: ParseSync, text: string, lines = new LineIndex(text)): ParsedFile {
   const source = withoutByteOrderMark(text)
   if (source.trim() === '') return { statements: [], lines }
   let result: ParseResult

@@ -197,7 +197,7 @@ export function visitStatements(
   limits: VisitLimits = PIECE_LIMITS,
 ): SqlSyntaxError | undefined {
   if (text.length <= (limits.wholeFileChars ?? WHOLE_FILE_CHARS)) {
-    const parsed = parseWith(parser.parseSync, text)
+    const parsed = parseWith(parser.parseSync, text, lines)
     if (!parsed.error) parsed.statements.forEach(visit)
     return parsed.error
   }

@@ -109,9 +109,9 @@ export class ExpectedSchema {
    * One file's statements, in order, handed to `add` as they are parsed (nothing here keeps a syntax tree).
    * A `SET search_path` inside a file lasts until the end of that file.
    */
-  addFile(file: { path: string; version: number }, statements: (add: (statement: Statement) => void) => void): void {
+  addFile<T>(file: { path: string; version: number }, statements: (add: (statement: Statement) => void) => T): T {
     this.path = this.databasePath
-    statements((stmt) => {
+    return statements((stmt) => {
       this.origin = { file: file.path, line: stmt.line, version: file.version }
       this.statement(stmt.node as N, stmt.kind)
     })

@@ -7,7 +7,6 @@ import { normalize, type MigrationFile } from '../files.js'
 import { snapshotSchema, type Snapshot } from '../schema/index.js'
 import { checkObjects, type ObjectProblem } from './check.js'
 import { ExpectedSchema, type Unchecked } from './expected.js'
-import type { SqlSyntaxError } from '../sql/index.js'
 import type { VisitLimits } from '../sql/pieces.js'
 
 export { type ObjectProblem } from './check.js'
@@ -36,9 +35,8 @@ export async function expectedSchema(files: MigrationFile[], searchPath: string[
   for (const file of files) {
     const text = normalize(file.content)
     const lines = new LineIndex(text)
-    let error: SqlSyntaxError | undefined
     // Statement by statement, in pieces for a large file: a 50 MB seed file needs no 1.6 GB syntax tree.
-    expected.addFile(file, (add) => (error = visitStatements(parser, text, lines, add, limits)))
+    const error = expected.addFile(file, (add) => visitStatements(parser, text, lines, add, limits))
     if (error) expected.addUnparsable(file, error.line, error.message)
   }
   return expected
