@@ -3,8 +3,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { down, migrate, reverse, StrataError } from '../../src/index.js'
+import { down, migrate, reverse } from '../../src/index.js'
 import { useFreshDatabase } from '../support/db.js'
+import { failure } from '../support/failure.js'
 import { project, strata } from '../support/project.js'
 
 const db = useFreshDatabase(test)
@@ -24,16 +25,6 @@ const three = (t: string) => ({
   '002_b.sql': `create table if not exists ${t}_b (id int primary key);\ninsert into ${t}_b (id) values (1), (2) on conflict (id) do nothing;`,
   '003_c.sql': `alter table ${t}_a add column if not exists note text;\ncreate index if not exists ${t}_a_note_idx on ${t}_a (note);`,
 })
-
-async function failure(p: Promise<unknown>): Promise<StrataError> {
-  try {
-    await p
-  } catch (e) {
-    assert.instance(e, StrataError)
-    return e as StrataError
-  }
-  throw new Error('expected a StrataError')
-}
 
 const exists = async (name: string) => (await db.sql`select to_regclass(${name}) is not null as ok`)[0].ok as boolean
 const versions = async (schema: string) =>

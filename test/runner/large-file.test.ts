@@ -5,8 +5,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { migrate, StrataError } from '../../src/index.js'
+import { migrate } from '../../src/index.js'
 import { PIECE_LIMITS } from '../../src/sql/pieces.js'
+import { failure } from '../support/failure.js'
 import { useFreshDatabase } from '../support/db.js'
 import { project } from '../support/project.js'
 
@@ -52,15 +53,9 @@ test('a server error in the last row of a giant INSERT names its line and column
   const text = `${seed(table)}${insert(table, 70_000, 5_000).replace("(74999, 'customer 74999", "('x', 'customer 74999")}\n`
   const at = text.indexOf("('x'") + 1
   const cwd = project({ 'migrations/001_seed.sql': text })
-  let error: StrataError | undefined
-  try {
-    await migrate({ url: db.url, cwd, schema: 'ledger_bad' })
-  } catch (e) {
-    error = e as StrataError
-  }
-  assert.instance(error, StrataError)
-  assert.is(error!.facts.sqlstate, '22P02')
-  assert.equal([error!.facts.line, error!.facts.column], [lineOf(text, at), at - text.lastIndexOf('\n', at)])
+  const error = await failure(migrate({ url: db.url, cwd, schema: 'ledger_bad' }))
+  assert.is(error.facts.sqlstate, '22P02')
+  assert.equal([error.facts.line, error.facts.column], [lineOf(text, at), at - text.lastIndexOf('\n', at)])
   const [{ exists }] = await db.sql.unsafe(`select to_regclass('${table}') is not null as exists`)
   assert.is(exists, false)
 })
@@ -70,15 +65,9 @@ test('a syntax error deep in a giant INSERT stops the run at lint, at its line a
   const text = seed(table).replace("(45000, 'customer 45000", "(45000 'customer 45000")
   const at = text.indexOf("(45000 'customer") + '(45000 '.length
   const cwd = project({ 'migrations/001_seed.sql': text })
-  let error: StrataError | undefined
-  try {
-    await migrate({ url: db.url, cwd, schema: 'ledger_syntax' })
-  } catch (e) {
-    error = e as StrataError
-  }
-  assert.instance(error, StrataError)
-  assert.is(error!.code, 'lint')
-  assert.equal([error!.facts.line, error!.facts.column], [lineOf(text, at), at - text.lastIndexOf('\n', at)])
+  const error = await failure(migrate({ url: db.url, cwd, schema: 'ledger_syntax' }))
+  assert.is(error.code, 'lint')
+  assert.equal([error.facts.line, error.facts.column], [lineOf(text, at), at - text.lastIndexOf('\n', at)])
   const [{ exists }] = await db.sql.unsafe(`select to_regclass('${table}') is not null as exists`)
   assert.is(exists, false)
 })

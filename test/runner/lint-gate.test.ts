@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { migrate, StrataError } from '../../src/index.js'
+import { migrate } from '../../src/index.js'
+import { failure } from '../support/failure.js'
 import { useFreshDatabase } from '../support/db.js'
 import { project, strata } from '../support/project.js'
 
@@ -14,30 +15,21 @@ test('a lint error in any pending file stops the run before anything is applied'
     '001_ok.sql': 'create table if not exists gate_ok (id int);',
     '002_not_idempotent.sql': 'create table gate_bare (id int);',
   })
-  try {
-    await migrate({ url: db.url, cwd, schema: 'gate1' })
-    assert.unreachable()
-  } catch (e) {
-    const err = e as StrataError
-    assert.is(err.code, 'lint')
-    assert.is(err.exitCode, 1)
-    assert.is(err.facts.file, 'migrations/002_not_idempotent.sql')
-    assert.is(err.facts.line, 1)
-    assert.match(err.message, /nothing was applied/)
-  }
+  const err = await failure(migrate({ url: db.url, cwd, schema: 'gate1' }))
+  assert.is(err.code, 'lint')
+  assert.is(err.exitCode, 1)
+  assert.is(err.facts.file, 'migrations/002_not_idempotent.sql')
+  assert.is(err.facts.line, 1)
+  assert.match(err.message, /nothing was applied/)
   assert.not.ok(await exists('gate_ok'), 'the clean file before it must not run either')
 })
 
 test('destructive statements need --allow-destructive; then they run', async () => {
   await db.sql`create table if not exists gate_victim (id int)`
   const cwd = files({ '001_drop.sql': 'drop table if exists gate_victim;' })
-  try {
-    await migrate({ url: db.url, cwd, schema: 'gate2' })
-    assert.unreachable()
-  } catch (e) {
-    assert.is((e as StrataError).code, 'lint')
-    assert.match(String((e as StrataError).facts.hint), /--allow-destructive/)
-  }
+  const err = await failure(migrate({ url: db.url, cwd, schema: 'gate2' }))
+  assert.is(err.code, 'lint')
+  assert.match(String(err.facts.hint), /--allow-destructive/)
   assert.ok(await exists('gate_victim'))
   const result = await migrate({ url: db.url, cwd, schema: 'gate2', allowDestructive: true })
   assert.is(result.applied.length, 1)
@@ -47,13 +39,9 @@ test('destructive statements need --allow-destructive; then they run', async () 
 
 test('--allow-destructive does not let other errors through', async () => {
   const cwd = files({ '001_mixed.sql': 'drop table if exists gate_x;\ncreate table gate_y (id int);' })
-  try {
-    await migrate({ url: db.url, cwd, schema: 'gate3', allowDestructive: true })
-    assert.unreachable()
-  } catch (e) {
-    assert.is((e as StrataError).code, 'lint')
-    assert.is((e as StrataError).facts.line, 2)
-  }
+  const err = await failure(migrate({ url: db.url, cwd, schema: 'gate3', allowDestructive: true }))
+  assert.is(err.code, 'lint')
+  assert.is(err.facts.line, 2)
 })
 
 test('a rule lowered with --rule or a suppression comment lets the file through', async () => {

@@ -2,8 +2,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { migrate, status, StrataError } from '../../src/index.js'
+import { migrate, status } from '../../src/index.js'
 import { useFreshDatabase } from '../support/db.js'
+import { failure } from '../support/failure.js'
 import { project } from '../support/project.js'
 
 const db = useFreshDatabase(test)
@@ -15,16 +16,6 @@ function setup(files: Record<string, string>) {
   const cwd = project(Object.fromEntries(Object.entries(files).map(([k, v]) => [`migrations/${k}`, v])))
   const run = (opts: Parameters<typeof migrate>[0] = {}) => migrate({ url: db.url, cwd, schema, ...opts })
   return { cwd, schema, run, dir: join(cwd, 'migrations') }
-}
-
-async function failure(p: Promise<unknown>): Promise<StrataError> {
-  try {
-    await p
-  } catch (e) {
-    assert.instance(e, StrataError)
-    return e as StrataError
-  }
-  throw new Error('expected a StrataError')
 }
 
 const ledger = async (schema: string) =>
