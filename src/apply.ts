@@ -1,13 +1,19 @@
 /**
  * Applying files: the protocol of DESIGN.md ("Applying"), in as few round trips as it allows.
  *
- * Per file, one round trip in the common case: a single simple-protocol query
- *   BEGIN; SET LOCAL timeouts; guard; <the file body, unsplit>; INSERT ledger row; INSERT event; COMMIT
- * where the guard takes pg_try_advisory_xact_lock and checks that no ledger row exists for the version. The
- * server runs the statements in order and stops at the first error, so a busy lock or a row that a concurrent
- * runner wrote stops the query before the body (we roll back, then wait and report like the slow path), and
- * the ledger row is never written for a body that failed. Simple-protocol queries cannot carry parameters, so
- * the few values we add are escaped literals (see `literal`).
+ * Per file, a single simple-protocol query
+ *   BEGIN; SET LOCAL timeouts; guard; <the file body, unsplit>; INSERT ledger row and event; COMMIT
+ * where the guard takes pg_try_advisory_xact_lock and checks that no ledger row exists for the version and
+ * that the file before it in this run has its row. The server runs the statements in order and stops at the
+ * first error, so a busy lock or a row that a concurrent runner wrote stops the query before the body (we
+ * roll back, then wait and report like the slow path), and the ledger row is never written for a body that
+ * failed. Simple-protocol queries cannot carry parameters, so the few values we add are escaped literals.
+ *
+ * The queries of consecutive files are pipelined: the next ones are sent before the first answers, so a
+ * database 20 ms away costs 20 ms per window of files instead of per file. A file still applies only after
+ * the one before it committed: the server runs one connection's queries in order, a failed transaction
+ * leaves the session refusing everything until our ROLLBACK, and the guard's predecessor check stops a file
+ * whose predecessor has no row whatever the transport did (a pooler, a body that ended its own transaction).
  */
 import type { Sql } from './db/connect.js'
 import { StrataError } from './errors.js'
@@ -39,6 +45,14 @@ export interface ApplyContext {
 /** SQLSTATEs of the guard: the lock is held by another runner; the version is already in the ledger. */
 const LOCK_BUSY = 'SL001'
 const ALREADY_RECORDED = 'SL002'
+/** The guard's third check: the file sent before this one has no applied row (it failed, or has not run). */
+const PREDECESSOR_MISSING = 'SL003'
+/** What a query sent after a failed one gets: its predecessor's failure, not its own. */
+const AFTER_FAILURE = new Set([PREDECESSOR_MISSING, '25P02'])
+
+/** Files in flight at once, and their bytes: enough to hide a distant server's round trips, few enough to keep memory flat. */
+const PIPELINE_FILES = 32
+const PIPELINE_BYTES = 4 << 20
 
 /** Thrown when the guard stopped a file before its body: fall back to waiting and re-reading. */
 class Contended extends Error {}
@@ -51,14 +65,23 @@ select set_config('lock_timeout', ${quoteLiteral(t.lock_timeout)}, true), set_co
 `
 }
 
-function guardSql(ctx: ApplyContext, version: number): string {
+/** `after`: the version sent just before this one in this run, which must be applied by the time this one runs. */
+function guardSql(ctx: ApplyContext, version: number, after?: number): string {
+  const s = quoteIdent(ctx.schema)
+  const predecessor =
+    after === undefined
+      ? ''
+      : `
+  if not exists (select from ${s}.migrations where version = ${after} and status = 'applied') then
+    raise exception using errcode = '${PREDECESSOR_MISSING}', message = 'strata: version ${after}, before ${version}, is not applied';
+  end if;`
   return `do $strata$ begin
   if not pg_try_advisory_xact_lock(${lockKey(ctx.schema)}) then
     raise exception using errcode = '${LOCK_BUSY}', message = 'strata: the migration lock is held by another runner';
   end if;
-  if exists (select from ${quoteIdent(ctx.schema)}.migrations where version = ${version}) then
+  if exists (select from ${s}.migrations where version = ${version}) then
     raise exception using errcode = '${ALREADY_RECORDED}', message = 'strata: version ${version} is already in the ledger';
-  end if;
+  end if;${predecessor}
 end $strata$;
 `
 }
@@ -140,37 +163,30 @@ insert into ${s}.events (action, version, checksum, details) values
 ${events.join(',\n')};`
 }
 
-/**
- * Run `prefix`, the body and its ledger row (and COMMIT) as one query; map a server error to the file's line
- * and column (the server counts its position from the start of the query, so the prefix is taken off).
- */
-async function runWithRecord(
-  ctx: ApplyContext,
-  file: MigrationFile,
-  mode: TransactionMode,
-  opts: { prefix?: string; commit: boolean },
-): Promise<number> {
-  const t0 = performance.now()
-  await runBody(ctx, file, opts.prefix ?? '', `${recordSql(ctx.schema, file, mode)}${opts.commit ? '\ncommit;' : ''}`)
-  return performance.now() - t0
+/** `prefix`, the file's body and `suffix` as one query text; the newline ends a trailing `--` comment, the semicolon a last statement written without one. */
+function fileQuery(file: MigrationFile, prefix: string, suffix: string): { text: string; body: string; prefix: string } {
+  const body = normalize(file.content)
+  return { text: `${prefix}${body}\n;\n${suffix}`, body, prefix }
 }
 
-/**
- * `prefix`, the file's body and `suffix` as one query; the last statement's rows are returned. A server error
- * maps to the file's line and column (the server counts its position from the start of the query, so the
- * prefix is taken off).
- */
+/** A server error as the file's own: its line and column (the server counts from the start of the query, so the prefix is taken off). */
+function fileFailure(e: unknown, file: MigrationFile, query: { body: string; prefix: string }): StrataError {
+  const err = e as { position?: string }
+  if (err.position) err.position = String(Number(err.position) - query.prefix.length)
+  return migrationFailure(e, file, query.body, query.body)
+}
+
+const isContention = (e: unknown) => [LOCK_BUSY, ALREADY_RECORDED].includes((e as { code?: string }).code ?? '')
+
+/** `prefix`, the file's body and `suffix` as one query; the last statement's rows are returned. */
 async function runBody(ctx: ApplyContext, file: MigrationFile, prefix: string, suffix: string): Promise<unknown[]> {
-  const body = normalize(file.content)
+  const query = fileQuery(file, prefix, suffix)
   try {
-    // The newline ends a trailing `--` comment; the semicolon ends a last statement written without one.
-    const results = (await ctx.sql.unsafe(`${prefix}${body}\n;\n${suffix}`)) as unknown as unknown[][]
+    const results = (await ctx.sql.unsafe(query.text)) as unknown as unknown[][]
     return results.at(-1) ?? []
   } catch (e) {
-    const err = e as { code?: string; position?: string }
-    if (err.code === LOCK_BUSY || err.code === ALREADY_RECORDED) throw new Contended()
-    if (err.position) err.position = String(Number(err.position) - prefix.length)
-    throw migrationFailure(e, file, body, body)
+    if (isContention(e)) throw new Contended()
+    throw fileFailure(e, file, query)
   }
 }
 
@@ -178,18 +194,80 @@ async function rollback(ctx: ApplyContext): Promise<void> {
   await ctx.sql.unsafe('rollback').catch(() => {})
 }
 
-/** The default: each file in its own transaction together with its ledger row; one round trip when uncontended. */
-export async function applyInTransaction(ctx: ApplyContext, file: MigrationFile): Promise<void> {
-  ctx.onStart(file, 'transaction')
-  let ms: number
-  try {
-    ms = await runWithRecord(ctx, file, 'transaction', { prefix: beginSql(ctx) + guardSql(ctx, file.version), commit: true })
-  } catch (e) {
-    await rollback(ctx)
-    if (!(e instanceof Contended)) throw e
-    return applyAfterWaiting(ctx, file)
+interface InFlight {
+  index: number
+  file: MigrationFile
+  query: { body: string; prefix: string }
+  size: number
+  sentAt: number
+  /** The server's error, or undefined once the file committed. */
+  outcome: Promise<unknown>
+}
+
+/**
+ * The default mode: each file in its own transaction together with its ledger row, pipelined (see the top of
+ * this file). A `-- strata:no-transaction` file waits until everything before it has answered, then runs alone.
+ * On a failure, the failed file's error is thrown (the last file given to `onStart`); the files after it were not applied.
+ */
+export async function applyEach(ctx: ApplyContext, files: MigrationFile[]): Promise<void> {
+  const flight: InFlight[] = []
+  let next = 0
+  let bytes = 0
+  let lastDone = 0
+  let announced: MigrationFile | undefined
+  let resent: MigrationFile | undefined
+  const send = (index: number) => {
+    const file = files[index]
+    const after = index > 0 ? files[index - 1].version : undefined
+    const query = fileQuery(
+      file,
+      beginSql(ctx) + guardSql(ctx, file.version, after),
+      `${recordSql(ctx.schema, file, 'transaction')}\ncommit;`,
+    )
+    const outcome = ctx.sql.unsafe(query.text).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    flight.push({ index, file, query, size: query.text.length, sentAt: performance.now(), outcome })
+    bytes += query.text.length
   }
-  ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: Math.round(ms) })
+  while (next < files.length || flight.length) {
+    while (next < files.length && !files[next].noTransaction && flight.length < PIPELINE_FILES && bytes < PIPELINE_BYTES) send(next++)
+    if (!flight.length) {
+      const file = files[next++] // a no-transaction file, with nothing in flight
+      await applyWithoutTransaction(ctx, file)
+      lastDone = performance.now()
+      continue
+    }
+    const head = flight.shift()!
+    bytes -= head.size
+    if (announced !== head.file) ctx.onStart(head.file, 'transaction')
+    announced = head.file
+    const error = await head.outcome
+    if (!error) {
+      const ms = performance.now() - Math.max(head.sentAt, lastDone) // from when the server could start it
+      lastDone = performance.now()
+      ctx.onApplied({ version: head.file.version, name: head.file.name, path: head.file.path, ms: Math.round(ms) })
+      continue
+    }
+    // Everything sent after a failure fails too (see the top of this file): let it answer, roll back, and
+    // go on from the file that failed.
+    await Promise.all(flight.map((f) => f.outcome))
+    flight.length = 0
+    bytes = 0
+    await rollback(ctx)
+    next = head.index + 1
+    if (isContention(error)) {
+      await applyAfterWaiting(ctx, head.file)
+      lastDone = performance.now()
+    } else if (AFTER_FAILURE.has((error as { code?: string }).code ?? '') && resent !== head.file) {
+      // Only a pooler that reorders pipelined queries gets here: its predecessor did commit. Send it again, once.
+      resent = head.file
+      next--
+    } else {
+      throw fileFailure(error, head.file, head.query)
+    }
+  }
 }
 
 /** Another runner holds the lock or got here first: wait for the lock (saying who holds it), re-read, then run or skip. */
@@ -200,8 +278,9 @@ async function applyAfterWaiting(ctx: ApplyContext, file: MigrationFile): Promis
       await ctx.sql.unsafe('commit')
       return ctx.onSkipped(file)
     }
-    const ms = await runWithRecord(ctx, file, 'transaction', { commit: true })
-    ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: Math.round(ms) })
+    const t0 = performance.now()
+    await runBody(ctx, file, '', `${recordSql(ctx.schema, file, 'transaction')}\ncommit;`)
+    ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: Math.round(performance.now() - t0) })
   } catch (e) {
     await rollback(ctx)
     throw e

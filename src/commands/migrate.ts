@@ -13,14 +13,7 @@ import { describeBlocker, makePlan, type Plan } from '../plan.js'
 import { migrationFailure } from '../failure.js'
 import { lintPending, type LintSummary } from '../lint-gate.js'
 import { collectEvery } from '../gc.js'
-import {
-  applyAllInOneTransaction,
-  applyInTransaction,
-  applyWithoutTransaction,
-  type Applied,
-  type ApplyContext,
-  type TransactionMode,
-} from '../apply.js'
+import { applyAllInOneTransaction, applyEach, type Applied, type ApplyContext, type TransactionMode } from '../apply.js'
 
 export type { TransactionMode }
 export type AppliedFile = Applied
@@ -120,13 +113,18 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       if (!ledger.exists) await ensureLedger(target.sql, cfg.schema, waitMs, onWait)
       const collect = collectEvery(1000) // memory stays flat over a long history (src/gc.ts)
       const pending = new Map(plan.pending.map((f) => [f.version, f]))
+      let current: MigrationFile | undefined // the file the server is running: the one to blame on a failure
       const ctx: ApplyContext = {
         sql: target.sql,
         schema: cfg.schema,
         timeouts,
         waitMs,
         onWait,
-        onStart: (file, mode) => (collect(), progress({ type: 'start', file, mode })),
+        onStart: (file, mode) => {
+          current = file
+          collect()
+          progress({ type: 'start', file, mode })
+        },
         onApplied: (a) => {
           result.applied.push(a)
           progress({ type: 'applied', file: pending.get(a.version)!, ms: a.ms })
@@ -136,16 +134,13 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
           progress({ type: 'skipped', file, reason: 'applied meanwhile by another runner' })
         },
       }
-      let current: MigrationFile | undefined
       try {
         if (options.singleTransaction) await applyAllInOneTransaction(ctx, plan.pending)
-        else
-          for (current of plan.pending)
-            await (current.noTransaction ? applyWithoutTransaction(ctx, current) : applyInTransaction(ctx, current))
+        else await applyEach(ctx, plan.pending)
       } catch (e) {
         const failed = options.singleTransaction
           ? (plan.pending.find((f) => f.path === (e as StrataError).facts?.failedFile) ?? plan.pending[0])
-          : current!
+          : (current ?? plan.pending[0])
         throw await explainFailure(target.sql, cfg.schema, result, failed, e, !!options.singleTransaction)
       }
       return result
