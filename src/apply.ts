@@ -54,9 +54,6 @@ const AFTER_FAILURE = new Set([PREDECESSOR_MISSING, '25P02'])
 const PIPELINE_FILES = 32
 const PIPELINE_BYTES = 4 << 20
 
-/** Thrown when the guard stopped a file before its body: fall back to waiting and re-reading. */
-class Contended extends Error {}
-
 /** READ COMMITTED, so that what a statement reads after the lock is what the previous holder committed. */
 function beginSql(ctx: ApplyContext): string {
   const t = ctx.timeouts
@@ -163,14 +160,20 @@ insert into ${s}.events (action, version, checksum, details) values
 ${events.join(',\n')};`
 }
 
+interface FileQuery {
+  text: string
+  body: string
+  prefix: string
+}
+
 /** `prefix`, the file's body and `suffix` as one query text; the newline ends a trailing `--` comment, the semicolon a last statement written without one. */
-function fileQuery(file: MigrationFile, prefix: string, suffix: string): { text: string; body: string; prefix: string } {
+function fileQuery(file: MigrationFile, prefix: string, suffix: string): FileQuery {
   const body = normalize(file.content)
   return { text: `${prefix}${body}\n;\n${suffix}`, body, prefix }
 }
 
 /** A server error as the file's own: its line and column (the server counts from the start of the query, so the prefix is taken off). */
-function fileFailure(e: unknown, file: MigrationFile, query: { body: string; prefix: string }): StrataError {
+function fileFailure(e: unknown, file: MigrationFile, query: FileQuery): StrataError {
   const err = e as { position?: string }
   if (err.position) err.position = String(Number(err.position) - query.prefix.length)
   return migrationFailure(e, file, query.body, query.body)
@@ -185,7 +188,6 @@ async function runBody(ctx: ApplyContext, file: MigrationFile, prefix: string, s
     const results = (await ctx.sql.unsafe(query.text)) as unknown as unknown[][]
     return results.at(-1) ?? []
   } catch (e) {
-    if (isContention(e)) throw new Contended()
     throw fileFailure(e, file, query)
   }
 }
@@ -194,14 +196,49 @@ async function rollback(ctx: ApplyContext): Promise<void> {
   await ctx.sql.unsafe('rollback').catch(() => {})
 }
 
-interface InFlight {
+/** What the server answered to a query sent ahead: the last statement's rows, or the error. */
+type Answer = { rows: unknown[] } | { error: unknown }
+
+interface Sent {
   index: number
   file: MigrationFile
-  query: { body: string; prefix: string }
-  size: number
+  query: FileQuery
   sentAt: number
-  /** The server's error, or undefined once the file committed. */
-  outcome: Promise<unknown>
+  answer: Promise<Answer>
+}
+
+/** Queries sent ahead of their answers: at most PIPELINE_FILES of them, and PIPELINE_BYTES in all. */
+class Pipeline {
+  private sent: Sent[] = []
+  private bytes = 0
+  constructor(private sql: Sql) {}
+
+  get empty(): boolean {
+    return this.sent.length === 0
+  }
+  get full(): boolean {
+    return this.sent.length >= PIPELINE_FILES || this.bytes >= PIPELINE_BYTES
+  }
+  send(index: number, file: MigrationFile, query: FileQuery): void {
+    const answer = this.sql.unsafe(query.text).then(
+      (results): Answer => ({ rows: (results as unknown as unknown[][]).at(-1) ?? [] }),
+      (error: unknown): Answer => ({ error }),
+    )
+    this.sent.push({ index, file, query, sentAt: performance.now(), answer })
+    this.bytes += query.text.length
+  }
+  /** The oldest query still in flight. */
+  next(): Sent {
+    const head = this.sent.shift()!
+    this.bytes -= head.query.text.length
+    return head
+  }
+  /** After a failure: let everything still in flight answer (it fails unrun), and forget it. */
+  async settle(): Promise<void> {
+    await Promise.all(this.sent.map((s) => s.answer))
+    this.sent = []
+    this.bytes = 0
+  }
 }
 
 /**
@@ -210,53 +247,39 @@ interface InFlight {
  * On a failure, the failed file's error is thrown (the last file given to `onStart`); the files after it were not applied.
  */
 export async function applyEach(ctx: ApplyContext, files: MigrationFile[]): Promise<void> {
-  const flight: InFlight[] = []
+  const pipeline = new Pipeline(ctx.sql)
   let next = 0
-  let bytes = 0
   let lastDone = 0
   let announced: MigrationFile | undefined
   let resent: MigrationFile | undefined
   const send = (index: number) => {
     const file = files[index]
     const after = index > 0 ? files[index - 1].version : undefined
-    const query = fileQuery(
-      file,
-      beginSql(ctx) + guardSql(ctx, file.version, after),
-      `${recordSql(ctx.schema, file, 'transaction')}\ncommit;`,
-    )
-    const outcome = ctx.sql.unsafe(query.text).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    flight.push({ index, file, query, size: query.text.length, sentAt: performance.now(), outcome })
-    bytes += query.text.length
+    const prefix = beginSql(ctx) + guardSql(ctx, file.version, after)
+    pipeline.send(index, file, fileQuery(file, prefix, `${recordSql(ctx.schema, file, 'transaction')}\ncommit;`))
   }
-  while (next < files.length || flight.length) {
-    while (next < files.length && !files[next].noTransaction && flight.length < PIPELINE_FILES && bytes < PIPELINE_BYTES) send(next++)
-    if (!flight.length) {
-      const file = files[next++] // a no-transaction file, with nothing in flight
-      await applyWithoutTransaction(ctx, file)
+  while (next < files.length || !pipeline.empty) {
+    while (next < files.length && !files[next].noTransaction && !pipeline.full) send(next++)
+    if (pipeline.empty) {
+      await applyWithoutTransaction(ctx, files[next++]) // a no-transaction file, with nothing in flight
       lastDone = performance.now()
       continue
     }
-    const head = flight.shift()!
-    bytes -= head.size
+    const head = pipeline.next()
     if (announced !== head.file) ctx.onStart(head.file, 'transaction')
     announced = head.file
-    const error = await head.outcome
-    if (!error) {
+    const answer = await head.answer
+    if ('rows' in answer) {
       const ms = performance.now() - Math.max(head.sentAt, lastDone) // from when the server could start it
       lastDone = performance.now()
       ctx.onApplied({ version: head.file.version, name: head.file.name, path: head.file.path, ms: Math.round(ms) })
       continue
     }
-    // Everything sent after a failure fails too (see the top of this file): let it answer, roll back, and
-    // go on from the file that failed.
-    await Promise.all(flight.map((f) => f.outcome))
-    flight.length = 0
-    bytes = 0
+    // Everything sent after a failure fails unrun (see the top of this file): roll back and go on from the file that failed.
+    await pipeline.settle()
     await rollback(ctx)
     next = head.index + 1
+    const { error } = answer
     if (isContention(error)) {
       await applyAfterWaiting(ctx, head.file)
       lastDone = performance.now()
@@ -287,35 +310,70 @@ async function applyAfterWaiting(ctx: ApplyContext, file: MigrationFile): Promis
   }
 }
 
-/** --single-transaction: every pending file and its row in one transaction; all or nothing. */
+/**
+ * --single-transaction: every pending file and its row in one transaction; all or nothing. The files' queries
+ * are pipelined too. After a failed file the session refuses everything until our ROLLBACK; and each file first
+ * checks the run's mark, a transaction-local setting, so that none runs once an earlier file ended the
+ * transaction with its own COMMIT (which lint's explicit-transaction-control refuses unless ignored).
+ */
 export async function applyAllInOneTransaction(ctx: ApplyContext, files: MigrationFile[]): Promise<{ failed?: MigrationFile }> {
   const rows = await beginLocked(
     ctx,
     files.map((f) => f.version),
   )
+  const mark = `${process.pid}.${Date.now()}`
+  const pipeline = new Pipeline(ctx.sql)
   const done: { file: MigrationFile; times: RunTimes }[] = []
   let current: MigrationFile | undefined
   try {
+    const todo: MigrationFile[] = []
     for (const file of files) {
       current = file
-      if (appliedMeanwhile(rows.get(file.version), file)) {
-        ctx.onSkipped(file)
+      if (appliedMeanwhile(rows.get(file.version), file)) ctx.onSkipped(file)
+      else todo.push(file)
+    }
+    let next = 0
+    while (next < todo.length || !pipeline.empty) {
+      for (; next < todo.length && !pipeline.full; next++) {
+        const prefix = (next === 0 ? `select set_config('strata.run', '${mark}', true);\n` : '') + markCheckSql(mark)
+        pipeline.send(next, todo[next], fileQuery(todo[next], prefix, runTimesSql))
+      }
+      const head = pipeline.next()
+      current = head.file
+      ctx.onStart(head.file, 'single-transaction')
+      const answer = await head.answer
+      if ('rows' in answer) {
+        done.push({ file: head.file, times: answer.rows[0] as RunTimes })
         continue
       }
-      ctx.onStart(file, 'single-transaction')
-      const [times] = (await runBody(ctx, file, '', runTimesSql)) as RunTimes[]
-      done.push({ file, times })
+      await pipeline.settle()
+      if (!String((answer.error as Error).message).includes(MARK_LOST)) throw fileFailure(answer.error, head.file, head.query)
+      const ended = todo[head.index - 1]
+      throw new StrataError('migration', `${ended.path} ended the transaction of --single-transaction with its own COMMIT or ROLLBACK`, {
+        file: ended.path,
+        hint: 'remove the transaction control from the file (lint rule explicit-transaction-control)',
+        rolledBack: `${head.file.path} and the files after it did not run; what ran before that COMMIT stays applied without ledger rows: check the database before you run strata again`,
+      })
     }
     current = undefined
     // One statement for all the rows instead of two per file: they commit together anyway.
     await ctx.sql.unsafe(`${done.length ? recordAllSql(ctx.schema, done) : ''}\ncommit;`)
   } catch (e) {
+    await pipeline.settle()
     await rollback(ctx)
     if (e instanceof StrataError) e.facts.failedFile = current?.path
     throw e
   }
   for (const { file, times } of done) ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: times.execution_ms })
   return {}
+}
+
+const MARK_LOST = 'strata: the transaction of this run has ended'
+
+/** Fails (a cast that cannot succeed) when the run's mark is gone: the transaction ended before this file. */
+function markCheckSql(mark: string): string {
+  // The text is not a constant (current_setting is only stable), so the planner cannot fold the cast and fail early.
+  return `select (coalesce(current_setting('strata.run', true), '') || ' ${MARK_LOST}')::int where current_setting('strata.run', true) is distinct from '${mark}';\n`
 }
 
 /**

@@ -121,4 +121,31 @@ test('a file that ends its own transaction and then fails stops the files sent a
   assert.not.ok(await tableExists('ended_after_too'), '004 ran after 002 failed')
 })
 
+test('--single-transaction: a failure late in a long run leaves nothing of the run', async () => {
+  const files: Record<string, string> = {}
+  for (let i = 1; i <= 40; i++) files[`${pad(i)}_t.sql`] = `create table if not exists single_long_${i} (id int);`
+  files['035_t.sql'] = 'create table if not exists single_long_35 (id int);\nselect * from single_missing;'
+  const t = setup(files)
+  const err = await failure(migrate({ url: db.url, cwd: t.cwd, schema: t.schema, singleTransaction: true }))
+  assert.is(err.facts.file, 'migrations/035_t.sql')
+  assert.is(err.facts.line, 2)
+  assert.is(err.facts.sqlstate, '42P01')
+  for (const i of [1, 34, 36, 40]) assert.not.ok(await tableExists(`single_long_${i}`), `single_long_${i} exists`)
+  assert.equal((await db.sql.unsafe(`select count(*)::int as n from ${t.schema}.migrations`))[0].n, 0)
+})
+
+test('--single-transaction: a file that ends the transaction with its own COMMIT stops the files after it', async () => {
+  const t = setup({
+    '001_ok.sql': 'create table if not exists commits_ok (id int);',
+    '002_commits.sql': '-- strata:ignore-file explicit-transaction-control\ncreate table if not exists commits_early (id int);\ncommit;',
+    '003_after.sql': 'create table if not exists commits_after (id int);',
+  })
+  const err = await failure(migrate({ url: db.url, cwd: t.cwd, schema: t.schema, singleTransaction: true }))
+  assert.is(err.facts.file, 'migrations/002_commits.sql')
+  assert.match(err.message, /002_commits\.sql ended the transaction/)
+  assert.match(String(err.facts.rolledBack), /without ledger rows/)
+  assert.not.ok(await tableExists('commits_after'), '003 ran outside the transaction')
+  assert.ok(await tableExists('commits_early'), 'what ran before the COMMIT stays, as the error says')
+})
+
 test.run()
