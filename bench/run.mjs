@@ -218,7 +218,7 @@ ${targets.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`).join('\n')}
 Loopback makes round trips almost free; a database in the cloud is 1-80 ms away. bench/latency.mjs puts a TCP
 proxy that delays every packet 2 ms each way between each tool and the same Postgres, applies 100 files, then
 runs each tool again with nothing to do (the median of 5 no-op runs: what every container start pays).
-Strata sends each file, its guard, its ledger row and its COMMIT as one query: one round trip per file.
+Strata sends each file, its guard, its ledger row and its COMMIT as one query, and up to 32 files' queries before the first answers.
 \`\`\`
 ${latencyOut}
 \`\`\`
