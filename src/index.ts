@@ -5,10 +5,11 @@
 export { migrate, type MigrateOptions, type MigrateResult, type AppliedFile, type Progress } from './commands/migrate.js'
 export { status, type StatusResult, type StatusEntry } from './commands/status.js'
 export { newMigration, type NewOptions, type NewResult } from './commands/new.js'
-export { readMigrations, checksum, normalize, type MigrationFile } from './files.js'
+export { readMigrations } from './runner/files.js'
+export { checksum, normalize, type MigrationFile } from './runner/file-format.js'
 export { StrataError, type ErrorCode, type ErrorFacts } from './errors.js'
-export { maskUrl } from './url.js'
-export type { CommonOptions } from './config.js'
+export { maskUrl } from './db/url.js'
+export type { CommonOptions } from './config/index.js'
 export {
   snapshotSchema,
   diffSnapshots,

@@ -7,7 +7,7 @@
  * that will run. The findings still matter: a destructive finding whose data we cannot work out
  * becomes a note, so nobody believes it was backed up.
  */
-import type { MigrationFile } from '../files.js'
+import type { MigrationFile } from '../runner/file-format.js'
 import type { Finding } from '../lint/index.js'
 import type { Statement } from '../sql/index.js'
 import type { VisitLimits } from '../sql/pieces.js'

@@ -1,6 +1,6 @@
 /** What the catalog says about the tables at risk: which exist, their columns, keys and references. */
 import type { Sql } from '../db/connect.js'
-import { quoteIdent } from '../ledger.js'
+import { quoteIdent } from '../sql/quote.js'
 import type { Name } from './at-risk.js'
 
 export interface ColumnDef {

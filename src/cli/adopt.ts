@@ -1,5 +1,4 @@
-import type { Register } from './index.js'
-import { common, durationMs, type Flags } from './options.js'
+import { common, durationMs, type Flags, type Register } from './options.js'
 import { c } from './output.js'
 import type { AdoptSource } from '../commands/adopt.js'
 import { StrataError } from '../errors.js'

@@ -1,5 +1,4 @@
-import type { Register } from './index.js'
-import { common, str, version, type Flags } from './options.js'
+import { common, str, version, type Flags, type Register } from './options.js'
 import { c } from './output.js'
 
 export const registerBackup: Register = (prog, wrap) => {

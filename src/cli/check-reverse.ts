@@ -1,5 +1,4 @@
-import type { Register } from './index.js'
-import { list, str, version, type Flags } from './options.js'
+import { list, str, version, type Flags, type Register } from './options.js'
 import { c } from './output.js'
 
 export const registerCheckReverse: Register = (prog, wrap) => {

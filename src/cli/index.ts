@@ -5,8 +5,8 @@
 import sade from 'sade'
 import { readFileSync } from 'node:fs'
 import { StrataError } from '../errors.js'
-import { makeOut, renderError, type Out } from './output.js'
-import type { Flags } from './options.js'
+import { makeOut, renderError } from './output.js'
+import type { Action, Flags, Register } from './options.js'
 import { registerMigrate } from './migrate.js'
 import { registerStatus } from './status.js'
 import { registerNew } from './new.js'
@@ -20,9 +20,6 @@ import { registerAdopt } from './adopt.js'
 import { registerReverse } from './reverse.js'
 import { registerDown } from './down.js'
 import { registerCheckReverse } from './check-reverse.js'
-
-export type Action = (out: Out, ...args: unknown[]) => Promise<number | void>
-export type Register = (prog: ReturnType<typeof sade>, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void
 
 const registrations: Register[] = [
   registerMigrate,

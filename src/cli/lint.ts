@@ -1,7 +1,6 @@
-import type { Register } from './index.js'
-import { list, str, type Flags } from './options.js'
+import { list, str, type Flags, type Register } from './options.js'
 import { StrataError } from '../errors.js'
-import { resolveDir } from '../files.js'
+import { resolveDir } from '../runner/files.js'
 
 export const registerLint: Register = (prog, wrap) => {
   prog

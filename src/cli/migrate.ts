@@ -1,5 +1,4 @@
-import type { Register } from './index.js'
-import { common, durationMs, list, str, version, type Flags } from './options.js'
+import { common, durationMs, list, str, version, type Flags, type Register } from './options.js'
 import { c, ms } from './output.js'
 import { terminalConfirm } from './confirm.js'
 

@@ -1,5 +1,4 @@
-import type { Register } from './index.js'
-import { str, type Flags } from './options.js'
+import { str, type Flags, type Register } from './options.js'
 import { StrataError } from '../errors.js'
 
 export const registerNew: Register = (prog, wrap) => {

@@ -1,9 +1,15 @@
 /** Turning parsed flags into library options, with usage errors (exit 2) for values that do not fit. */
-import { loadEnvFile, type CommonOptions } from '../config.js'
-import { makeOut, targetLine } from './output.js'
+import { loadEnvFile, type CommonOptions } from '../config/index.js'
+import type sade from 'sade'
+import { makeOut, targetLine, type Out } from './output.js'
 import { StrataError } from '../errors.js'
 
 export type Flags = Record<string, unknown>
+
+/** A command's action: prints through `out`, returns the exit code (default 0) or throws a StrataError. */
+export type Action = (out: Out, ...args: unknown[]) => Promise<number | void>
+/** Each src/cli/<command>.ts exports one of these: it declares the command and its flags on the program. */
+export type Register = (prog: ReturnType<typeof sade>, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void
 
 export function common(flags: Flags): CommonOptions {
   loadEnvFile(str(flags, 'env-file'))

@@ -4,7 +4,7 @@
  */
 import kleur from 'kleur'
 import { StrataError } from '../errors.js'
-import { scrubSecrets } from '../url.js'
+import { scrubSecrets } from '../db/url.js'
 import { describeConnection } from '../db/supabase.js'
 import { annotation } from '../github.js'
 

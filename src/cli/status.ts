@@ -1,5 +1,4 @@
-import type { Register } from './index.js'
-import { common, type Flags } from './options.js'
+import { common, type Flags, type Register } from './options.js'
 import { c, ms } from './output.js'
 
 const paint: Record<string, (s: string) => string> = {

@@ -1,5 +1,4 @@
-import type { Register } from './index.js'
-import { common, list, type Flags } from './options.js'
+import { common, list, type Flags, type Register } from './options.js'
 import { c } from './output.js'
 
 export const registerVerify: Register = (prog, wrap) => {

@@ -9,13 +9,14 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { resolveOptions, type CommonOptions } from '../config.js'
+import { resolveOptions, type CommonOptions } from '../config/index.js'
 import type { Sql } from '../db/connect.js'
 import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
-import { readMigrations, type MigrationFile } from '../files.js'
-import { matchesPrismaChecksum, prismaChecksum, prismaMigrationName } from '../layouts.js'
-import { ensureLedger, readLedger, type LedgerRow, recordWithoutRunning, underLock } from '../ledger.js'
+import { readMigrations } from '../runner/files.js'
+import { type MigrationFile } from '../runner/file-format.js'
+import { matchesPrismaChecksum, prismaChecksum, prismaMigrationName } from '../layouts/prisma.js'
+import { ensureLedger, readLedger, type LedgerRow, recordWithoutRunning, underLock } from '../runner/ledger.js'
 
 export type AdoptSource = 'prisma' | 'supabase'
 

@@ -2,12 +2,12 @@
  * `strata backup`: copy the data that the pending migrations would destroy (tables they drop, truncate
  * or empty; columns they drop, retype or overwrite) into `.strata/backups/<timestamp>/`. Touches nothing.
  */
-import { resolveOptions, type CommonOptions } from '../config.js'
+import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { withTarget, type Target } from '../db/target.js'
-import { readMigrations } from '../files.js'
-import { readLedger } from '../ledger.js'
-import { lintPending } from '../lint-gate.js'
-import { makePlan } from '../plan.js'
+import { readMigrations } from '../runner/files.js'
+import { readLedger } from '../runner/ledger.js'
+import { lintPending } from '../runner/lint-gate.js'
+import { makePlan } from '../runner/plan.js'
 import { backupAtRisk, type BackupResult } from '../backup/index.js'
 
 export interface BackupOptions extends CommonOptions {

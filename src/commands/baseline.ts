@@ -4,11 +4,11 @@
  * catalog, that the objects those files create really exist: a baseline must never mark as applied what
  * is not there (the incident behind `strata verify`). `force` records anyway and reports what is missing.
  */
-import { resolveOptions, type CommonOptions } from '../config.js'
+import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
-import { readMigrations } from '../files.js'
-import { ensureLedger, readLedger, recordWithoutRunning, underLock } from '../ledger.js'
+import { readMigrations } from '../runner/files.js'
+import { ensureLedger, readLedger, recordWithoutRunning, underLock } from '../runner/ledger.js'
 import { findObjectDrift, type ObjectProblem, type Unchecked } from '../verify/index.js'
 
 export interface BaselineOptions extends CommonOptions {

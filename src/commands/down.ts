@@ -8,13 +8,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { resolveOptions, type CommonOptions } from '../config.js'
+import { resolveOptions, type CommonOptions } from '../config/index.js'
 import type { Sql } from '../db/connect.js'
 import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
-import { migrationFailure } from '../failure.js'
-import { checksum, hasDirective, normalize, readMigrations, type MigrationFile } from '../files.js'
-import { acquireLock, quoteIdent, readLedger, recordEvent, type LedgerRow } from '../ledger.js'
+import { migrationFailure } from '../runner/failure.js'
+import { readMigrations } from '../runner/files.js'
+import { checksum, hasDirective, normalize, type MigrationFile } from '../runner/file-format.js'
+import { acquireLock, quoteIdent, readLedger, recordEvent, type LedgerRow } from '../runner/ledger.js'
 import { readStubHeader } from '../reverse/stub.js'
 import { downPathOf, isBlank } from './reverse.js'
 

@@ -2,18 +2,19 @@
  * `strata migrate`: check history, lint what is pending, then apply it in order (see src/apply.ts for how a
  * file is applied). Refuses before anything runs when history was edited or lint finds errors.
  */
-import { resolveOptions, type CommonOptions } from '../config.js'
+import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { withTarget, type Target } from '../db/target.js'
-import { describeTarget } from '../url.js'
+import { describeTarget } from '../db/url.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
-import { normalize, readMigrationsMeanwhile, type MigrationFile } from '../files.js'
-import { ensureLedger, readLedgerState, recordEvent, type LedgerRow } from '../ledger.js'
-import { describeBlocker, makePlan, type Plan } from '../plan.js'
-import { migrationFailure } from '../failure.js'
-import { lintPending, type LintSummary } from '../lint-gate.js'
-import { collectEvery } from '../gc.js'
-import { applyAllInOneTransaction, applyEach, type Applied, type ApplyContext, type TransactionMode } from '../apply.js'
+import { readMigrationsMeanwhile } from '../runner/files.js'
+import { normalize, type MigrationFile } from '../runner/file-format.js'
+import { ensureLedger, readLedgerState, recordEvent, type LedgerRow } from '../runner/ledger.js'
+import { describeBlocker, makePlan, type Plan } from '../runner/plan.js'
+import { migrationFailure } from '../runner/failure.js'
+import { lintPending, type LintSummary } from '../runner/lint-gate.js'
+import { collectEvery } from '../cli/gc.js'
+import { applyAllInOneTransaction, applyEach, type Applied, type ApplyContext, type TransactionMode } from '../runner/apply.js'
 
 export type { TransactionMode }
 export type AppliedFile = Applied

@@ -2,8 +2,8 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
-import { resolveDir } from '../files.js'
-import { isPrismaLayout } from '../layouts.js'
+import { resolveDir } from '../runner/files.js'
+import { isPrismaLayout } from '../layouts/prisma.js'
 
 export interface NewOptions {
   name: string

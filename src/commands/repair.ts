@@ -5,12 +5,13 @@
  *   --accept-checksum V accept the edited file on disk as what was applied
  * Each writes a `repair` event with the row as it was, and asks first (or needs --yes).
  */
-import { resolveOptions, type CommonOptions } from '../config.js'
+import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { openTarget } from '../db/target.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
-import { readMigrations, type MigrationFile } from '../files.js'
-import { ensureLedger, quoteIdent, readLedger, type LedgerRow, recordWithoutRunning, underLock, recordEvent } from '../ledger.js'
+import { readMigrations } from '../runner/files.js'
+import { type MigrationFile } from '../runner/file-format.js'
+import { ensureLedger, quoteIdent, readLedger, type LedgerRow, recordWithoutRunning, underLock, recordEvent } from '../runner/ledger.js'
 
 export type RepairAction = 'applied' | 'rolled-back' | 'accept-checksum'
 

@@ -1,8 +1,8 @@
 /** `strata restore <dir>`: put a backup taken by `strata backup` (or `migrate --backup`) back. */
 import { resolve } from 'node:path'
-import { resolveOptions, type CommonOptions } from '../config.js'
+import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { withTarget, type Target } from '../db/target.js'
-import { describeTarget } from '../url.js'
+import { describeTarget } from '../db/url.js'
 import { restoreBackup, type RestoredTable } from '../backup/restore.js'
 
 export interface RestoreOptions extends CommonOptions {

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StrataError } from '../errors.js'
-import { readMigrations, resolveDir, type MigrationFile } from '../files.js'
+import { readMigrations, resolveDir } from '../runner/files.js'
+import { type MigrationFile } from '../runner/file-format.js'
 import { readStubHeader, reverseHistory, type IrreversibleStatement, type ReverseEntry } from '../reverse/index.js'
 
 export interface ReverseOptions {

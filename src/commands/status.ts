@@ -1,9 +1,9 @@
 /** `strata status`: one line per file: applied / pending / changed / missing / failed, with time and duration. */
-import { resolveOptions, type CommonOptions } from '../config.js'
+import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { withTarget } from '../db/target.js'
-import { readMigrationsMeanwhile } from '../files.js'
-import { readLedger } from '../ledger.js'
-import { makePlan, type EntryState } from '../plan.js'
+import { readMigrationsMeanwhile } from '../runner/files.js'
+import { readLedger } from '../runner/ledger.js'
+import { makePlan, type EntryState } from '../runner/plan.js'
 
 export interface StatusEntry {
   version: number

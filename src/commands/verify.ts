@@ -4,11 +4,12 @@
  * later drop, must be in the catalog. `--shadow` also replays every file into a scratch database and diffs
  * the two schemas.
  */
-import { resolveOptions, type CommonOptions } from '../config.js'
+import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { openTarget } from '../db/target.js'
-import { readMigrations, type MigrationFile } from '../files.js'
-import { readLedger } from '../ledger.js'
-import { describeBlocker, makePlan, type EntryState, type PlanEntry } from '../plan.js'
+import { readMigrations } from '../runner/files.js'
+import { type MigrationFile } from '../runner/file-format.js'
+import { readLedger } from '../runner/ledger.js'
+import { describeBlocker, makePlan, type EntryState, type PlanEntry } from '../runner/plan.js'
 import { diffSnapshots, snapshotSchema, type SchemaDifference } from '../schema/index.js'
 import { findObjectDrift, withoutLedger, type ObjectProblem, type Unchecked } from '../verify/index.js'
 

@@ -4,7 +4,7 @@
  */
 import postgres from 'postgres'
 import { StrataError } from '../errors.js'
-import { maskUrl, scrubSecrets } from '../url.js'
+import { maskUrl, scrubSecrets } from './url.js'
 import { sslModeOf, tlsFailure, tlsSettings } from './tls.js'
 import { describeConnection } from './supabase.js'
 

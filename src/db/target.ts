@@ -1,8 +1,8 @@
 /** The database a command works on: a URL, or the embedded server in `.strata/pg`. */
 import { join } from 'node:path'
-import type { Resolved } from '../config.js'
+import type { Resolved } from '../config/index.js'
 import { connect, connectionError, type Sql } from './connect.js'
-import { describeTarget, maskUrl } from '../url.js'
+import { describeTarget, maskUrl } from './url.js'
 import { StrataError } from '../errors.js'
 
 export interface Target {

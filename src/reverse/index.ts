@@ -4,7 +4,7 @@
  * files before it tell what existed already, so that CREATE OR REPLACE, DROP and ALTER ... DEFAULT can be
  * undone by restoring what was there.
  */
-import { checksum as checksumOf, hasDirective, normalize } from '../files.js'
+import { checksum as checksumOf, hasDirective, normalize } from '../runner/file-format.js'
 import { loadParser } from '../sql/parser.js'
 import { parseWith } from '../sql/parse.js'
 import { Catalog, FileContext, irreversible, noneStep, type Library, type Step, type Stmt } from './context.js'

@@ -3,7 +3,7 @@
  * Used by `strata verify` (the applied files) and `strata baseline` (the files up to --to).
  */
 import type { Sql } from '../db/connect.js'
-import { normalize, type MigrationFile } from '../files.js'
+import { normalize, type MigrationFile } from '../runner/file-format.js'
 import { snapshotSchema, type Snapshot } from '../schema/index.js'
 import { checkObjects, type ObjectProblem } from './check.js'
 import { ExpectedSchema, type Unchecked } from './expected.js'

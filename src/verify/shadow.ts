@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, type Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
-import { migrationFailure } from '../failure.js'
-import { normalize, type MigrationFile } from '../files.js'
-import { quoteIdent } from '../ledger.js'
+import { migrationFailure } from '../runner/failure.js'
+import { normalize, type MigrationFile } from '../runner/file-format.js'
+import { quoteIdent } from '../sql/quote.js'
 import { snapshotSchema, type Snapshot } from '../schema/index.js'
 
 export interface ShadowOptions {

@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { findRisks } from '../../src/backup/at-risk.js'
-import { checksum, type MigrationFile } from '../../src/files.js'
+import { checksum, type MigrationFile } from '../../src/runner/file-format.js'
 import type { Finding } from '../../src/lint/index.js'
 
 const file = (content: string, path = 'migrations/002_x.sql'): MigrationFile => ({

@@ -1,7 +1,7 @@
 // Reverse stubs from text alone: what each statement becomes, and what is refused.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { checksum } from '../../src/files.js'
+import { checksum } from '../../src/runner/file-format.js'
 import { readStubHeader, reverseMigration, type ReverseResult } from '../../src/reverse/index.js'
 
 async function reverse(sql: string, earlier: string[] = []): Promise<ReverseResult> {

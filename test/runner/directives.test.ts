@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { hasDirective } from '../../src/files.js'
+import { hasDirective } from '../../src/runner/file-format.js'
 
 test('strata:no-transaction counts in comment lines before the first statement, whatever the line endings', () => {
   const header = ['', '-- a note', '  -- strata:no-transaction  ', 'CREATE INDEX CONCURRENTLY i ON t (a);', '']

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { collectEvery } from '../../src/gc.js'
+import { collectEvery } from '../../src/cli/gc.js'
 
 const turn = () => new Promise((resolve) => setImmediate(resolve))
 

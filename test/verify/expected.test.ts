@@ -3,7 +3,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { checksum, type MigrationFile } from '../../src/files.js'
+import { checksum, type MigrationFile } from '../../src/runner/file-format.js'
 import { expectedSchema, keyOf } from '../../src/verify/index.js'
 
 function files(...contents: string[]): MigrationFile[] {

@@ -3,8 +3,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { StrataError } from './errors.js'
-import { resolveDir } from './files.js'
+import { StrataError } from '../errors.js'
+import { resolveDir } from '../runner/files.js'
 
 export interface CommonOptions {
   /** Postgres URL; else DATABASE_URL. */

@@ -1,7 +1,7 @@
 /** A server error while running a file, turned into a StrataError that says where (file:line:col) and why. */
-import { StrataError } from './errors.js'
-import { caretLines } from './location.js'
-import { lineColumn } from './sql/position.js'
+import { StrataError } from '../errors.js'
+import { caretLines } from '../location.js'
+import { lineColumn } from '../sql/position.js'
 
 interface PgError {
   code?: string

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto'
 import { hostname, userInfo } from 'node:os'
-import { StrataError } from './errors.js'
-import type { Sql } from './db/connect.js'
+import { StrataError } from '../errors.js'
+import type { Sql } from '../db/connect.js'
 
 export type LedgerStatus = 'applied' | 'running' | 'failed'
 
@@ -24,9 +24,9 @@ export interface LedgerRow {
 
 export type EventAction = 'apply' | 'fail' | 'rollback' | 'baseline' | 'repair' | 'adopt'
 
-export { quoteIdent } from './sql/quote.js'
-import { quoteIdent } from './sql/quote.js'
-import type { MigrationFile } from './files.js'
+export { quoteIdent } from '../sql/quote.js'
+import { quoteIdent } from '../sql/quote.js'
+import type { MigrationFile } from './file-format.js'
 
 export function ledgerSql(schema: string): string {
   const s = quoteIdent(schema)

@@ -15,12 +15,12 @@
  * leaves the session refusing everything until our ROLLBACK, and the guard's predecessor check stops a file
  * whose predecessor has no row whatever the transport did (a pooler, a body that ended its own transaction).
  */
-import type { Sql } from './db/connect.js'
-import { StrataError } from './errors.js'
-import { normalize, type MigrationFile } from './files.js'
+import type { Sql } from '../db/connect.js'
+import { StrataError } from '../errors.js'
+import { normalize, type MigrationFile } from './file-format.js'
 import { migrationFailure } from './failure.js'
 import { actorDetails, lockKey, waitForLock, quoteIdent, recordEvent, type LedgerRow } from './ledger.js'
-import { quoteLiteral } from './sql/quote.js'
+import { quoteLiteral } from '../sql/quote.js'
 
 export type TransactionMode = 'transaction' | 'single-transaction' | 'no-transaction'
 
@@ -398,7 +398,7 @@ export async function applyWithoutTransaction(ctx: ApplyContext, file: Migration
   }
 
   const text = normalize(file.content)
-  const { splitStatements } = await import('./sql/index.js') // the parser loads only for files that need splitting
+  const { splitStatements } = await import('../sql/index.js') // the parser loads only for files that need splitting
   const statements = await splitStatements(text)
   const t0 = performance.now()
   let done = 0

@@ -4,9 +4,9 @@
  */
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { StrataError } from './errors.js'
-import type { MigrationFile } from './files.js'
-import type { Finding } from './lint/index.js'
+import { StrataError } from '../errors.js'
+import type { MigrationFile } from './file-format.js'
+import type { Finding } from '../lint/index.js'
 
 export interface LintSummary {
   findings: Finding[]
@@ -19,7 +19,7 @@ export async function lintPending(
   opts: { cwd: string; rules?: string[]; allowDestructive?: boolean; gate: boolean },
 ): Promise<LintSummary> {
   if (!files.length) return { findings: [], errors: 0, warnings: 0 } // nothing pending: never load the parser
-  const { lintSourcesCached, lintCacheFile, loadLintConfig } = await import('./lint/index.js')
+  const { lintSourcesCached, lintCacheFile, loadLintConfig } = await import('../lint/index.js')
   const config = { ...loadLintConfig(opts.cwd, opts.rules), fileExists: (path: string) => existsSync(resolve(opts.cwd, path)) }
   const sources = files.map((f) => ({ path: f.path, content: f.content }))
   const findings = await lintSourcesCached(sources, config, lintCacheFile(opts.cwd))

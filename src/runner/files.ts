@@ -1,59 +1,18 @@
 /**
- * Migration files on disk: discovery, naming rules, checksums and directives.
- * The file format is documented in one place: docs/file-format.md.
+ * Migration files on disk: discovery and naming rules. The format itself (checksums, directives) is in
+ * file-format.ts; other tools' layouts are in src/layouts/.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
-import { StrataError } from './errors.js'
-import { isPrismaLayout, readPrismaMigrations } from './layouts.js'
-
-export interface MigrationFile {
-  version: number
-  name: string
-  /** Path as given to the user (relative to the cwd when possible). */
-  path: string
-  content: string
-  checksum: string
-  noTransaction: boolean
-  /** The `.down.sql` beside it, when there is one. */
-  downPath?: string
-}
-
-const UP = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
-const DOWN = /^(\d+)_([A-Za-z0-9_-]+)\.down\.sql$/
+import { StrataError } from '../errors.js'
+import { isPrismaLayout, readPrismaMigrations } from '../layouts/prisma.js'
+import { checksum, DOWN, hasDirective, UP, type MigrationFile } from './file-format.js'
 
 /** `--dir`, else STRATA_DIR, else core/migrations when it exists, else migrations. */
 export function resolveDir(dir: string | undefined, cwd = process.cwd(), env = process.env): string {
   if (dir) return dir
   if (env.STRATA_DIR) return env.STRATA_DIR
   return existsSync(join(cwd, 'core/migrations')) ? 'core/migrations' : 'migrations'
-}
-
-/** Strip a UTF-8 BOM and turn CRLF/CR into LF, so editors and git settings do not change a checksum. */
-export function normalize(content: string): string {
-  return content.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
-}
-
-export function checksum(content: string): string {
-  return createHash('sha256').update(normalize(content)).digest('hex')
-}
-
-/** True when `-- strata:<name>` stands in a comment line before the first statement. */
-export function hasDirective(content: string, name: string): boolean {
-  const directive = new RegExp(`^--\\s*strata:${name}\\s*$`)
-  const breaks = /\r\n?|\n/g
-  // Line by line from the top, without splitting the whole file: a seed file can have a million lines.
-  for (let at = 0; at <= content.length;) {
-    const found = breaks.exec(content)
-    const end = found ? found.index : content.length
-    const line = content.slice(at, end).trim() // trim() also drops a byte order mark
-    at = found ? breaks.lastIndex : content.length + 1
-    if (line === '') continue
-    if (!line.startsWith('--')) return false
-    if (directive.test(line)) return true
-  }
-  return false
 }
 
 /** Read every migration in `dir`, sorted by the integer value of the version. Bad names are errors, never skipped. */

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import { StrataError } from './errors.js'
-import { checksum, hasDirective, type MigrationFile } from './files.js'
+import { StrataError } from '../errors.js'
+import { checksum, hasDirective, type MigrationFile } from '../runner/file-format.js'
 
 const PRISMA_DIR = /^(\d+)_([A-Za-z0-9_-]+)$/
 const PRISMA_LOCK = 'migration_lock.toml'

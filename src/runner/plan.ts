@@ -2,7 +2,7 @@
  * Files versus ledger: the state of every version, the pending list and what blocks a run.
  * Pure: no database, no disk. migrate, status and verify all read history through this.
  */
-import type { MigrationFile } from './files.js'
+import type { MigrationFile } from './file-format.js'
 import type { LedgerRow } from './ledger.js'
 
 export type EntryState = 'applied' | 'pending' | 'changed' | 'missing' | 'failed' | 'running' | 'out-of-order'
