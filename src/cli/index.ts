@@ -6,6 +6,9 @@ import sade from 'sade'
 import { readFileSync } from 'node:fs'
 import { StrataError } from '../errors.js'
 import { makeOut, renderError } from './output.js'
+import { beforeParserLoads } from '../sql/parser.js'
+import { tuneForParser } from './v8-flags.js'
+import { stopStartedServers } from '../db/processes.js'
 import type { Action, Flags, Register } from './options.js'
 import { registerMigrate } from './migrate.js'
 import { registerStatus } from './status.js'
@@ -55,6 +58,8 @@ const GLOBAL_FLAGS: [string, string, unknown?][] = [
 ]
 
 export async function main(argv: string[]): Promise<number> {
+  beforeParserLoads(tuneForParser)
+  stopEmbeddedOnExit()
   // `strata status | head`: the reader went away; stop quietly, as Unix tools do.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0)
@@ -92,6 +97,24 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode
   } catch (e) {
     if (!out.url) out = makeOut(out.json, process.env.DATABASE_URL)
-    return renderError(e, out)
+    return await renderError(e, out)
+  }
+}
+
+/**
+ * An embedded server must not outlive the command that started it, even on Ctrl-C or a CI job's SIGTERM
+ * (Node runs no 'exit' handlers on a signal).
+ */
+function stopEmbeddedOnExit(): void {
+  const stop = () => stopStartedServers()
+  process.once('exit', stop)
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      stop()
+      process.exit(code)
+    })
   }
 }

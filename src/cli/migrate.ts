@@ -1,18 +1,21 @@
 import { common, durationMs, list, str, version, type Flags, type Register } from './options.js'
-import { c, ms } from './output.js'
+import { c, githubAnnotations, ms } from './output.js'
 import { terminalConfirm } from './confirm.js'
+import { printFindings } from './findings.js'
+import { ticker } from './ticker.js'
+import { collectEvery } from './gc.js'
 
 export const registerMigrate: Register = (prog, wrap) => {
   prog
     .command('migrate', 'Apply pending migrations in order, each in a transaction with its ledger row.', { alias: 'up' })
     .option('--to', 'stop after this version')
-    .option('--dry-run', 'print the plan and lint findings, touch nothing', false)
+    .option('--dry-run', 'print the plan and lint findings, touch nothing; exit 1 when lint would stop a real run', false)
     .option('--single-transaction', 'all pending files in one transaction: all or nothing', false)
     .option('--out-of-order', 'apply pending files that sort before the last applied one', false)
     .option('--allow-destructive', 'let destructive statements (DROP, TRUNCATE, ...) through', false)
     .option('--backup', 'before destructive statements run, copy the data they put at risk into .strata/backups/', false)
-    .option('--lock-timeout', 'SET LOCAL lock_timeout for each file; 0 is off', '10s')
-    .option('--statement-timeout', 'SET LOCAL statement_timeout for each file; 0 is off', '0')
+    .option('--lock-timeout', 'lock_timeout for each file; 0 is off', '10s')
+    .option('--statement-timeout', 'statement_timeout for each file; 0 is off', '0')
     .option('--wait', 'how long to wait for another runner', '60s')
     .option('--rule', 'set a lint rule: <rule>=off|warning|error (repeatable)')
     .example('migrate --url postgres://app@localhost/app')
@@ -21,41 +24,54 @@ export const registerMigrate: Register = (prog, wrap) => {
       wrap(async (out, flags) => {
         const f = flags as Flags
         const { migrate } = await import('../commands/migrate.js')
-        const result = await migrate({
-          ...common(f),
-          to: version(f, 'to'),
-          dryRun: !!f['dry-run'],
-          singleTransaction: !!f['single-transaction'],
-          outOfOrder: !!f['out-of-order'],
-          allowDestructive: !!f['allow-destructive'],
-          lockTimeout: str(f, 'lock-timeout'),
-          statementTimeout: str(f, 'statement-timeout'),
-          waitMs: durationMs(f, 'wait'),
-          rules: list(f, 'rule'),
-          backup: !!f.backup,
-          yes: !!f.yes,
-          confirm: terminalConfirm(!!f.json),
-          onProgress: (e) => {
-            if (e.type === 'waiting') out.note(c.yellow(e.message))
-            else if (e.type === 'applied') out.line(`${c.green('applied')}  ${e.file.path}  ${c.dim(ms(e.ms))}`)
-            else if (e.type === 'note') out.note(c.yellow(`note: ${e.message}`))
-            else if (e.type === 'backup')
-              out.line(`${c.cyan('backup')}  ${e.dir}  ${c.dim(e.tables.map((t) => `${t.table}: ${t.rows} rows`).join(', '))}`)
-            else if (e.type === 'skipped') out.line(`${c.dim('skipped')}  ${e.file.path}  ${c.dim(e.reason)}`)
-          },
-        })
-        out.result({ ok: true, ...result })
-        for (const finding of result.lint.findings) {
-          out.line(`${c.yellow(finding.severity)}  ${finding.file}:${finding.line}:${finding.column}  ${finding.rule}  ${finding.message}`)
+        const running = ticker(!f.json && !!process.stderr.isTTY)
+        const collect = collectEvery(1000) // memory stays flat over a long history (src/cli/gc.ts)
+        const say = (print: () => void) => (running.stop(), print())
+        try {
+          const result = await migrate({
+            ...common(f),
+            to: version(f, 'to'),
+            dryRun: !!f['dry-run'],
+            singleTransaction: !!f['single-transaction'],
+            outOfOrder: !!f['out-of-order'],
+            allowDestructive: !!f['allow-destructive'],
+            lockTimeout: str(f, 'lock-timeout'),
+            statementTimeout: str(f, 'statement-timeout'),
+            waitMs: durationMs(f, 'wait'),
+            rules: list(f, 'rule'),
+            backup: !!f.backup,
+            yes: !!f.yes,
+            confirm: terminalConfirm(!!f.json),
+            onProgress: (e) => {
+              if (e.type === 'start') running.start(`applying ${e.file.path}`)
+              else if (e.type === 'waiting') say(() => out.note(c.yellow(e.message)))
+              else if (e.type === 'lint') return printFindings(e.findings, (text) => out.note(text.trimEnd()), githubAnnotations())
+              else if (e.type === 'applied') {
+                collect()
+                say(() => out.line(`${c.green('applied')}  ${e.file.path}  ${c.dim(ms(e.ms))}`))
+              } else if (e.type === 'note') say(() => out.note(c.yellow(`note: ${e.message}`)))
+              else if (e.type === 'backup')
+                say(() => out.line(`${c.cyan('backup')}  ${e.dir}  ${c.dim(e.tables.map((t) => `${t.table}: ${t.rows} rows`).join(', '))}`))
+              else if (e.type === 'skipped') say(() => out.line(`${c.dim('skipped')}  ${e.file.path}  ${c.dim(e.reason)}`))
+            },
+          })
+          running.stop()
+          out.result({ ok: !(result.dryRun && result.lint.blocking.length), ...result })
+          if (result.dryRun) {
+            if (!result.plan.length) out.line('nothing to apply')
+            for (const p of result.plan) out.line(`${c.cyan('would apply')}  ${p.path}  ${c.dim(p.mode)}`)
+            if (result.lint.blocking.length) {
+              out.line(c.red(`a real run would stop here: lint found ${result.lint.blocking.length} error(s) in pending files`))
+              return 1
+            }
+          } else if (!result.applied.length)
+            out.line(
+              result.skipped.length ? 'nothing left to apply: another runner applied them' : 'nothing to apply: the database is up to date',
+            )
+          else out.line(`${result.applied.length} migration(s) applied in ${ms(result.applied.reduce((t, a) => t + a.ms, 0))}`)
+        } finally {
+          running.stop()
         }
-        if (result.dryRun) {
-          if (!result.plan.length) out.line('nothing to apply')
-          for (const p of result.plan) out.line(`${c.cyan('would apply')}  ${p.path}  ${c.dim(p.mode)}`)
-        } else if (!result.applied.length)
-          out.line(
-            result.skipped.length ? 'nothing left to apply: another runner applied them' : 'nothing to apply: the database is up to date',
-          )
-        else out.line(`${result.applied.length} migration(s) applied in ${ms(result.applied.reduce((t, a) => t + a.ms, 0))}`)
       }),
     )
 }

@@ -7,6 +7,8 @@ import { StrataError } from '../errors.js'
 import { scrubSecrets } from '../db/url.js'
 import { describeConnection } from '../db/supabase.js'
 import { annotation } from '../github.js'
+import type { Finding } from '../lint/index.js'
+import { printFindings } from './findings.js'
 
 export const c = kleur
 
@@ -36,20 +38,23 @@ export function makeOut(json: boolean, url?: string): Out {
 }
 
 /** `--format github`, or running inside GitHub Actions: failures also become annotations on the pull request. */
-function githubAnnotations(argv = process.argv): boolean {
+export function githubAnnotations(argv = process.argv): boolean {
   const i = argv.indexOf('--format')
   return process.env.GITHUB_ACTIONS === 'true' || argv.includes('--format=github') || (i !== -1 && argv[i + 1] === 'github')
 }
 
 /** Print an error and return the exit code for it. */
-export function renderError(e: unknown, out: Out): number {
+export async function renderError(e: unknown, out: Out): Promise<number> {
   const err = e instanceof StrataError ? e : new StrataError('migration', (e as Error)?.message ?? String(e))
   const scrub = (t: string) => scrubSecrets(t, out.url)
   if (out.json) {
-    const { context, ...facts } = err.facts
+    const { context: _context, ...facts } = err.facts
     out.result({ ok: false, error: { code: err.code, message: err.message, ...facts } })
     return err.exitCode
   }
+  // Lint stopped the run: every blocking finding as `strata lint` prints it, then the error.
+  const findings = err.code === 'lint' && Array.isArray(err.facts.findings) ? (err.facts.findings as Finding[]) : []
+  await printFindings(findings, (text) => process.stderr.write(scrub(text)), githubAnnotations())
   const lines = [`${c.red().bold('error')}: ${err.message}`]
   for (const l of err.facts.context ?? []) lines.push(`  ${l}`)
   if (err.facts.sqlstate && !err.message.includes(err.facts.sqlstate)) lines.push(`  ${c.dim('sqlstate')}: ${err.facts.sqlstate}`)
@@ -57,7 +62,7 @@ export function renderError(e: unknown, out: Out): number {
   if (err.facts.hint) lines.push(`  ${c.cyan('hint')}: ${err.facts.hint}`)
   if (typeof err.facts.outcome === 'string') lines.push(`  ${err.facts.outcome}`)
   process.stderr.write(scrub(lines.join('\n')) + '\n')
-  if (githubAnnotations()) {
+  if (githubAnnotations() && !findings.length) {
     const { file, line, column } = err.facts
     process.stdout.write(scrub(annotation('error', { file, line, col: column, title: `strata ${err.code}` }, err.message)))
   }

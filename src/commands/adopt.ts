@@ -16,7 +16,8 @@ import { StrataError } from '../errors.js'
 import { readMigrations } from '../runner/files.js'
 import { type MigrationFile } from '../runner/file-format.js'
 import { matchesPrismaChecksum, prismaChecksum, prismaMigrationName } from '../layouts/prisma.js'
-import { ensureLedger, readLedger, type LedgerRow, recordWithoutRunning, underLock } from '../runner/ledger.js'
+import { ensureLedger, readLedger, type LedgerRow, recordWithoutRunning } from '../runner/ledger.js'
+import { underLock } from '../runner/lock.js'
 
 export type AdoptSource = 'prisma' | 'supabase'
 

@@ -8,7 +8,8 @@ import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
 import { readMigrations } from '../runner/files.js'
-import { ensureLedger, readLedger, recordWithoutRunning, underLock } from '../runner/ledger.js'
+import { ensureLedger, readLedger, recordWithoutRunning } from '../runner/ledger.js'
+import { underLock } from '../runner/lock.js'
 import { findObjectDrift, type ObjectProblem, type Unchecked } from '../verify/index.js'
 
 export interface BaselineOptions extends CommonOptions {

@@ -8,17 +8,16 @@
  * empty: check-reverse runs down files on it). Files without a down file are checked with the stub that
  * `strata reverse` would write, so a stub can be checked before it is written.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { connect, type Sql } from '../db/connect.js'
+import type { Sql } from '../db/connect.js'
+import { refuseNonEmpty, withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
-import { migrationFailure } from '../runner/failure.js'
+import { runWhole } from '../runner/execute.js'
 import { readMigrations, resolveDir } from '../runner/files.js'
-import { hasDirective, normalize, type MigrationFile } from '../runner/file-format.js'
+import { hasDirective, type MigrationFile } from '../runner/file-format.js'
 import { reverseHistory } from '../reverse/index.js'
 import { diffSnapshots, formatDifferences, snapshotSchema, type SchemaDifference, type Snapshot } from '../schema/index.js'
-import { maskUrl } from '../db/url.js'
 import { downPathOf } from './reverse.js'
 
 export interface CheckReverseOptions {
@@ -79,13 +78,11 @@ export async function checkReverse(options: CheckReverseOptions = {}): Promise<C
   const checked = await downFiles(files, to, cwd)
   const setup = (options.setup ?? []).map((path) => ({ path, content: readSetup(cwd, path) }))
   const progress = options.onProgress ?? (() => {})
-  const scratch = await openScratch(options.url)
-  try {
+  return withScratch(options.url, async (scratch) => {
     progress({ type: 'scratch', target: scratch.shown })
-    return await roundTrip(scratch.sql, scratch.shown, files, checked, setup, progress)
-  } finally {
-    await scratch.close()
-  }
+    await refuseNonEmpty(scratch, 'check-reverse')
+    return roundTrip(scratch.sql, scratch.shown, files, checked, setup, progress)
+  })
 }
 
 /** The down text of every file above `to`: from disk, or generated from the history. */
@@ -129,7 +126,6 @@ async function roundTrip(
   progress: (e: CheckProgress) => void,
 ): Promise<CheckReverseResult> {
   const result: CheckReverseResult = { ok: false, scratch: shown, files: [] }
-  await refuseNonEmpty(sql, shown)
   for (const s of setup) {
     const failed = await attempt(sql, s.path, s.content, false)
     if (failed) return { ...result, failure: { stage: 'setup', path: s.path, message: failed, differences: [] } }
@@ -220,71 +216,11 @@ async function reapply(
 
 /** Run a file's text as strata does (one transaction, or statement by statement); the error as text, or undefined. */
 async function attempt(sql: Sql, path: string, content: string, noTransaction: boolean): Promise<string | undefined> {
-  const body = normalize(content)
   try {
-    if (!noTransaction) {
-      await sql.begin(async (tx) => {
-        try {
-          await tx.unsafe(`${body}\n;`)
-        } catch (e) {
-          throw migrationFailure(e, { path, content }, body, body)
-        }
-      })
-      return undefined
-    }
-    const { splitStatements } = await import('../sql/index.js')
-    for (const stmt of await splitStatements(body)) {
-      try {
-        await sql.unsafe(stmt.text)
-      } catch (e) {
-        throw migrationFailure(e, { path, content }, body, stmt.text, stmt.start)
-      }
-    }
+    await runWhole(sql, { path, content }, { noTransaction })
     return undefined
   } catch (e) {
     return e instanceof Error ? e.message : String(e)
-  }
-}
-
-/** A fresh database has the public schema and plpgsql; anything more may be someone's data. */
-async function refuseNonEmpty(sql: Sql, shown: string): Promise<void> {
-  const snapshot = await snapshotSchema(sql)
-  const extra = Object.keys(snapshot.objects).filter((key) => key !== 'schema public' && key !== 'extension plpgsql')
-  if (extra.length) {
-    throw new StrataError(
-      'config',
-      `check-reverse needs an empty scratch database, and ${shown} has ${extra.length} object(s), e.g. ${extra.slice(0, 3).join(', ')}`,
-      {
-        hint: 'leave out --url to use an embedded scratch Postgres, or point it at a database created for this check',
-      },
-    )
-  }
-}
-
-interface Scratch {
-  sql: Sql
-  shown: string
-  close(): Promise<void>
-}
-
-async function openScratch(url: string | undefined): Promise<Scratch> {
-  if (url) {
-    const sql = connect({ url })
-    return { sql, shown: maskUrl(url), close: () => sql.end({ timeout: 5 }).catch(() => {}) }
-  }
-  const { startEmbedded } = await import('../db/embedded.js')
-  const dir = mkdtempSync(join(tmpdir(), 'strata-check-reverse-'))
-  chmodSync(dir, 0o755) // as root the server runs as another user, who must reach the data dir
-  const server = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true })
-  const sql = connect({ url: server.url })
-  return {
-    sql,
-    shown: 'an embedded scratch Postgres',
-    close: async () => {
-      await sql.end({ timeout: 5 }).catch(() => {})
-      await server.stop()
-      rmSync(dir, { recursive: true, force: true })
-    },
   }
 }
 

@@ -9,13 +9,12 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { resolveOptions, type CommonOptions } from '../config/index.js'
-import type { Sql } from '../db/connect.js'
 import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
-import { migrationFailure } from '../runner/failure.js'
 import { readMigrations } from '../runner/files.js'
-import { checksum, hasDirective, normalize, type MigrationFile } from '../runner/file-format.js'
-import { acquireLock, quoteIdent, readLedger, recordEvent, type LedgerRow } from '../runner/ledger.js'
+import { hasDirective, type MigrationFile } from '../runner/file-format.js'
+import { readLedger, type LedgerRow } from '../runner/ledger.js'
+import { explainFailure, runSteps, type ApplyContext, type Step } from '../runner/apply.js'
 import { readStubHeader } from '../reverse/stub.js'
 import { downPathOf, isBlank } from './reverse.js'
 
@@ -47,6 +46,7 @@ export interface DownStep {
 
 export type DownProgress =
   | { type: 'waiting'; message: string }
+  | { type: 'note'; message: string }
   | { type: 'rolled-back'; step: DownStep; ms: number }
   | { type: 'skipped'; step: DownStep; reason: string }
 
@@ -61,7 +61,6 @@ export interface DownResult {
 
 interface Planned extends DownStep {
   file: MigrationFile
-  body: string
   content: string
 }
 
@@ -69,20 +68,54 @@ export async function down(options: DownOptions = {}): Promise<DownResult> {
   const cfg = resolveOptions(options)
   const files = readMigrations(cfg.dir, cfg.cwd)
   const timeouts = {
-    lock_timeout: checkDuration('--lock-timeout', options.lockTimeout ?? '10s'),
-    statement_timeout: checkDuration('--statement-timeout', options.statementTimeout ?? '0'),
+    lockTimeoutMs: durationMs('--lock-timeout', options.lockTimeout ?? '10s'),
+    statementTimeoutMs: durationMs('--statement-timeout', options.statementTimeout ?? '0'),
   }
   const progress = options.onProgress ?? (() => {})
   const target = await openTarget(cfg)
   try {
     const rows = await readLedger(target.sql, cfg.schema)
     const planned = plan(rows, files, options.to, cfg.cwd)
-    const steps = planned.map(({ file: _f, body: _b, content: _c, ...step }) => step)
+    const shown = ({ file: _f, content: _c, ...step }: Planned): DownStep => step
+    const steps = planned.map(shown)
     const result: DownResult = { target: target.shown, dryRun: !!options.dryRun, plan: steps, rolledBack: [], skipped: [] }
     if (options.dryRun || !planned.length) return result
     await confirmed(options, steps, target.shown)
-    const run: Runner = { sql: target.sql, schema: cfg.schema, timeouts, waitMs: options.waitMs ?? 60_000, progress, result }
-    for (const step of planned) await (step.mode === 'no-transaction' ? downWithoutTransaction(run, step) : downInTransaction(run, step))
+    const byVersion = new Map(planned.map((p) => [p.version, p]))
+    const runnable: Step[] = planned.map((p) => ({
+      direction: 'down',
+      file: p.file,
+      source: { path: p.downPath, content: p.content },
+      noTransaction: p.mode === 'no-transaction',
+    }))
+    const done: Step[] = []
+    let current: Step | undefined
+    const ctx: ApplyContext = {
+      sql: target.sql,
+      schema: cfg.schema,
+      timeouts,
+      waitMs: options.waitMs ?? 60_000,
+      openSide: () => target.side(),
+      onWait: (message) => progress({ type: 'waiting', message }),
+      onNote: (message) => progress({ type: 'note', message }),
+      onStart: (step) => (current = step),
+      onDone: ({ step, ms }) => {
+        done.push(step)
+        const entry = shown(byVersion.get(step.file.version)!)
+        result.rolledBack.push({ ...entry, ms })
+        progress({ type: 'rolled-back', step: entry, ms })
+      },
+      onSkipped: (step, reason) => {
+        result.skipped.push(step.file.version)
+        progress({ type: 'skipped', step: shown(byVersion.get(step.file.version)!), reason })
+      },
+    }
+    try {
+      await runSteps(ctx, runnable)
+    } catch (e) {
+      const failed = current ?? runnable[0]
+      throw await explainFailure(ctx, e, failed, done, failed.noTransaction ? 'no-transaction' : 'transaction')
+    }
     return result
   } finally {
     await target.close()
@@ -151,7 +184,7 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
     })
   }
   const mode = hasDirective(content, 'no-transaction') ? 'no-transaction' : 'transaction'
-  return { version: file.version, name: file.name, path: file.path, downPath, mode, file, body: normalize(content), content }
+  return { version: file.version, name: file.name, path: file.path, downPath, mode, file, content }
 }
 
 async function confirmed(options: DownOptions, steps: DownStep[], target: string): Promise<void> {
@@ -164,150 +197,10 @@ async function confirmed(options: DownOptions, steps: DownStep[], target: string
   if (!(await options.confirm(steps, target))) throw new StrataError('usage', 'not confirmed: nothing was rolled back')
 }
 
-interface Runner {
-  sql: Sql
-  schema: string
-  timeouts: { lock_timeout: string; statement_timeout: string }
-  waitMs: number
-  progress: (e: DownProgress) => void
-  result: DownResult
-}
-
-/** This version's ledger row, read again under the lock: a concurrent runner may have rolled it back. */
-async function stillApplied(tx: Sql, run: Runner, step: Planned): Promise<boolean> {
-  const rows = await tx.unsafe(`select status, checksum from ${quoteIdent(run.schema)}.migrations where version = $1`, [step.version])
-  const row = rows[0] as unknown as { status: string; checksum: string } | undefined
-  if (!row) return false
-  if (row.status !== 'applied' || row.checksum !== step.file.checksum) {
-    throw new StrataError('history', `${step.path}: version ${step.version} changed in the ledger meanwhile (now ${row.status})`, {
-      file: step.path,
-    })
-  }
-  return true
-}
-
-async function forget(tx: Sql, run: Runner, step: Planned, ms: number): Promise<void> {
-  await tx.unsafe(`delete from ${quoteIdent(run.schema)}.migrations where version = $1`, [step.version])
-  await rollbackEvent(tx, run.schema, 'rollback', step, {
-    name: step.name,
-    path: step.path,
-    down_path: step.downPath,
-    down_checksum: checksum(step.content),
-    execution_ms: Math.round(ms),
-    mode: step.mode,
-  })
-}
-
-async function rollbackEvent(
-  tx: Sql,
-  schema: string,
-  action: 'rollback' | 'fail',
-  step: Planned,
-  details: Record<string, unknown>,
-): Promise<void> {
-  await recordEvent(tx, schema, action, step.version, step.file.checksum, details)
-}
-
-function done(run: Runner, step: Planned, ms: number): void {
-  const { file: _f, body: _b, content: _c, ...shown } = step
-  run.result.rolledBack.push({ ...shown, ms: Math.round(ms) })
-  run.progress({ type: 'rolled-back', step: shown, ms })
-}
-
-function skip(run: Runner, step: Planned): void {
-  run.result.skipped.push(step.version)
-  const { file: _f, body: _b, content: _c, ...shown } = step
-  run.progress({ type: 'skipped', step: shown, reason: 'rolled back meanwhile by another runner' })
-}
-
-async function downInTransaction(run: Runner, step: Planned): Promise<void> {
-  const downFile = { path: step.downPath, content: step.content }
-  let ms = -1
-  try {
-    await run.sql.begin(async (sql) => {
-      const tx = sql as unknown as Sql
-      await tx`select set_config('lock_timeout', ${run.timeouts.lock_timeout}, true), set_config('statement_timeout', ${run.timeouts.statement_timeout}, true)`
-      await acquireLock(tx, run.schema, run.waitMs, (message) => run.progress({ type: 'waiting', message }))
-      if (!(await stillApplied(tx, run, step))) return
-      const t0 = performance.now()
-      try {
-        // Unsplit, no parameters: one simple-protocol query, like an up file. The newline ends a trailing comment.
-        await tx.unsafe(`${step.body}\n;`)
-      } catch (e) {
-        throw migrationFailure(e, downFile, step.body, step.body)
-      }
-      ms = performance.now() - t0
-      await forget(tx, run, step, ms)
-    })
-  } catch (e) {
-    throw outcome(e, run, step, `${step.downPath} was rolled back: nothing of it took effect and version ${step.version} stays applied`)
-  }
-  if (ms < 0) skip(run, step)
-  else done(run, step, ms)
-}
-
-/** A `-- strata:no-transaction` down file: each statement alone, the row marked running meanwhile. */
-async function downWithoutTransaction(run: Runner, step: Planned): Promise<void> {
-  const s = quoteIdent(run.schema)
-  const claimed = await run.sql.begin(async (sql) => {
-    const tx = sql as unknown as Sql
-    await acquireLock(tx, run.schema, run.waitMs, (message) => run.progress({ type: 'waiting', message }))
-    if (!(await stillApplied(tx, run, step))) return false
-    await tx.unsafe(`update ${s}.migrations set status = 'running', error = null where version = $1`, [step.version])
-    return true
-  })
-  if (!claimed) return skip(run, step)
-  const { splitStatements } = await import('../sql/index.js')
-  const statements = await splitStatements(step.body)
-  const t0 = performance.now()
-  let ran = 0
-  try {
-    for (const stmt of statements) {
-      try {
-        await run.sql.unsafe(stmt.text)
-      } catch (e) {
-        throw migrationFailure(e, { path: step.downPath, content: step.content }, step.body, stmt.text, stmt.start)
-      }
-      ran++
-    }
-  } catch (e) {
-    const error = e instanceof StrataError ? e.message : String(e)
-    await run.sql.begin(async (tx) => {
-      await tx.unsafe(`update ${s}.migrations set status = 'failed', finished_at = clock_timestamp(), error = $2 where version = $1`, [
-        step.version,
-        error,
-      ])
-      await rollbackEvent(tx as unknown as Sql, run.schema, 'fail', step, {
-        name: step.name,
-        down_path: step.downPath,
-        error,
-        statements_done: ran,
-        mode: 'no-transaction',
-        rollback: true,
-      })
-    })
-    throw outcome(
-      e,
-      run,
-      step,
-      `${step.downPath} ran without a transaction: ${ran} of ${statements.length} statements took effect; version ${step.version} is marked failed until you fix the database and run strata repair`,
-    )
-  }
-  const ms = performance.now() - t0
-  await run.sql.begin(async (tx) => forget(tx as unknown as Sql, run, step, ms))
-  done(run, step, ms)
-}
-
-function outcome(e: unknown, run: Runner, step: Planned, what: string): StrataError {
-  const err = e instanceof StrataError ? e : migrationFailure(e, { path: step.downPath, content: step.content }, step.body, '')
-  const before = run.result.rolledBack
-  err.facts.outcome = `${what}. ${before.length ? `Rolled back before it: ${before.map((r) => r.path).join(', ')}.` : 'Nothing was rolled back.'}`
-  return err
-}
-
-/** Postgres durations: a number with an optional unit (ms, s, min, h, d); 0 turns the timeout off. */
-function checkDuration(flag: string, value: string): string {
-  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim()))
-    throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
-  return value.trim()
+/** Until the configuration's duration parser lands here: `<n>[ms|s|min|h|d]`, a bare number in seconds; 0 is off. */
+function durationMs(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?$/.exec(value.trim())
+  if (!m) throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
+  const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's']!
+  return Math.round(Number(m[1]) * unit)
 }

@@ -1,5 +1,5 @@
 /**
- * `strata migrate`: check history, lint what is pending, then apply it in order (see src/apply.ts for how a
+ * `strata migrate`: check history, lint what is pending, then apply it in order (src/runner/apply.ts says how a
  * file is applied). Refuses before anything runs when history was edited or lint finds errors.
  */
 import { resolveOptions, type CommonOptions } from '../config/index.js'
@@ -7,17 +7,32 @@ import { withTarget, type Target } from '../db/target.js'
 import { describeTarget } from '../db/url.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
+import type { Finding } from '../lint/index.js'
 import { readMigrationsMeanwhile } from '../runner/files.js'
-import { normalize, type MigrationFile } from '../runner/file-format.js'
-import { ensureLedger, readLedgerState, recordEvent, type LedgerRow } from '../runner/ledger.js'
+import type { MigrationFile } from '../runner/file-format.js'
+import { ensureLedger, readLedgerState, readProgress, type LedgerRow } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type Plan } from '../runner/plan.js'
-import { migrationFailure } from '../runner/failure.js'
 import { lintPending, type LintSummary } from '../runner/lint-gate.js'
-import { collectEvery } from '../cli/gc.js'
-import { applyAllInOneTransaction, applyEach, type Applied, type ApplyContext, type TransactionMode } from '../runner/apply.js'
+import { claimIsHeld, sleep } from '../runner/lock.js'
+import { describeInterrupted } from '../runner/no-transaction.js'
+import {
+  explainFailure,
+  runAllInOneTransaction,
+  runSteps,
+  type ApplyContext,
+  type Step,
+  type Timeouts,
+  type TransactionMode,
+} from '../runner/apply.js'
 
 export type { TransactionMode }
-export type AppliedFile = Applied
+
+export interface AppliedFile {
+  version: number
+  name: string
+  path: string
+  ms: number
+}
 
 export interface MigrateOptions extends CommonOptions {
   /** Stop after this version. */
@@ -27,9 +42,9 @@ export interface MigrateOptions extends CommonOptions {
   outOfOrder?: boolean
   /** All pending files in one transaction: all or nothing. */
   singleTransaction?: boolean
-  /** SET LOCAL lock_timeout for each file, e.g. '10s'; '0' turns it off. */
+  /** lock_timeout for each file's transaction, e.g. '10s'; '0' turns it off. */
   lockTimeout?: string
-  /** SET LOCAL statement_timeout for each file; default off. */
+  /** statement_timeout for each file's transaction; default off. */
   statementTimeout?: string
   /** How long to wait for another runner's lock, in milliseconds (default 60 000). */
   waitMs?: number
@@ -43,10 +58,13 @@ export interface MigrateOptions extends CommonOptions {
   yes?: boolean
   /** Ask a person; absent when there is none (then a question that needs an answer refuses). */
   confirm?: (question: string) => Promise<boolean>
-  onProgress?: (event: Progress) => void
+  /** Told what happens; a promise it returns for the `lint` event is awaited, so findings print before anything is applied. */
+  onProgress?: (event: Progress) => void | Promise<void>
 }
 
 export type Progress =
+  /** Before anything runs: what lint found in the pending files (warnings, accepted destructive statements). */
+  | { type: 'lint'; findings: Finding[] }
   | { type: 'start'; file: MigrationFile; mode: TransactionMode }
   | { type: 'applied'; file: MigrationFile; ms: number }
   | { type: 'skipped'; file: MigrationFile; reason: string }
@@ -70,9 +88,9 @@ export interface MigrateResult {
 
 export async function migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
   const cfg = resolveOptions(options)
-  const timeouts = {
-    lock_timeout: checkDuration('--lock-timeout', options.lockTimeout ?? '10s'),
-    statement_timeout: checkDuration('--statement-timeout', options.statementTimeout ?? '0'),
+  const timeouts: Timeouts = {
+    lockTimeoutMs: durationMs('--lock-timeout', options.lockTimeout ?? '10s'),
+    statementTimeoutMs: durationMs('--statement-timeout', options.statementTimeout ?? '0'),
   }
   const waitMs = options.waitMs ?? 60_000
   const progress = options.onProgress ?? (() => {})
@@ -84,9 +102,16 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     async (target, files) => {
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
       const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to })
-      refuseBlockers(plan)
+      await refuseBlockers(target.sql, cfg.schema, plan)
       const modeOf = (f: MigrationFile): TransactionMode =>
         f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
+      const lint = await lintPending(plan.pending, {
+        cwd: cfg.cwd,
+        rules: options.rules,
+        allowDestructive: options.allowDestructive,
+        gate: !options.dryRun,
+      })
+      if (lint.findings.length) await progress({ type: 'lint', findings: lint.findings })
       const result: MigrateResult = {
         target: target.shown,
         server: target.server,
@@ -95,12 +120,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         applied: [],
         skipped: [],
         backup: null,
-        lint: await lintPending(plan.pending, {
-          cwd: cfg.cwd,
-          rules: options.rules,
-          allowDestructive: options.allowDestructive,
-          gate: !options.dryRun,
-        }),
+        lint,
       }
       const noTx = plan.pending.find((f) => f.noTransaction)
       if (options.singleTransaction && noTx) {
@@ -109,40 +129,47 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         })
       }
       if (options.dryRun || plan.pending.length === 0) return result
-      result.backup = await guardDestructive(target, cfg.cwd, plan.pending, result.lint, options)
+      result.backup = await guardDestructive(target, cfg.cwd, plan.pending, lint, options)
 
       if (!ledger.exists) await ensureLedger(target.sql, cfg.schema, waitMs, onWait)
-      const collect = collectEvery(1000) // memory stays flat over a long history (src/gc.ts)
-      const pending = new Map(plan.pending.map((f) => [f.version, f]))
-      let current: MigrationFile | undefined // the file the server is running: the one to blame on a failure
+      const steps: Step[] = plan.pending.map((file) => ({
+        direction: 'up',
+        file,
+        source: { path: file.path, content: file.content },
+        noTransaction: file.noTransaction,
+      }))
+      const done: Step[] = []
+      let current: Step | undefined // the step the server is running: the one to blame on a failure
       const ctx: ApplyContext = {
         sql: target.sql,
         schema: cfg.schema,
         timeouts,
         waitMs,
+        openSide: () => target.side(),
         onWait,
-        onStart: (file, mode) => {
-          current = file
-          collect()
-          progress({ type: 'start', file, mode })
+        onNote: (message) => progress({ type: 'note', message }),
+        onStart: (step, mode) => {
+          current = step
+          progress({ type: 'start', file: step.file, mode })
         },
-        onApplied: (a) => {
-          result.applied.push(a)
-          progress({ type: 'applied', file: pending.get(a.version)!, ms: a.ms })
+        onDone: ({ step, ms }) => {
+          done.push(step)
+          result.applied.push({ version: step.file.version, name: step.file.name, path: step.file.path, ms })
+          progress({ type: 'applied', file: step.file, ms })
         },
-        onSkipped: (file) => {
-          result.skipped.push(file.version)
-          progress({ type: 'skipped', file, reason: 'applied meanwhile by another runner' })
+        onSkipped: (step, reason) => {
+          result.skipped.push(step.file.version)
+          progress({ type: 'skipped', file: step.file, reason })
         },
       }
+      const mode: TransactionMode = options.singleTransaction ? 'single-transaction' : 'transaction'
       try {
-        if (options.singleTransaction) await applyAllInOneTransaction(ctx, plan.pending)
-        else await applyEach(ctx, plan.pending)
+        if (options.singleTransaction) await runAllInOneTransaction(ctx, steps)
+        else await runSteps(ctx, steps)
       } catch (e) {
-        const failed = options.singleTransaction
-          ? (plan.pending.find((f) => f.path === (e as StrataError).facts?.failedFile) ?? plan.pending[0])
-          : (current ?? plan.pending[0])
-        throw await explainFailure(target.sql, cfg.schema, result, failed, e, !!options.singleTransaction)
+        const failedPath = (e as StrataError).facts?.failedFile
+        const failed = (options.singleTransaction && steps.find((s) => s.file.path === failedPath)) || current || steps[0]
+        throw await explainFailure(ctx, e, failed, done, failed.noTransaction ? 'no-transaction' : mode)
       }
       return result
     },
@@ -193,16 +220,30 @@ function isLocal(url: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.')
 }
 
-function refuseBlockers(plan: Plan): void {
+async function refuseBlockers(sql: Sql, schema: string, plan: Plan): Promise<void> {
   if (!plan.blockers.length) return
+  const lines: string[] = []
+  for (const b of plan.blockers) {
+    // A `running` row that nobody is running any more (settledLedger waited for live ones): say how far it got.
+    if (b.state === 'running' && b.row) {
+      const where = b.file?.path ?? `version ${b.version} (${b.name})`
+      const how = describeInterrupted(b.row, await readProgress(sql, schema, b.version))
+      lines.push(
+        `${where} was interrupted: ${how}; check the database, then strata repair --rolled-back ${b.version} or --applied ${b.version}`,
+      )
+    } else lines.push(describeBlocker(b))
+  }
   const first = plan.blockers[0]
-  throw new StrataError('history', `refusing to migrate:\n  ${plan.blockers.map(describeBlocker).join('\n  ')}`, {
+  throw new StrataError('history', `refusing to migrate:\n  ${lines.join('\n  ')}`, {
     file: first.file?.path,
     blockers: plan.blockers.map((b) => ({ version: b.version, name: b.name, state: b.state, file: b.file?.path })),
   })
 }
 
-/** Rows marked `running` may belong to a runner that is working right now: give it up to --wait to finish. */
+/**
+ * Rows marked `running` may belong to a runner that is working right now (a no-transaction file holds its
+ * claim while it runs): give it up to --wait to finish. A row whose claim nobody holds is left at once.
+ */
 async function settledLedger(
   sql: Sql,
   schema: string,
@@ -213,49 +254,18 @@ async function settledLedger(
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     const state = await readLedgerState(sql, schema)
     const running = state.rows.find((r) => r.status === 'running')
-    if (!running || Date.now() >= deadline) return state
-    onWait(`waiting for version ${running.version} (${running.name}), marked running since ${running.started_at.toISOString()}`)
-    await new Promise((r) => setTimeout(r, Math.min(delay, deadline - Date.now())))
+    if (!running || Date.now() >= deadline || !(await claimIsHeld(sql, schema, running.version))) return state
+    onWait(
+      `waiting for version ${running.version} (${running.name}), which another runner is applying since ${running.started_at.toISOString()}`,
+    )
+    await sleep(Math.min(delay, deadline - Date.now()))
   }
 }
 
-/**
- * Say what was rolled back and what stays applied, and record the failed attempt in the event history
- * (in its own transaction: the file's own was rolled back).
- */
-async function explainFailure(
-  sql: Sql,
-  schema: string,
-  result: MigrateResult,
-  file: MigrationFile,
-  e: unknown,
-  single: boolean,
-): Promise<StrataError> {
-  const err = e instanceof StrataError ? e : migrationFailure(e, file, normalize(file.content), '')
-  if (err.code === 'migration') {
-    await recordEvent(sql, schema, 'fail', file.version, file.checksum, {
-      name: file.name,
-      path: file.path,
-      error: err.message,
-      sqlstate: err.facts.sqlstate,
-    }).catch(() => {})
-  }
-  const rolledBack =
-    typeof err.facts.rolledBack === 'string'
-      ? err.facts.rolledBack
-      : single
-        ? `--single-transaction: the whole run was rolled back; nothing of this run was applied`
-        : `${file.path} was rolled back: nothing of it was applied and it has no ledger row`
-  const applied = result.applied.map((a) => a.path)
-  err.facts.rolledBack = rolledBack
-  err.facts.applied = applied
-  err.facts.outcome = `${rolledBack}. ${applied.length ? `Applied before it and still applied: ${applied.join(', ')}.` : 'No file of this run was applied.'}`
-  return err
-}
-
-/** Postgres durations: a number with an optional unit (ms, s, min, h, d); 0 turns the timeout off. */
-function checkDuration(flag: string, value: string): string {
-  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim()))
-    throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
-  return value.trim()
+/** Until the configuration's duration parser lands here: `<n>[ms|s|min|h|d]`, a bare number in seconds; 0 is off. */
+function durationMs(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?$/.exec(value.trim())
+  if (!m) throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
+  const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's']!
+  return Math.round(Number(m[1]) * unit)
 }

@@ -11,7 +11,8 @@ import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import { readMigrations } from '../runner/files.js'
 import { type MigrationFile } from '../runner/file-format.js'
-import { ensureLedger, quoteIdent, readLedger, type LedgerRow, recordWithoutRunning, underLock, recordEvent } from '../runner/ledger.js'
+import { ensureLedger, markRepaired, readLedger, recordWithoutRunning, removeRow, type LedgerRow } from '../runner/ledger.js'
+import { underLock } from '../runner/lock.js'
 
 export type RepairAction = 'applied' | 'rolled-back' | 'accept-checksum'
 
@@ -53,7 +54,7 @@ export async function repair(options: RepairOptions): Promise<RepairResult> {
       const now = (await readLedger(tx, cfg.schema)).find((r) => r.version === version) ?? null
       if (JSON.stringify(now) !== JSON.stringify(before))
         throw new StrataError('history', `version ${version} changed in the ledger while repair was asking; run it again`)
-      return apply(tx, cfg.schema, action, version, file, before)
+      return apply(tx, cfg.schema, action, file, before)
     })
     return { target: target.shown, action, version, name: file?.name ?? before!.name, before, after }
   } finally {
@@ -116,27 +117,13 @@ async function confirmed(options: RepairOptions, question: string): Promise<void
   if (!(await options.confirm(question))) throw new StrataError('usage', 'repair cancelled: nothing changed')
 }
 
-async function apply(
-  tx: Sql,
-  schema: string,
-  action: RepairAction,
-  version: number,
-  file: MigrationFile | undefined,
-  before: LedgerRow | null,
-) {
-  const table = `${quoteIdent(schema)}.migrations`
+async function apply(tx: Sql, schema: string, action: RepairAction, file: MigrationFile | undefined, before: LedgerRow | null) {
   const details = { operation: action, previous: before }
   if (action === 'rolled-back') {
-    await tx.unsafe(`delete from ${table} where version = $1`, [version])
-    await recordEvent(tx, schema, 'repair', version, before!.checksum, { ...details, name: before!.name })
+    await removeRow(tx, schema, before!, details)
     return null
   }
-  if (action === 'applied' && !before) {
-    await recordWithoutRunning(tx, schema, file!, 'repair', details)
-    return { status: 'applied', checksum: file!.checksum }
-  }
-  const set = action === 'applied' ? `status = 'applied', checksum = $2, error = null, finished_at = clock_timestamp()` : 'checksum = $2'
-  await tx.unsafe(`update ${table} set ${set} where version = $1`, [version, file!.checksum])
-  await recordEvent(tx, schema, 'repair', version, file!.checksum, { ...details, name: file!.name, path: file!.path })
+  if (action === 'applied' && !before) await recordWithoutRunning(tx, schema, file!, 'repair', details)
+  else await markRepaired(tx, schema, file!, action === 'applied' ? 'applied' : 'checksum', details)
   return { status: 'applied', checksum: file!.checksum }
 }

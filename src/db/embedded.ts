@@ -11,6 +11,7 @@ import { createServer } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { userInfo } from 'node:os'
 import { StrataError } from '../errors.js'
+import { track } from './processes.js'
 
 export interface EmbeddedServer {
   url: string
@@ -50,24 +51,13 @@ export async function startEmbedded({ dataDir, ephemeral = false }: EmbeddedOpti
     if (other) return { url: urlFor(other, passwordFile), port: other, owned: false, stop: async () => {} }
     throw e
   }
-  // Node runs no 'exit' handlers on a signal: stop the server on Ctrl-C or a CI job's SIGTERM too.
-  const stopSync = () => child.kill('SIGINT')
-  const onSignal = (signal: NodeJS.Signals) => {
-    stopSync()
-    process.exit(signal === 'SIGINT' ? 130 : 143)
-  }
-  process.once('exit', stopSync)
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  track(child) // the CLI stops it on a signal (src/cli/index.ts)
   return {
     url: urlFor(port, passwordFile),
     port,
     owned: true,
     stop: () =>
       new Promise<void>((done) => {
-        process.off('exit', stopSync)
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
         if (child.exitCode !== null) return done()
         child.once('exit', () => done())
         child.kill('SIGINT') // fast shutdown: roll back open transactions, then exit

@@ -12,6 +12,8 @@ export interface Target {
   shown: string
   /** What the server said about itself when we logged in. */
   server: { version: string; database: string; user: string }
+  /** A second connection to the same database, for work that must not share the first (a no-transaction file's claim). */
+  side(): Promise<{ sql: Sql; close(): Promise<void> }>
   close(): Promise<void>
 }
 
@@ -67,7 +69,11 @@ export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Pr
   }
   const shown = maskUrl(url!)
   cfg.onTarget?.(shown, server)
-  return { sql, url: url!, shown, server, close }
+  const side = async () => {
+    const other = connect({ url: url!, sslCa, arrays: false })
+    return { sql: other, close: () => other.end({ timeout: 5 }).catch(() => {}) }
+  }
+  return { sql, url: url!, shown, server, side, close }
 }
 
 /**

@@ -72,9 +72,14 @@ function prettyText(findings: Finding[], options: FormatOptions): string {
 }
 
 function prettyFinding(finding: Finding, lines: LineIndex | undefined): string {
-  const severity = finding.severity === 'error' ? colors.red('error') : colors.yellow('warning')
+  const severity = finding.accepted
+    ? colors.cyan('accepted')
+    : finding.severity === 'error'
+      ? colors.red('error')
+      : colors.yellow('warning')
   const head = `${colors.bold(`${finding.file}:${finding.line}:${finding.column}`)}  ${severity}  ${colors.dim(finding.rule)}  ${finding.message}`
   const out = [head, `  ${colors.cyan('help:')} ${finding.help}`]
+  if (finding.accepted) out.push(`  ${colors.cyan('accepted:')} by ${finding.accepted}`)
   const source = lines?.lineText(finding.line)
   if (source !== undefined) {
     const gutter = String(finding.line)
@@ -83,7 +88,7 @@ function prettyFinding(finding: Finding, lines: LineIndex | undefined): string {
     const indent = source.slice(0, finding.column - 1).replace(/[^\t]/g, ' ')
     const end = finding.endLine === finding.line ? finding.endColumn : source.length + 1
     const width = Math.max(1, Math.min(end, source.length + 1) - finding.column)
-    const marker = (finding.severity === 'error' ? colors.red : colors.yellow)('^'.repeat(width))
+    const marker = (finding.accepted ? colors.cyan : finding.severity === 'error' ? colors.red : colors.yellow)('^'.repeat(width))
     out.push(`  ${colors.dim(`${gutter} |`)} ${source}`, `  ${colors.dim(`${pad} |`)} ${indent}${marker}`)
   }
   return out.join('\n')
@@ -102,9 +107,10 @@ function groupByFile(findings: Finding[]): Map<string, Finding[]> {
 function summary(findings: Finding[], fileCount: number | undefined): string {
   const files = fileCount === undefined ? '' : ` in ${plural(fileCount, 'file')}`
   if (findings.length === 0) return colors.green(`No problems found${files}.`)
-  const errors = findings.filter((finding) => finding.severity === 'error').length
-  const warnings = findings.length - errors
-  const counts = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`
+  const accepted = findings.filter((finding) => finding.accepted).length
+  const errors = findings.filter((finding) => finding.severity === 'error').length - accepted
+  const warnings = findings.length - errors - accepted
+  const counts = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}${accepted ? `, ${accepted} accepted` : ''}`
   return `${(errors ? colors.red : colors.yellow)(counts)}${files}.`
 }
 

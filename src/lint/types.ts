@@ -17,6 +17,8 @@ export interface Finding {
   category: Category
   message: string
   help: string
+  /** Set on an error a run lets through on purpose (e.g. `--allow-destructive`): shown as accepted, not as an error. */
+  accepted?: string
 }
 
 export interface LintConfig {

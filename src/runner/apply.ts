@@ -1,52 +1,74 @@
 /**
- * Applying files: the protocol of DESIGN.md ("Applying"), in as few round trips as it allows.
+ * Applying and rolling back files: the protocol of DESIGN.md ("Applying"), in as few round trips as it allows.
+ * `migrate` runs up steps, `down` runs down steps; both go through the same code, the same lock and the same
+ * ledger writes.
  *
- * Per file, a single simple-protocol query
- *   BEGIN; SET LOCAL timeouts; guard; <the file body, unsplit>; INSERT ledger row and event; COMMIT
- * where the guard takes pg_try_advisory_xact_lock and checks that no ledger row exists for the version and
- * that the file before it in this run has its row. The server runs the statements in order and stops at the
- * first error, so a busy lock or a row that a concurrent runner wrote stops the query before the body (we
- * roll back, then wait and report like the slow path), and the ledger row is never written for a body that
- * failed. Simple-protocol queries cannot carry parameters, so the few values we add are escaped literals.
+ * Per step, a single simple-protocol query
+ *   BEGIN; SET LOCAL timeouts; guard; <the file body, unsplit>; ledger row and event; COMMIT
+ * where the guard takes pg_try_advisory_xact_lock and checks the version's ledger row (up: none yet; down:
+ * applied, with the checksum that was planned) and that the step before it in this run is done. The server
+ * runs the statements in order and stops at the first error, so a busy lock or a row that a concurrent runner
+ * changed stops the query before the body (we roll back, then wait and report like the slow path), and the
+ * ledger row is never written for a body that failed. Simple-protocol queries cannot carry parameters, so the
+ * few values we add are escaped literals.
  *
- * The queries of consecutive files are pipelined: the next ones are sent before the first answers, so a
- * database 20 ms away costs 20 ms per window of files instead of per file. A file still applies only after
- * the one before it committed: the server runs one connection's queries in order, a failed transaction
- * leaves the session refusing everything until our ROLLBACK, and the guard's predecessor check stops a file
- * whose predecessor has no row whatever the transport did (a pooler, a body that ended its own transaction).
+ * The queries of consecutive steps are pipelined: the next ones are sent before the first answers, so a
+ * database 20 ms away costs 20 ms per window of files instead of per file. A step still runs only after the
+ * one before it committed: the server runs one connection's queries in order, a failed transaction leaves the
+ * session refusing everything until our ROLLBACK, and the guard's predecessor check stops a step whose
+ * predecessor is not done whatever the transport did (a pooler, a body that ended its own transaction).
  */
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
-import { normalize, type MigrationFile } from './file-format.js'
-import { migrationFailure } from './failure.js'
-import { actorDetails, lockKey, waitForLock, quoteIdent, recordEvent, type LedgerRow } from './ledger.js'
-import { quoteLiteral } from '../sql/quote.js'
+import { quoteIdent, quoteLiteral } from '../sql/quote.js'
+import { fileQuery, queryFailure, type FileQuery, type Source } from './execute.js'
+import type { MigrationFile } from './file-format.js'
+import { appliedRowSql, appliedRowsSql, recordEvent, rolledBackRowSql, runTimesSql, type LedgerRow, type RunTimes } from './ledger.js'
+import { locate, type Timeouts } from './locate.js'
+import { lockKey, waitForLock } from './lock.js'
+import { connectionLostFailure, isConnectionLost } from './failure.js'
+import { runWithoutTransaction } from './no-transaction.js'
 
+export type { Timeouts }
 export type TransactionMode = 'transaction' | 'single-transaction' | 'no-transaction'
+export type Direction = 'up' | 'down'
 
-export interface Applied {
-  version: number
-  name: string
-  path: string
+/** One file to apply (up) or roll back (down). */
+export interface Step {
+  direction: Direction
+  /** The up file: its version, name and checksum identify the ledger row. */
+  file: MigrationFile
+  /** What runs: the up file itself, or its down file. */
+  source: Source
+  noTransaction: boolean
+}
+
+export interface StepDone {
+  step: Step
   ms: number
 }
 
 export interface ApplyContext {
   sql: Sql
   schema: string
-  timeouts: { lock_timeout: string; statement_timeout: string }
+  timeouts: Timeouts
   waitMs: number
+  /** A connection of its own, opened while a no-transaction file runs, to hold its claim (src/runner/lock.ts). */
+  openSide(): Promise<{ sql: Sql; close(): Promise<void> }>
   onWait(message: string): void
-  onStart(file: MigrationFile, mode: TransactionMode): void
-  onApplied(applied: Applied): void
-  onSkipped(file: MigrationFile): void
+  onStart(step: Step, mode: TransactionMode): void
+  onDone(done: StepDone): void
+  onSkipped(step: Step, reason: string): void
+  onNote(message: string): void
 }
 
-/** SQLSTATEs of the guard: the lock is held by another runner; the version is already in the ledger. */
+/** SQLSTATEs of the guard: the lock is held by another runner; another runner did this step already. */
 const LOCK_BUSY = 'SL001'
-const ALREADY_RECORDED = 'SL002'
-/** The guard's third check: the file sent before this one has no applied row (it failed, or has not run). */
+const ALREADY_DONE = 'SL002'
+/** The step sent before this one is not done (it failed, or has not run). */
 const PREDECESSOR_MISSING = 'SL003'
+/** down: the row is not the applied row that was planned (changed meanwhile). */
+const ROW_CHANGED = 'SL004'
 /** What a query sent after a failed one gets: its predecessor's failure, not its own. */
 const AFTER_FAILURE = new Set([PREDECESSOR_MISSING, '25P02'])
 
@@ -55,48 +77,54 @@ const PIPELINE_FILES = 32
 const PIPELINE_BYTES = 4 << 20
 
 /** READ COMMITTED, so that what a statement reads after the lock is what the previous holder committed. */
-function beginSql(ctx: ApplyContext): string {
-  const t = ctx.timeouts
+export function beginSql(timeouts: Timeouts): string {
   return `begin isolation level read committed;
-select set_config('lock_timeout', ${quoteLiteral(t.lock_timeout)}, true), set_config('statement_timeout', ${quoteLiteral(t.statement_timeout)}, true);
+select set_config('lock_timeout', '${timeouts.lockTimeoutMs}ms', true), set_config('statement_timeout', '${timeouts.statementTimeoutMs}ms', true);
 `
 }
 
-/** `after`: the version sent just before this one in this run, which must be applied by the time this one runs. */
-function guardSql(ctx: ApplyContext, version: number, after?: number): string {
-  const s = quoteIdent(ctx.schema)
-  const predecessor =
-    after === undefined
-      ? ''
-      : `
-  if not exists (select from ${s}.migrations where version = ${after} and status = 'applied') then
-    raise exception using errcode = '${PREDECESSOR_MISSING}', message = 'strata: version ${after}, before ${version}, is not applied';
-  end if;`
+/** The guard of a step; `before`: the step sent just before it in this run, which must be done by the time this one runs. */
+function guardSql(schema: string, step: Step, before?: Step): string {
+  const s = quoteIdent(schema)
+  const v = step.file.version
+  const raise = (code: string, message: string) =>
+    `raise exception using errcode = '${code}', message = ${quoteLiteral(`strata: ${message}`)};`
+  const row = `select from ${s}.migrations where version = ${v}`
+  const checks =
+    step.direction === 'up'
+      ? `  if exists (${row}) then ${raise(ALREADY_DONE, `version ${v} is already in the ledger`)} end if;`
+      : `  if not exists (${row}) then ${raise(ALREADY_DONE, `version ${v} is no longer in the ledger`)} end if;
+  if not exists (${row} and status = 'applied' and checksum = ${quoteLiteral(step.file.checksum)}) then ${raise(ROW_CHANGED, `version ${v} changed in the ledger`)} end if;`
+  const predecessor = !before
+    ? ''
+    : before.direction === 'up'
+      ? `\n  if not exists (select from ${s}.migrations where version = ${before.file.version} and status = 'applied') then ${raise(PREDECESSOR_MISSING, `version ${before.file.version}, before ${v}, is not applied`)} end if;`
+      : `\n  if exists (select from ${s}.migrations where version = ${before.file.version}) then ${raise(PREDECESSOR_MISSING, `version ${before.file.version}, before ${v}, is not rolled back`)} end if;`
   return `do $strata$ begin
-  if not pg_try_advisory_xact_lock(${lockKey(ctx.schema)}) then
-    raise exception using errcode = '${LOCK_BUSY}', message = 'strata: the migration lock is held by another runner';
-  end if;
-  if exists (select from ${s}.migrations where version = ${version}) then
-    raise exception using errcode = '${ALREADY_RECORDED}', message = 'strata: version ${version} is already in the ledger';
-  end if;${predecessor}
+  if not pg_try_advisory_xact_lock(${lockKey(schema)}) then ${raise(LOCK_BUSY, 'the migration lock is held by another runner')} end if;
+${checks}${predecessor}
 end $strata$;
 `
 }
 
+/** The ledger write that commits with the step's body. */
+function recordSql(schema: string, step: Step, mode: TransactionMode): string {
+  if (step.direction === 'up') return appliedRowSql(schema, step.file, mode)
+  return rolledBackRowSql(schema, step.file, { name: step.file.name, path: step.file.path, down_path: step.source.path, mode })
+}
+
 /**
  * BEGIN, set the timeouts, take the lock and re-read `versions` in one round trip; on a busy lock roll back,
- * say who holds it, back off and try again until --wait runs out. READ COMMITTED, so the re-read sees what
- * the previous holder committed.
+ * say who holds it, back off and try again until --wait runs out.
  */
-async function beginLocked(ctx: ApplyContext, versions: number[], setTimeouts = true): Promise<Map<number, LedgerRow>> {
-  const key = lockKey(ctx.schema)
-  const begin = setTimeouts ? beginSql(ctx) : 'begin isolation level read committed;'
+export async function beginLocked(ctx: ApplyContext, versions: number[], setTimeouts = true): Promise<Map<number, LedgerRow>> {
+  const begin = setTimeouts ? beginSql(ctx.timeouts) : 'begin isolation level read committed;'
   const reread = versions.length
     ? `select version, name, checksum, status from ${quoteIdent(ctx.schema)}.migrations where version in (${versions.join(',')})`
     : 'select 1 where false'
   return waitForLock(ctx.sql, ctx.schema, ctx.waitMs, ctx.onWait, async () => {
     const results = (await ctx.sql.unsafe(
-      `${begin} select pg_try_advisory_xact_lock(${key}) as locked; ${reread}`,
+      `${begin} select pg_try_advisory_xact_lock(${lockKey(ctx.schema)}) as locked; ${reread}`,
     )) as unknown as LedgerRow[][]
     const [locked, rows] = results.slice(-2) as [{ locked?: boolean }[], LedgerRow[]]
     if (locked[0].locked) return new Map(rows.map((r) => [Number(r.version), r]))
@@ -105,92 +133,24 @@ async function beginLocked(ctx: ApplyContext, versions: number[], setTimeouts = 
   })
 }
 
-/** Another runner got here first: fine when it applied the same file, a refusal otherwise. */
-function appliedMeanwhile(row: LedgerRow | undefined, file: MigrationFile): boolean {
-  if (!row) return false
-  if (row.status === 'applied' && row.checksum === file.checksum) return true
+/**
+ * Under the lock, a step's row as another runner may have left it: 'run' the step, 'skip' it (that runner
+ * did it already), or refuse.
+ */
+export function decide(step: Step, row: LedgerRow | undefined): 'run' | 'skip' {
+  const { file } = step
+  const same = row?.status === 'applied' && row.checksum === file.checksum
+  if (step.direction === 'up' ? !row : same) return 'run'
+  if (step.direction === 'up' ? same : !row) return 'skip'
   throw new StrataError(
     'history',
-    `${file.path}: version ${file.version} is already in the ledger as ${row.status}${row.checksum !== file.checksum ? ' with another checksum' : ''}`,
+    `${file.path}: version ${file.version} is in the ledger as ${row!.status}${row!.checksum !== file.checksum ? ' with another checksum' : ''}`,
     { file: file.path },
   )
 }
 
-/** The ledger row and its event, as one statement that runs right after the body, in its transaction. */
-function recordSql(schema: string, file: MigrationFile, mode: TransactionMode): string {
-  const s = quoteIdent(schema)
-  const actor = actorDetails()
-  // statement_timestamp() is when this query arrived, so the difference is the body's own run time.
-  return `with row as (
-  insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms)
-  values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'applied', statement_timestamp(), clock_timestamp(),
-    round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))
-  returning version, checksum, name, execution_ms)
-insert into ${s}.events (action, version, checksum, details)
-select 'apply', version, checksum, jsonb_build_object('name', name, 'path', ${quoteLiteral(file.path)}, 'execution_ms', execution_ms,
-  'mode', ${quoteLiteral(mode)}, 'os_user', ${quoteLiteral(actor.os_user)}, 'host', ${quoteLiteral(actor.host)})
-from row;`
-}
-
-/** When a file of --single-transaction ran, by the server's clock, as text to be written back verbatim. */
-interface RunTimes {
-  started_at: string
-  finished_at: string
-  execution_ms: number
-}
-
-const runTimesSql = `select statement_timestamp()::text as started_at, clock_timestamp()::text as finished_at,
-  round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::int as execution_ms;`
-
-/** --single-transaction: the ledger rows and events of every file in two statements, before COMMIT. */
-function recordAllSql(schema: string, done: { file: MigrationFile; times: RunTimes }[]): string {
-  const s = quoteIdent(schema)
-  const actor = actorDetails()
-  const rows = done.map(
-    ({ file, times: t }) =>
-      `(${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'applied', ${quoteLiteral(t.started_at)}, ${quoteLiteral(t.finished_at)}, ${t.execution_ms})`,
-  )
-  const events = done.map(({ file, times }) => {
-    const details = { name: file.name, path: file.path, execution_ms: times.execution_ms, mode: 'single-transaction', ...actor }
-    return `('apply', ${file.version}, ${quoteLiteral(file.checksum)}, ${quoteLiteral(JSON.stringify(details))}::jsonb)`
-  })
-  return `insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms) values
-${rows.join(',\n')};
-insert into ${s}.events (action, version, checksum, details) values
-${events.join(',\n')};`
-}
-
-interface FileQuery {
-  text: string
-  body: string
-  prefix: string
-}
-
-/** `prefix`, the file's body and `suffix` as one query text; the newline ends a trailing `--` comment, the semicolon a last statement written without one. */
-function fileQuery(file: MigrationFile, prefix: string, suffix: string): FileQuery {
-  const body = normalize(file.content)
-  return { text: `${prefix}${body}\n;\n${suffix}`, body, prefix }
-}
-
-/** A server error as the file's own: its line and column (the server counts from the start of the query, so the prefix is taken off). */
-function fileFailure(e: unknown, file: MigrationFile, query: FileQuery): StrataError {
-  const err = e as { position?: string }
-  if (err.position) err.position = String(Number(err.position) - query.prefix.length)
-  return migrationFailure(e, file, query.body, query.body)
-}
-
-const isContention = (e: unknown) => [LOCK_BUSY, ALREADY_RECORDED].includes((e as { code?: string }).code ?? '')
-
-/** `prefix`, the file's body and `suffix` as one query; the last statement's rows are returned. */
-async function runBody(ctx: ApplyContext, file: MigrationFile, prefix: string, suffix: string): Promise<unknown[]> {
-  const query = fileQuery(file, prefix, suffix)
-  try {
-    const results = (await ctx.sql.unsafe(query.text)) as unknown as unknown[][]
-    return results.at(-1) ?? []
-  } catch (e) {
-    throw fileFailure(e, file, query)
-  }
-}
+export const skipReason = (step: Step) =>
+  step.direction === 'up' ? 'applied meanwhile by another runner' : 'rolled back meanwhile by another runner'
 
 async function rollback(ctx: ApplyContext): Promise<void> {
   await ctx.sql.unsafe('rollback').catch(() => {})
@@ -201,7 +161,7 @@ type Answer = { rows: unknown[] } | { error: unknown }
 
 interface Sent {
   index: number
-  file: MigrationFile
+  step: Step
   query: FileQuery
   sentAt: number
   answer: Promise<Answer>
@@ -219,12 +179,16 @@ class Pipeline {
   get full(): boolean {
     return this.sent.length >= PIPELINE_FILES || this.bytes >= PIPELINE_BYTES
   }
-  send(index: number, file: MigrationFile, query: FileQuery): void {
+  /** Steps still in flight (sent, not answered). */
+  get inFlight(): Step[] {
+    return this.sent.map((s) => s.step)
+  }
+  send(index: number, step: Step, query: FileQuery): void {
     const answer = this.sql.unsafe(query.text).then(
       (results): Answer => ({ rows: (results as unknown as unknown[][]).at(-1) ?? [] }),
       (error: unknown): Answer => ({ error }),
     )
-    this.sent.push({ index, file, query, sentAt: performance.now(), answer })
+    this.sent.push({ index, step, query, sentAt: performance.now(), answer })
     this.bytes += query.text.length
   }
   /** The oldest query still in flight. */
@@ -242,130 +206,153 @@ class Pipeline {
 }
 
 /**
- * The default mode: each file in its own transaction together with its ledger row, pipelined (see the top of
- * this file). A `-- strata:no-transaction` file waits until everything before it has answered, then runs alone.
- * On a failure, the failed file's error is thrown (the last file given to `onStart`); the files after it were not applied.
+ * Each step in its own transaction together with its ledger write, pipelined (see the top of this file).
+ * A no-transaction step waits until everything before it has answered, then runs alone. A failure is thrown
+ * as a located StrataError; the steps after it did not run.
  */
-export async function applyEach(ctx: ApplyContext, files: MigrationFile[]): Promise<void> {
+export async function runSteps(ctx: ApplyContext, steps: Step[]): Promise<void> {
   const pipeline = new Pipeline(ctx.sql)
   let next = 0
   let lastDone = 0
-  let announced: MigrationFile | undefined
-  let resent: MigrationFile | undefined
+  let announced: Step | undefined
+  let resent: Step | undefined
   const send = (index: number) => {
-    const file = files[index]
-    const after = index > 0 ? files[index - 1].version : undefined
-    const prefix = beginSql(ctx) + guardSql(ctx, file.version, after)
-    pipeline.send(index, file, fileQuery(file, prefix, `${recordSql(ctx.schema, file, 'transaction')}\ncommit;`))
+    const step = steps[index]
+    const prefix = beginSql(ctx.timeouts) + guardSql(ctx.schema, step, steps[index - 1])
+    pipeline.send(index, step, fileQuery(step.source, prefix, `${recordSql(ctx.schema, step, 'transaction')}\ncommit;`))
   }
-  while (next < files.length || !pipeline.empty) {
-    while (next < files.length && !files[next].noTransaction && !pipeline.full) send(next++)
+  while (next < steps.length || !pipeline.empty) {
+    while (next < steps.length && !steps[next].noTransaction && !pipeline.full) send(next++)
     if (pipeline.empty) {
-      await applyWithoutTransaction(ctx, files[next++]) // a no-transaction file, with nothing in flight
+      await runWithoutTransaction(ctx, steps[next++]) // a no-transaction step, with nothing in flight
       lastDone = performance.now()
       continue
     }
+    const inFlight = pipeline.inFlight
     const head = pipeline.next()
-    if (announced !== head.file) ctx.onStart(head.file, 'transaction')
-    announced = head.file
+    if (announced !== head.step) ctx.onStart(head.step, 'transaction')
+    announced = head.step
     const answer = await head.answer
     if ('rows' in answer) {
       const ms = performance.now() - Math.max(head.sentAt, lastDone) // from when the server could start it
       lastDone = performance.now()
-      ctx.onApplied({ version: head.file.version, name: head.file.name, path: head.file.path, ms: Math.round(ms) })
+      ctx.onDone({ step: head.step, ms: Math.round(ms) })
       continue
     }
-    // Everything sent after a failure fails unrun (see the top of this file): roll back and go on from the file that failed.
+    // Everything sent after a failure fails unrun (see the top of this file): roll back and go on from the step that failed.
     await pipeline.settle()
+    const { error } = answer
+    if (isConnectionLost(error)) throw await connectionLostFailure(ctx, error, head.step, inFlight)
     await rollback(ctx)
     next = head.index + 1
-    const { error } = answer
-    if (isContention(error)) {
-      await applyAfterWaiting(ctx, head.file)
+    const code = (error as { code?: string }).code ?? ''
+    if (code === LOCK_BUSY || code === ALREADY_DONE) {
+      await runAfterWaiting(ctx, head.step)
       lastDone = performance.now()
-    } else if (AFTER_FAILURE.has((error as { code?: string }).code ?? '') && resent !== head.file) {
+    } else if (AFTER_FAILURE.has(code) && resent !== head.step) {
       // Only a pooler that reorders pipelined queries gets here: its predecessor did commit. Send it again, once.
-      resent = head.file
+      resent = head.step
       next--
+    } else if (code === ROW_CHANGED) {
+      throw new StrataError('history', `${head.step.file.path}: version ${head.step.file.version} changed in the ledger meanwhile`, {
+        file: head.step.file.path,
+      })
     } else {
-      throw fileFailure(error, head.file, head.query)
+      throw await locate(ctx.sql, queryFailure(error, head.query), {
+        source: head.step.source,
+        timeouts: ctx.timeouts,
+        ranMs: performance.now() - Math.max(head.sentAt, lastDone),
+      })
     }
   }
 }
 
 /** Another runner holds the lock or got here first: wait for the lock (saying who holds it), re-read, then run or skip. */
-async function applyAfterWaiting(ctx: ApplyContext, file: MigrationFile): Promise<void> {
-  const rows = await beginLocked(ctx, [file.version])
+async function runAfterWaiting(ctx: ApplyContext, step: Step): Promise<void> {
+  const rows = await beginLocked(ctx, [step.file.version])
+  let query: FileQuery | undefined
+  const t0 = performance.now()
   try {
-    if (appliedMeanwhile(rows.get(file.version), file)) {
+    if (decide(step, rows.get(step.file.version)) === 'skip') {
       await ctx.sql.unsafe('commit')
-      return ctx.onSkipped(file)
+      return ctx.onSkipped(step, skipReason(step))
     }
-    const t0 = performance.now()
-    await runBody(ctx, file, '', `${recordSql(ctx.schema, file, 'transaction')}\ncommit;`)
-    ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: Math.round(performance.now() - t0) })
+    query = fileQuery(step.source, '', `${recordSql(ctx.schema, step, 'transaction')}\ncommit;`)
+    await ctx.sql.unsafe(query.text)
+    ctx.onDone({ step, ms: Math.round(performance.now() - t0) })
   } catch (e) {
+    if (isConnectionLost(e)) throw await connectionLostFailure(ctx, e, step, [step])
     await rollback(ctx)
-    throw e
+    if (!query || e instanceof StrataError) throw e
+    throw await locate(ctx.sql, queryFailure(e, query), { source: step.source, timeouts: ctx.timeouts, ranMs: performance.now() - t0 })
   }
 }
 
 /**
- * --single-transaction: every pending file and its row in one transaction; all or nothing. The files' queries
- * are pipelined too. After a failed file the session refuses everything until our ROLLBACK; and each file first
+ * --single-transaction: every pending up step and its row in one transaction; all or nothing. The queries are
+ * pipelined too. After a failed file the session refuses everything until our ROLLBACK; and each file first
  * checks the run's mark, a transaction-local setting, so that none runs once an earlier file ended the
  * transaction with its own COMMIT (which lint's explicit-transaction-control refuses unless ignored).
  */
-export async function applyAllInOneTransaction(ctx: ApplyContext, files: MigrationFile[]): Promise<{ failed?: MigrationFile }> {
+export async function runAllInOneTransaction(ctx: ApplyContext, steps: Step[]): Promise<void> {
   const rows = await beginLocked(
     ctx,
-    files.map((f) => f.version),
+    steps.map((s) => s.file.version),
   )
   const mark = `${process.pid}.${Date.now()}`
   const pipeline = new Pipeline(ctx.sql)
-  const done: { file: MigrationFile; times: RunTimes }[] = []
-  let current: MigrationFile | undefined
+  const done: { step: Step; times: RunTimes }[] = []
+  let current: Step | undefined
+  const t0 = performance.now()
   try {
-    const todo: MigrationFile[] = []
-    for (const file of files) {
-      current = file
-      if (appliedMeanwhile(rows.get(file.version), file)) ctx.onSkipped(file)
-      else todo.push(file)
+    const todo: Step[] = []
+    for (const step of steps) {
+      current = step
+      if (decide(step, rows.get(step.file.version)) === 'skip') ctx.onSkipped(step, skipReason(step))
+      else todo.push(step)
     }
     let next = 0
     while (next < todo.length || !pipeline.empty) {
       for (; next < todo.length && !pipeline.full; next++) {
         const prefix = (next === 0 ? `select set_config('strata.run', '${mark}', true);\n` : '') + markCheckSql(mark)
-        pipeline.send(next, todo[next], fileQuery(todo[next], prefix, runTimesSql))
+        pipeline.send(next, todo[next], fileQuery(todo[next].source, prefix, runTimesSql))
       }
       const head = pipeline.next()
-      current = head.file
-      ctx.onStart(head.file, 'single-transaction')
+      current = head.step
+      ctx.onStart(head.step, 'single-transaction')
       const answer = await head.answer
       if ('rows' in answer) {
-        done.push({ file: head.file, times: answer.rows[0] as RunTimes })
+        done.push({ step: head.step, times: answer.rows[0] as RunTimes })
         continue
       }
       await pipeline.settle()
-      if (!String((answer.error as Error).message).includes(MARK_LOST)) throw fileFailure(answer.error, head.file, head.query)
-      const ended = todo[head.index - 1]
-      throw new StrataError('migration', `${ended.path} ended the transaction of --single-transaction with its own COMMIT or ROLLBACK`, {
-        file: ended.path,
-        hint: 'remove the transaction control from the file (lint rule explicit-transaction-control)',
-        rolledBack: `${head.file.path} and the files after it did not run; what ran before that COMMIT stays applied without ledger rows: check the database before you run strata again`,
+      const error = answer.error
+      if (isConnectionLost(error)) throw error
+      if (String((error as Error).message).includes(MARK_LOST)) throw markLost(todo[head.index - 1], head.step)
+      await rollback(ctx)
+      const before = done.map((d) => d.step.source)
+      throw await locate(ctx.sql, queryFailure(error, head.query), {
+        source: head.step.source,
+        timeouts: ctx.timeouts,
+        ranMs: performance.now() - t0,
+        before,
       })
     }
     current = undefined
     // One statement for all the rows instead of two per file: they commit together anyway.
-    await ctx.sql.unsafe(`${done.length ? recordAllSql(ctx.schema, done) : ''}\ncommit;`)
+    const rowsSql = appliedRowsSql(
+      ctx.schema,
+      done.map(({ step, times }) => ({ file: step.file, times })),
+    )
+    await ctx.sql.unsafe(`${rowsSql}\ncommit;`)
   } catch (e) {
     await pipeline.settle()
+    if (isConnectionLost(e)) throw await connectionLostFailure(ctx, e, current ?? steps[0], steps, true)
     await rollback(ctx)
-    if (e instanceof StrataError) e.facts.failedFile = current?.path
+    if (e instanceof StrataError) e.facts.failedFile ??= current?.file.path
     throw e
   }
-  for (const { file, times } of done) ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms: times.execution_ms })
-  return {}
+  for (const { step, times } of done) ctx.onDone({ step, ms: times.execution_ms })
 }
 
 const MARK_LOST = 'strata: the transaction of this run has ended'
@@ -376,72 +363,57 @@ function markCheckSql(mark: string): string {
   return `select (coalesce(current_setting('strata.run', true), '') || ' ${MARK_LOST}')::int where current_setting('strata.run', true) is distinct from '${mark}';\n`
 }
 
-/**
- * A `-- strata:no-transaction` file: claim the version with a committed `running` row, run each statement
- * alone in autocommit, then mark it applied, or failed with the error so that nobody passes it unawares.
- */
-export async function applyWithoutTransaction(ctx: ApplyContext, file: MigrationFile): Promise<void> {
-  ctx.onStart(file, 'no-transaction')
-  const s = quoteIdent(ctx.schema)
-  const rows = await beginLocked(ctx, [file.version], false)
-  try {
-    if (appliedMeanwhile(rows.get(file.version), file)) {
-      await ctx.sql.unsafe('commit')
-      return ctx.onSkipped(file)
-    }
-    await ctx.sql.unsafe(
-      `insert into ${s}.migrations (version, name, checksum, status) values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'running'); commit;`,
-    )
-  } catch (e) {
-    await rollback(ctx)
-    throw e
-  }
-
-  const text = normalize(file.content)
-  const { splitStatements } = await import('../sql/index.js') // the parser loads only for files that need splitting
-  const statements = await splitStatements(text)
-  const t0 = performance.now()
-  let done = 0
-  try {
-    for (const stmt of statements) {
-      try {
-        await ctx.sql.unsafe(stmt.text)
-      } catch (e) {
-        throw migrationFailure(e, file, text, stmt.text, stmt.start)
-      }
-      done++
-    }
-  } catch (e) {
-    const error = (e as Error).message
-    await ctx.sql.begin(async (tx) => {
-      await tx.unsafe(`update ${s}.migrations set status = 'failed', finished_at = clock_timestamp(), error = $2 where version = $1`, [
-        file.version,
-        error,
-      ])
-      await recordEvent(tx as unknown as Sql, ctx.schema, 'fail', file.version, file.checksum, {
-        name: file.name,
-        path: file.path,
-        error,
-        statements_done: done,
-        mode: 'no-transaction',
-      })
-    })
-    const err = e as StrataError
-    err.facts.rolledBack = `${file.path} ran without a transaction: ${done} of ${statements.length} statements took effect and stay; it is marked failed until you fix the database and run strata repair`
-    throw err
-  }
-  const ms = Math.round(performance.now() - t0)
-  await ctx.sql.begin(async (tx) => {
-    await tx.unsafe(
-      `update ${s}.migrations set status = 'applied', finished_at = clock_timestamp(), execution_ms = $2 where version = $1`,
-      [file.version, ms],
-    )
-    await recordEvent(tx as unknown as Sql, ctx.schema, 'apply', file.version, file.checksum, {
-      name: file.name,
-      path: file.path,
-      execution_ms: ms,
-      mode: 'no-transaction',
-    })
+function markLost(ended: Step, stopped: Step): StrataError {
+  return new StrataError('migration', `${ended.file.path} ended the transaction of --single-transaction with its own COMMIT or ROLLBACK`, {
+    file: ended.file.path,
+    failedFile: ended.file.path,
+    hint: 'remove the transaction control from the file (lint rule explicit-transaction-control)',
+    rolledBack: `${stopped.file.path} and the files after it did not run; what ran before that COMMIT stays applied without ledger rows: check the database before you run strata again`,
   })
-  ctx.onApplied({ version: file.version, name: file.name, path: file.path, ms })
+}
+
+/**
+ * Say what was rolled back and what stays, on the error, and record a failed attempt in the event history
+ * (in its own transaction: the file's own was rolled back).
+ */
+export async function explainFailure(
+  ctx: ApplyContext,
+  e: unknown,
+  failed: Step,
+  done: Step[],
+  mode: TransactionMode,
+): Promise<StrataError> {
+  const err = e instanceof StrataError ? e : queryFailure(e, fileQuery(failed.source, '', ''))
+  if (err.facts.connectionLost) return err // what is known was read from the ledger again (connectionLostFailure)
+  if (err.code === 'migration' && mode !== 'no-transaction') {
+    await recordEvent(ctx.sql, ctx.schema, 'fail', failed.file.version, failed.file.checksum, {
+      name: failed.file.name,
+      path: failed.source.path,
+      direction: failed.direction,
+      error: err.message,
+      sqlstate: err.facts.sqlstate,
+      line: err.facts.line,
+    }).catch(() => {})
+  }
+  const up = failed.direction === 'up'
+  const rolledBack =
+    typeof err.facts.rolledBack === 'string'
+      ? err.facts.rolledBack
+      : mode === 'single-transaction'
+        ? '--single-transaction: the whole run was rolled back; nothing of this run was applied'
+        : up
+          ? `${failed.source.path} was rolled back: nothing of it was applied and it has no ledger row`
+          : `${failed.source.path} was rolled back: nothing of it took effect and version ${failed.file.version} stays applied`
+  const paths = done.map((s) => s.source.path)
+  const before = up
+    ? paths.length
+      ? `Applied before it and still applied: ${paths.join(', ')}.`
+      : 'No file of this run was applied.'
+    : paths.length
+      ? `Rolled back before it: ${paths.join(', ')}.`
+      : 'Nothing was rolled back.'
+  err.facts.rolledBack = rolledBack
+  err.facts.applied = up ? paths : []
+  err.facts.outcome = `${rolledBack}. ${before}`
+  return err
 }

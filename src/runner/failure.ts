@@ -1,7 +1,9 @@
-/** A server error while running a file, turned into a StrataError that says where (file:line:col) and why. */
+/** Failures while running a file, turned into StrataErrors that say where (file:line:col) and what is known. */
 import { StrataError } from '../errors.js'
 import { caretLines } from '../location.js'
 import { lineColumn } from '../sql/position.js'
+import type { Sql } from '../db/connect.js'
+import { readRows } from './ledger.js'
 
 interface PgError {
   code?: string
@@ -32,6 +34,83 @@ export function migrationFailure(e: unknown, file: { path: string; content: stri
     where = `${file.path}:${line}:${column}`
   }
   if (err.where) facts.context = [...(facts.context ?? []), `where: ${err.where}`]
-  const state = err.code ? ` [${err.code}]` : ''
+  const state = err.code && /^[0-9A-Z]{5}$/.test(err.code) ? ` [${err.code}]` : ''
   return new StrataError('migration', `${where}: ${err.message ?? String(e)}${state}`, facts)
+}
+
+/** postgres.js's own codes for a connection that went away, and the server's for a session it ended. */
+const LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
+
+/** The connection went away under a query: the server ended the session, restarted, or the network broke. */
+export function isConnectionLost(e: unknown): boolean {
+  const code = (e as { code?: string } | undefined)?.code ?? ''
+  return LOST.has(code) || /^(08|57P0[123])/.test(code)
+}
+
+interface StepLike {
+  direction: 'up' | 'down'
+  file: { version: number; checksum: string; path: string }
+  source: { path: string }
+}
+
+/**
+ * The connection was lost while `failed` ran (and `inFlight` were sent): whether each committed is unknown to
+ * the client, so connect again and read the ledger, which commits with each file; say what it shows.
+ */
+export async function connectionLostFailure<S extends StepLike>(
+  ctx: { sql: Sql; schema: string; onDone(done: { step: S; ms: number }): void },
+  e: unknown,
+  failed: S,
+  inFlight: S[],
+  wholeRun = false,
+): Promise<StrataError> {
+  const reason = (e as Error).message ?? String(e)
+  const error = new StrataError('connection', `${failed.source.path}: the connection to the server was lost while it ran (${reason})`, {
+    file: failed.source.path,
+    sqlstate: /^[0-9A-Z]{5}$/.test((e as PgError).code ?? '') ? (e as PgError).code : undefined,
+    connectionLost: true,
+  })
+  const steps = inFlight.includes(failed) ? inFlight : [failed, ...inFlight]
+  let rows
+  try {
+    const versions = steps.map((s) => s.file.version)
+    rows = await readAgain(() => readRows(ctx.sql, ctx.schema, versions))
+  } catch (again) {
+    error.facts.outcome = `Strata could not connect again to read the ledger (${(again as Error).message}). Each file is applied with its ledger row or not at all: run strata status when the server is back to see which.`
+    return error
+  }
+  const done: string[] = []
+  const notDone: string[] = []
+  const running: string[] = []
+  for (const step of steps) {
+    const row = rows.get(step.file.version)
+    const finished = step.direction === 'up' ? row?.status === 'applied' && row.checksum === step.file.checksum : !row
+    if (row?.status === 'running' || row?.status === 'failed') running.push(`${step.source.path} (its row is ${row.status})`)
+    else if (finished) {
+      done.push(step.source.path)
+      ctx.onDone({ step, ms: row?.execution_ms ?? 0 })
+    } else notDone.push(step.source.path)
+  }
+  const verb = failed.direction === 'up' ? 'applied' : 'rolled back'
+  const parts = [
+    done.length && `${done.join(', ')} ${done.length === 1 ? 'is' : 'are'} ${verb} (committed before the connection was lost)`,
+    notDone.length &&
+      `${notDone.join(', ')} ${notDone.length === 1 ? 'is' : 'are'} not ${verb}: nothing of ${notDone.length === 1 ? 'it' : 'them'} took effect`,
+    running.length && `${running.join(', ')} ran without a transaction and stopped part-way: see strata status`,
+  ].filter(Boolean)
+  error.facts.outcome = `Strata connected again and read the ledger: ${parts.join('; ')}.${wholeRun ? ' (--single-transaction: the run committed as a whole or not at all)' : ''} Run strata ${failed.direction === 'up' ? 'migrate' : 'down'} again to go on.`
+  error.facts.applied = failed.direction === 'up' ? done : []
+  return error
+}
+
+/** The driver may hand the lost session's last words (57P01) to the next query: try a few times on a new connection. */
+async function readAgain<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read()
+    } catch (e) {
+      if (attempt >= 3 || !isConnectionLost(e)) throw e
+      await new Promise((r) => setTimeout(r, 200 * attempt))
+    }
+  }
 }

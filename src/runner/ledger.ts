@@ -1,12 +1,14 @@
 /**
- * The ledger: `<schema>.migrations` (one row per up file) and `<schema>.events` (append-only history),
- * plus the transaction-scoped advisory lock that serialises runners. Never a session lock or a session
- * SET: both leak across clients behind a transaction pooler.
+ * The ledger: `<schema>.migrations` (one row per up file) and `<schema>.events` (append-only history).
+ * This module is the only code that writes either table. Writes that must travel inside a file's own query
+ * (the apply pipeline sends BEGIN, the body, the row and COMMIT as one) are returned as SQL text; the others
+ * run here. Values in SQL text are escaped literals: simple-protocol queries cannot carry parameters.
  */
-import { createHash } from 'node:crypto'
 import { hostname, userInfo } from 'node:os'
-import { StrataError } from '../errors.js'
 import type { Sql } from '../db/connect.js'
+import { quoteIdent, quoteLiteral } from '../sql/quote.js'
+import type { MigrationFile } from './file-format.js'
+import { underLock } from './lock.js'
 
 export type LedgerStatus = 'applied' | 'running' | 'failed'
 
@@ -22,11 +24,16 @@ export interface LedgerRow {
   error: string | null
 }
 
-export type EventAction = 'apply' | 'fail' | 'rollback' | 'baseline' | 'repair' | 'adopt'
+/** How far a no-transaction file got: kept on its row while it runs, so an interrupted run can be told truthfully. */
+export interface Progress {
+  /** Statements that took effect. */
+  done: number
+  total: number
+  /** The statement running now (or when the run was interrupted). */
+  running?: { line: number; sql: string }
+}
 
-export { quoteIdent } from '../sql/quote.js'
-import { quoteIdent } from '../sql/quote.js'
-import type { MigrationFile } from './file-format.js'
+export type EventAction = 'apply' | 'fail' | 'rollback' | 'baseline' | 'repair' | 'adopt'
 
 export function ledgerSql(schema: string): string {
   const s = quoteIdent(schema)
@@ -41,7 +48,8 @@ create table if not exists ${s}.migrations (
   finished_at timestamptz,
   execution_ms integer,
   applied_by text not null default current_user,
-  error text
+  error text,
+  progress jsonb
 );
 create table if not exists ${s}.events (
   id bigserial primary key,
@@ -56,6 +64,8 @@ comment on table ${s}.migrations is 'Strata: one row per applied migration file.
 comment on table ${s}.events is 'Strata: append-only history of every apply, rollback, baseline, repair and adopt.';`
 }
 
+const ROW_COLUMNS = 'version, name, checksum, status, started_at, finished_at, execution_ms, applied_by, error'
+
 /** All ledger rows, or none when the ledger does not exist yet (one round trip either way). */
 export async function readLedger(sql: Sql, schema: string): Promise<LedgerRow[]> {
   return (await readLedgerState(sql, schema)).rows
@@ -63,17 +73,39 @@ export async function readLedger(sql: Sql, schema: string): Promise<LedgerRow[]>
 
 export async function readLedgerState(sql: Sql, schema: string): Promise<{ rows: LedgerRow[]; exists: boolean }> {
   try {
-    const rows = await sql.unsafe(
-      `select version, name, checksum, status, started_at, finished_at, execution_ms, applied_by, error
-         from ${quoteIdent(schema)}.migrations order by version`,
-    )
+    const rows = await sql.unsafe(`select ${ROW_COLUMNS} from ${quoteIdent(schema)}.migrations order by version`)
     return { rows: rows as unknown as LedgerRow[], exists: true }
   } catch (e) {
-    const code = (e as { code?: string }).code
-    if (code === '42P01' || code === '3F000') return { rows: [], exists: false }
+    if (isMissingLedger(e)) return { rows: [], exists: false }
     throw e
   }
 }
+
+/** The rows of some versions, read again (under the lock, after a lost connection). */
+export async function readRows(sql: Sql, schema: string, versions: number[]): Promise<Map<number, LedgerRow>> {
+  if (!versions.length) return new Map()
+  try {
+    const rows = (await sql.unsafe(
+      `select ${ROW_COLUMNS} from ${quoteIdent(schema)}.migrations where version in (${versions.map(Number).join(',')})`,
+    )) as unknown as LedgerRow[]
+    return new Map(rows.map((r) => [Number(r.version), r]))
+  } catch (e) {
+    if (isMissingLedger(e)) return new Map()
+    throw e
+  }
+}
+
+/** The progress kept on a no-transaction file's row; undefined on a ledger from before the column existed. */
+export async function readProgress(sql: Sql, schema: string, version: number): Promise<Progress | undefined> {
+  try {
+    const [row] = await sql.unsafe(`select progress from ${quoteIdent(schema)}.migrations where version = ${Number(version)}`)
+    return (row?.progress as Progress | null) ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
+const isMissingLedger = (e: unknown) => ['42P01', '3F000'].includes((e as { code?: string }).code ?? '')
 
 /**
  * Create the ledger when missing, under the runners' lock so that concurrent first runs do not collide.
@@ -92,62 +124,9 @@ export async function ensureLedger(sql: Sql, schema: string, waitMs: number, onW
   }
 }
 
-/** A stable 64-bit key per ledger schema, so two apps with different schemas in one database do not block each other. */
-export function lockKey(schema: string): string {
-  return createHash('sha256').update(`strata:${schema}`).digest().readBigInt64BE(0).toString()
-}
-
-/**
- * Retry `attempt` with backoff until it returns a value or `waitMs` runs out; between tries, report who holds
- * the runners' lock (pid, application, user, since when). `attempt` takes the lock in its own way and returns
- * undefined when it was busy.
- */
-export async function waitForLock<T>(
-  sql: Sql,
-  schema: string,
-  waitMs: number,
-  onWait: ((msg: string) => void) | undefined,
-  attempt: () => Promise<T | undefined>,
-): Promise<T> {
-  const key = lockKey(schema)
-  const deadline = Date.now() + waitMs
-  let reported = ''
-  for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
-    const got = await attempt()
-    if (got !== undefined) return got
-    const holder = await lockHolder(sql, key)
-    if (Date.now() >= deadline) {
-      throw new StrataError('lock', `gave up waiting ${Math.round(waitMs / 1000)}s for the migration lock, held by ${holder}`, {
-        hint: 'another strata is applying migrations to this database; wait for it, or raise --wait',
-      })
-    }
-    if (onWait && holder !== reported) onWait(`waiting for the migration lock, held by ${holder}`)
-    reported = holder
-    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))))
-  }
-}
-
-/** Take the transaction-scoped advisory lock inside the caller's transaction, waiting as `waitForLock` does. */
-export async function acquireLock(tx: Sql, schema: string, waitMs: number, onWait?: (msg: string) => void): Promise<void> {
-  const key = lockKey(schema)
-  await waitForLock(tx, schema, waitMs, onWait, async () => {
-    const [row] = await tx`select pg_try_advisory_xact_lock(${key}::bigint) as locked`
-    return row.locked ? true : undefined
-  })
-}
-
-export async function lockHolder(tx: Sql, key: string): Promise<string> {
-  const k = BigInt(key)
-  const classid = Number((k >> 32n) & 0xffffffffn)
-  const objid = Number(k & 0xffffffffn)
-  const rows = await tx`
-    select a.pid, a.application_name, a.usename, a.client_addr::text as addr, a.xact_start
-      from pg_locks l join pg_stat_activity a on a.pid = l.pid
-     where l.locktype = 'advisory' and l.granted and l.classid::bigint = ${classid} and l.objid::bigint = ${objid} and l.objsubid = 1`
-  if (!rows.length) return 'another session (not visible to this user)'
-  const r = rows[0]
-  const since = r.xact_start ? `, in a transaction since ${new Date(r.xact_start).toISOString()}` : ''
-  return `pid ${r.pid} (${r.application_name || 'unnamed client'}, user ${r.usename}${r.addr ? ` from ${r.addr}` : ''}${since})`
+/** Ledgers made before the progress column existed get it the first time a no-transaction file runs. */
+export function upgradeLedgerSql(schema: string): string {
+  return `alter table ${quoteIdent(schema)}.migrations add column if not exists progress jsonb;`
 }
 
 /** Who is running this, for the events table (asked once: it does not change during a run). */
@@ -161,22 +140,143 @@ export function actorDetails(): Record<string, string> {
   return (actor = { os_user: user, host: hostname() })
 }
 
+function eventValues(action: EventAction, version: number | null, checksum: string | null, details: Record<string, unknown>): string {
+  const json = JSON.stringify({ ...actorDetails(), ...details })
+  return `(${quoteLiteral(action)}, ${version ?? 'null'}, ${checksum === null ? 'null' : quoteLiteral(checksum)}, ${quoteLiteral(json)}::jsonb)`
+}
+
+function eventSql(schema: string, action: EventAction, version: number | null, checksum: string | null, details: Record<string, unknown>) {
+  return `insert into ${quoteIdent(schema)}.events (action, version, checksum, details) values ${eventValues(action, version, checksum, details)};`
+}
+
+/** An event alone (a failed attempt whose transaction was rolled back; what a repair changed). */
 export async function recordEvent(
-  tx: Sql,
+  sql: Sql,
   schema: string,
   action: EventAction,
   version: number | null,
   checksum: string | null,
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  await tx.unsafe(
-    // As text, cast on the server: a JS string bound to a jsonb parameter would be stored as one JSON string.
-    `insert into ${quoteIdent(schema)}.events (action, version, checksum, details) values ($1, $2, $3, $4::text::jsonb)`,
-    [action, version, checksum, JSON.stringify({ ...actorDetails(), ...details })],
+  await sql.unsafe(eventSql(schema, action, version, checksum, details))
+}
+
+// ---- Written inside a file's own query: the row commits with the file or not at all. ----
+
+/** The ledger row of an applied file and its event, as one statement that runs right after the body. */
+export function appliedRowSql(schema: string, file: MigrationFile, mode: string): string {
+  const s = quoteIdent(schema)
+  const actor = actorDetails()
+  // statement_timestamp() is when this query arrived, so the difference is the body's own run time.
+  return `with row as (
+  insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms)
+  values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'applied', statement_timestamp(), clock_timestamp(),
+    round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))
+  returning version, checksum, name, execution_ms)
+insert into ${s}.events (action, version, checksum, details)
+select 'apply', version, checksum, jsonb_build_object('name', name, 'path', ${quoteLiteral(file.path)}, 'execution_ms', execution_ms,
+  'mode', ${quoteLiteral(mode)}, 'os_user', ${quoteLiteral(actor.os_user)}, 'host', ${quoteLiteral(actor.host)})
+from row;`
+}
+
+/** When a file of --single-transaction ran, by the server's clock, as text to be written back verbatim. */
+export interface RunTimes {
+  started_at: string
+  finished_at: string
+  execution_ms: number
+}
+
+export const runTimesSql = `select statement_timestamp()::text as started_at, clock_timestamp()::text as finished_at,
+  round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::int as execution_ms;`
+
+/** --single-transaction: the rows and events of every file in two statements, before COMMIT. */
+export function appliedRowsSql(schema: string, done: { file: MigrationFile; times: RunTimes }[]): string {
+  if (!done.length) return ''
+  const s = quoteIdent(schema)
+  const rows = done.map(
+    ({ file, times: t }) =>
+      `(${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'applied', ${quoteLiteral(t.started_at)}, ${quoteLiteral(t.finished_at)}, ${t.execution_ms})`,
+  )
+  const events = done.map(({ file, times }) =>
+    eventValues('apply', file.version, file.checksum, {
+      name: file.name,
+      path: file.path,
+      execution_ms: times.execution_ms,
+      mode: 'single-transaction',
+    }),
+  )
+  return `insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms) values
+${rows.join(',\n')};
+insert into ${s}.events (action, version, checksum, details) values
+${events.join(',\n')};`
+}
+
+/** A rolled-back file: its row goes, a `rollback` event stays. Runs right after the down file's body. */
+export function rolledBackRowSql(schema: string, file: MigrationFile, details: Record<string, unknown>): string {
+  const s = quoteIdent(schema)
+  const ms = `round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)`
+  const json = quoteLiteral(JSON.stringify({ ...actorDetails(), ...details }))
+  return `with gone as (delete from ${s}.migrations where version = ${file.version} returning version)
+insert into ${s}.events (action, version, checksum, details)
+select 'rollback', version, ${quoteLiteral(file.checksum)}, ${json}::jsonb || jsonb_build_object('execution_ms', ${ms}) from gone;`
+}
+
+// ---- No-transaction files: claimed by a committed `running` row, then finished or failed. ----
+
+/** Claim a version for a no-transaction up file (inside the caller's locked transaction). */
+export function claimUpSql(schema: string, file: MigrationFile, progress: Progress): string {
+  return `${upgradeLedgerSql(schema)}
+insert into ${quoteIdent(schema)}.migrations (version, name, checksum, status, progress)
+values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'running', ${quoteLiteral(JSON.stringify(progress))}::jsonb);`
+}
+
+/** Claim an applied version for a no-transaction down file. */
+export function claimDownSql(schema: string, file: MigrationFile, progress: Progress): string {
+  return `${upgradeLedgerSql(schema)}
+update ${quoteIdent(schema)}.migrations set status = 'running', error = null, progress = ${quoteLiteral(JSON.stringify(progress))}::jsonb
+ where version = ${file.version};`
+}
+
+export async function recordProgress(sql: Sql, schema: string, version: number, progress: Progress): Promise<void> {
+  await sql.unsafe(
+    `update ${quoteIdent(schema)}.migrations set progress = ${quoteLiteral(JSON.stringify(progress))}::jsonb where version = ${Number(version)}`,
   )
 }
 
-/** Ledger rows written without running a file (baseline, adopt, repair --applied), always with their event. */
+/** A no-transaction up file ran to its end. */
+export async function finishApplied(sql: Sql, schema: string, file: MigrationFile, ms: number, details: Record<string, unknown>) {
+  await sql.unsafe(
+    `begin;
+update ${quoteIdent(schema)}.migrations set status = 'applied', finished_at = clock_timestamp(), execution_ms = ${Math.round(ms)}, progress = null
+ where version = ${file.version};
+${eventSql(schema, 'apply', file.version, file.checksum, { name: file.name, path: file.path, execution_ms: Math.round(ms), ...details })}
+commit;`,
+  )
+}
+
+/** A no-transaction down file ran to its end: the row goes. */
+export async function finishRolledBack(sql: Sql, schema: string, file: MigrationFile, ms: number, details: Record<string, unknown>) {
+  await sql.unsafe(
+    `begin;
+delete from ${quoteIdent(schema)}.migrations where version = ${file.version};
+${eventSql(schema, 'rollback', file.version, file.checksum, { name: file.name, path: file.path, execution_ms: Math.round(ms), ...details })}
+commit;`,
+  )
+}
+
+/** A no-transaction file stopped part-way: the row says `failed` (with the error) until strata repair. */
+export async function markFailed(sql: Sql, schema: string, file: MigrationFile, error: string, details: Record<string, unknown>) {
+  await sql.unsafe(
+    `begin;
+update ${quoteIdent(schema)}.migrations set status = 'failed', finished_at = clock_timestamp(), error = ${quoteLiteral(error)}
+ where version = ${file.version};
+${eventSql(schema, 'fail', file.version, file.checksum, { name: file.name, path: file.path, error, ...details })}
+commit;`,
+  )
+}
+
+// ---- Rows written without running a file: baseline, adopt, repair. Always with their event. ----
+
 export interface RecordTimes {
   startedAt?: Date | null
   finishedAt?: Date | null
@@ -198,16 +298,21 @@ export async function recordWithoutRunning(
   await recordEvent(tx, schema, action, file.version, file.checksum, { name: file.name, path: file.path, ran: false, ...details })
 }
 
-/** Run `work` in a transaction holding the runners' lock, so no migrate runs while the ledger is being changed. */
-export async function underLock<T>(
-  sql: Sql,
+/** strata repair --rolled-back: the row goes (nothing in the database is undone). */
+export async function removeRow(tx: Sql, schema: string, row: LedgerRow, details: Record<string, unknown>): Promise<void> {
+  await tx.unsafe(`delete from ${quoteIdent(schema)}.migrations where version = $1`, [row.version])
+  await recordEvent(tx, schema, 'repair', row.version, row.checksum, { ...details, name: row.name })
+}
+
+/** strata repair --applied on a failed or running row, or --accept-checksum: the row says applied with the file's checksum. */
+export async function markRepaired(
+  tx: Sql,
   schema: string,
-  waitMs: number,
-  work: (tx: Sql) => Promise<T>,
-  onWait?: (msg: string) => void,
-): Promise<T> {
-  return (await sql.begin(async (tx) => {
-    await acquireLock(tx as unknown as Sql, schema, waitMs, onWait)
-    return work(tx as unknown as Sql)
-  })) as T
+  file: MigrationFile,
+  how: 'applied' | 'checksum',
+  details: Record<string, unknown>,
+): Promise<void> {
+  const set = how === 'applied' ? `status = 'applied', checksum = $2, error = null, finished_at = clock_timestamp()` : 'checksum = $2'
+  await tx.unsafe(`update ${quoteIdent(schema)}.migrations set ${set} where version = $1`, [file.version, file.checksum])
+  await recordEvent(tx, schema, 'repair', file.version, file.checksum, { ...details, name: file.name, path: file.path })
 }

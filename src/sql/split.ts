@@ -11,6 +11,8 @@ export interface StatementText {
   start: number
   line: number
   column: number
+  /** The statement's node type (e.g. `TransactionStmt`), when the file parsed. */
+  kind?: string
 }
 
 /**
@@ -26,7 +28,7 @@ export async function splitStatements(text: string): Promise<StatementText[]> {
   // In pieces, so that a large seed file does not need its whole syntax tree at once (see pieces.ts).
   for (const piece of parsePieces(library, text, lines)) {
     if ('error' in piece) return scanned(library, text, lines)
-    for (const { text, start, line, column } of piece.statements) statements.push({ text, start, line, column })
+    for (const { text, start, line, column, kind } of piece.statements) statements.push({ text, start, line, column, kind })
   }
   return statements
 }

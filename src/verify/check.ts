@@ -9,7 +9,8 @@ import { keyOf, type ExpectedObject } from './expected.js'
 import { quoteIdent, typeSql, typeText, type TypeRef } from './sql-names.js'
 
 export interface ObjectProblem {
-  kind: 'missing' | 'different'
+  /** `invalid`: an index a failed or interrupted CREATE INDEX CONCURRENTLY left behind. */
+  kind: 'missing' | 'different' | 'invalid'
   /** The object's key, e.g. `table public.users`. */
   object: string
   /** The file and line that created it (the last one to create or replace it). */
@@ -215,4 +216,36 @@ async function resolveTypes(sql: Sql, serverVersion: number, refs: TypeRef[]): P
   const typmod = serverVersion >= 170000 ? 'to_regtypemod(t)' : 'null::int'
   const rows = await sql.unsafe(`select t, to_regtype(t)::oid as oid, ${typmod} as typmod from unnest($1::text[]) as t`, [texts])
   return new Map(rows.filter((r) => r.oid !== null).map((r) => [r.t as string, { oid: Number(r.oid), typmod: r.typmod as number | null }]))
+}
+
+/**
+ * Indexes marked INVALID: what a failed or interrupted CREATE INDEX CONCURRENTLY leaves behind. Queries never
+ * use one, every write still maintains it, and `IF NOT EXISTS` skips it when the file runs again; so it is a
+ * failure, named with the file that creates it when the history knows it.
+ */
+export async function invalidIndexes(sql: Sql, expected: ExpectedObject[], skipSchemas: string[]): Promise<ObjectProblem[]> {
+  const rows = (await sql.unsafe(
+    `select n.nspname as schema, c.relname as name, t.relname as "table"
+       from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid
+       join pg_namespace n on n.oid = c.relnamespace
+      where not i.indisvalid and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast'
+      order by 1, 2`,
+  )) as unknown as { schema: string; name: string; table: string }[]
+  return rows
+    .filter((r) => !skipSchemas.includes(r.schema))
+    .map((r) => {
+      const origin = expected.find((o) => o.kind === 'index' && o.schema === r.schema && o.name === r.name)?.origin
+      const name = `${quoteIdent(r.schema)}.${quoteIdent(r.name)}`
+      const rerun = origin
+        ? `run ${origin.file} again: strata repair --rolled-back ${origin.version} (if its row is failed), then strata migrate, which drops the invalid index before building it`
+        : `drop it (DROP INDEX CONCURRENTLY ${name}) and build it again; when a pending migration builds it, strata migrate drops the invalid one first`
+      return {
+        kind: 'invalid' as const,
+        object: `index ${r.schema}.${r.name}`,
+        file: origin?.file ?? '',
+        line: origin?.line ?? 0,
+        version: origin?.version ?? 0,
+        message: `${origin ? `${origin.file}:${origin.line}: ` : ''}index ${r.schema}.${r.name} on ${r.table} is INVALID (a CREATE INDEX CONCURRENTLY failed or was interrupted): queries do not use it and writes still pay for it; ${rerun}`,
+      }
+    })
 }

@@ -5,7 +5,7 @@
 import type { Sql } from '../db/connect.js'
 import { normalize, type MigrationFile } from '../runner/file-format.js'
 import { snapshotSchema, type Snapshot } from '../schema/index.js'
-import { checkObjects, type ObjectProblem } from './check.js'
+import { checkObjects, invalidIndexes, type ObjectProblem } from './check.js'
 import { ExpectedSchema, type Unchecked } from './expected.js'
 import type { VisitLimits } from '../sql/pieces.js'
 
@@ -48,7 +48,7 @@ export async function findObjectDrift(sql: Sql, files: MigrationFile[], ledgerSc
   const snapshot = withoutLedger(full, ledgerSchema)
   const expected = await expectedSchema(files, searchPath)
   const objects = expected.list()
-  const problems = await checkObjects(sql, objects, snapshot)
+  const problems = [...(await checkObjects(sql, objects, snapshot)), ...(await invalidIndexes(sql, objects, [ledgerSchema]))]
   problems.sort((a, b) => a.version - b.version || a.line - b.line || a.object.localeCompare(b.object))
   return { problems, checked: objects.length, unchecked: expected.unchecked, snapshot }
 }

@@ -1,14 +1,12 @@
 /**
- * `verify --shadow`: replay every file into a throwaway embedded Postgres and snapshot what they build.
- * The scratch server lives in a temporary folder and is stopped and deleted afterwards, whatever happens.
+ * `verify --shadow`: replay every file into a scratch database, as migrate would run it, and snapshot what
+ * they build.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { connect, type Sql } from '../db/connect.js'
+import type { Sql } from '../db/connect.js'
+import { withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
-import { migrationFailure } from '../runner/failure.js'
-import { normalize, type MigrationFile } from '../runner/file-format.js'
+import type { MigrationFile } from '../runner/file-format.js'
+import { runWhole } from '../runner/execute.js'
 import { quoteIdent } from '../sql/quote.js'
 import { snapshotSchema, type Snapshot } from '../schema/index.js'
 
@@ -21,25 +19,18 @@ export interface ShadowOptions {
 }
 
 export async function shadowSnapshot(files: MigrationFile[], opts: ShadowOptions): Promise<Snapshot> {
-  const { startEmbedded } = await import('../db/embedded.js')
-  const dir = mkdtempSync(join(tmpdir(), 'strata-shadow-'))
-  chmodSync(dir, 0o755) // as root the server runs as another user, who must reach its data dir
-  let server: Awaited<ReturnType<typeof startEmbedded>> | undefined
-  let sql: Sql | undefined
-  try {
-    server = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true })
-    sql = connect({ url: server.url })
+  return withScratch(undefined, async ({ sql }) => {
     await createRoles(sql, opts.roles)
     for (const file of files) {
       opts.onFile?.(file)
-      await replay(sql, file)
+      try {
+        await runWhole(sql, file, { noTransaction: file.noTransaction })
+      } catch (e) {
+        throw shadowFailure(e)
+      }
     }
-    return await snapshotSchema(sql, { exclude: opts.exclude })
-  } finally {
-    await sql?.end({ timeout: 5 }).catch(() => {})
-    await server?.stop()
-    rmSync(dir, { recursive: true, force: true })
-  }
+    return snapshotSchema(sql, { exclude: opts.exclude })
+  })
 }
 
 /** Every role of the target that a scratch server lacks (pg_* roles and the current user excepted). */
@@ -53,32 +44,11 @@ async function createRoles(sql: Sql, roles: string[]): Promise<void> {
   for (const role of roles) if (!existing.has(role)) await sql.unsafe(`create role ${quoteIdent(role)} nologin`)
 }
 
-/** As migrate runs it: one transaction per file, or statement by statement for no-transaction files. */
-async function replay(sql: Sql, file: MigrationFile): Promise<void> {
-  const text = normalize(file.content)
-  if (!file.noTransaction) {
-    try {
-      await sql.begin((tx) => tx.unsafe(text))
-    } catch (e) {
-      throw shadowFailure(e, file, text, text)
-    }
-    return
-  }
-  const { splitStatements } = await import('../sql/index.js')
-  for (const stmt of await splitStatements(text)) {
-    try {
-      await sql.unsafe(stmt.text)
-    } catch (e) {
-      throw shadowFailure(e, file, text, stmt.text, stmt.start)
-    }
-  }
-}
-
-function shadowFailure(e: unknown, file: MigrationFile, text: string, body: string, offset = 0): StrataError {
-  const err = migrationFailure(e, file, text, body, offset)
-  const missingExtension = err.facts.sqlstate === '0A000' || /extension "[^"]+" is not available/.test(err.message)
-  return new StrataError('migration', `--shadow: the files do not replay on a scratch database: ${err.message}`, {
-    ...err.facts,
+function shadowFailure(e: unknown): StrataError {
+  if (!(e instanceof StrataError)) throw e
+  const missingExtension = e.facts.sqlstate === '0A000' || /extension "[^"]+" is not available/.test(e.message)
+  return new StrataError('migration', `--shadow: the files do not replay on a scratch database: ${e.message}`, {
+    ...e.facts,
     hint: missingExtension
       ? 'the embedded scratch server lacks an extension the files need; verify without --shadow still checks every object'
       : 'the files must build the schema from nothing on a fresh database; fix the file, or verify without --shadow',

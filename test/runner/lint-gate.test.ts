@@ -57,14 +57,16 @@ test('a rule lowered with --rule or a suppression comment lets the file through'
   )
 })
 
-test('--dry-run prints the plan and the findings, touches nothing, exits 0', async () => {
+test('--dry-run prints the plan and the findings as lint does, touches nothing, and exits 1 when lint would stop a real run', async () => {
   const cwd = files({
     '001_a.sql': 'create table gate_dry (id int);',
     '002_b.sql': '-- strata:no-transaction\ncreate index concurrently if not exists gate_dry_idx on gate_dry (id);',
   })
   const r = await strata(['migrate', '--dry-run', '--url', db.url, '--schema', 'gate5'], { cwd })
-  assert.is(r.code, 0, r.stderr)
-  assert.match(r.stdout, /migrations\/001_a\.sql:1:1\s+require-if-not-exists/)
+  assert.is(r.code, 1, r.stderr)
+  assert.match(r.stdout, /migrations\/001_a\.sql:1:1\s+error\s+require-if-not-exists/)
+  assert.match(r.stdout, /1 \| create table gate_dry \(id int\);\n\s+\|\s+\^+/)
+  assert.match(r.stdout, /a real run would stop here: lint found 1 error/)
   assert.match(r.stdout, /would apply\s+migrations\/001_a\.sql\s+transaction/)
   assert.match(r.stdout, /would apply\s+migrations\/002_b\.sql\s+no-transaction/)
   assert.not.ok(await exists('gate_dry'))
