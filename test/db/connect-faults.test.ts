@@ -137,7 +137,7 @@ test('unix socket URLs connect through the socket: ?host=<dir>&port=, and a %2F-
   try {
     const database = u.pathname.slice(1)
     const viaQuery = `postgres://${u.username}:${u.password}@/${database}?host=${dir}&port=${port}`
-    const a = await strata(['migrate', '--url', viaQuery, '--schema', 'sock'], { cwd })
+    const a = await strata(['migrate', '--url', viaQuery, '--schema', 'sock', '--expect-host', `${dir}`], { cwd })
     assert.is(a.code, 0, a.stderr)
     assert.match(a.stdout, new RegExp(`via ${dir}/\\.s\\.PGSQL\\.${port} without TLS\\)`))
     assert.ok(bridge.connections() >= 1, 'the connection went through the socket')
