@@ -315,14 +315,18 @@ export function isConnectionLost(e: unknown): boolean {
   return err.cause !== undefined && err.cause !== e && isConnectionLost(err.cause)
 }
 
-/** Turn a driver or server failure into a StrataError that never carries the password. */
-export function connectionError(e: unknown, url: string, sslCa?: string): StrataError {
+/**
+ * Turn a driver or server failure into a StrataError that never carries the password. `at`: the host that
+ * answered, named when the URL has several (a refused login says which server refused it).
+ */
+export function connectionError(e: unknown, url: string, sslCa?: string, at?: string): StrataError {
   if (e instanceof StrataError) return e
   const err = e as Error & { code?: string; errno?: string; address?: string; port?: number }
   const tls = tlsFailure(err, sslModeOf(url, sslCa))
   const message = scrubSecrets(tls?.message ?? driverMessage(err) ?? err.message ?? String(e), url)
   const sqlstate = /^[0-9A-Z]{5}$/.test(err.code ?? '') ? err.code : undefined
-  return new StrataError('connection', `cannot connect to ${maskUrl(url)}: ${message}`, {
+  const where = at && !(e instanceof LoginError) ? ` (at ${at})` : ''
+  return new StrataError('connection', `cannot connect to ${maskUrl(url)}${where}: ${message}`, {
     sqlstate,
     hint: tls?.hint ?? connectionHint(err.code, sqlstate, url),
   })

@@ -90,8 +90,9 @@ export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Pr
     )
     server = { version: row.version, database: row.database, user: row.user, ...linkOf(sql) }
   } catch (e) {
+    const at = connectionParams(url!).endpoints.length > 1 ? linkOf(sql)?.host : undefined
     await close()
-    throw connectionError(e, url!, sslCa)
+    throw connectionError(e, url!, sslCa, at)
   }
   const shown = maskUrl(url!)
   cfg.onTarget?.(shown, server)

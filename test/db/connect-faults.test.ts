@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, isConnectionLost } from '../../src/db/connect.js'
 import { useFreshDatabase } from '../support/db.js'
-import { project, repoRoot, strata } from '../support/project.js'
+import { project, repoRoot } from '../support/project.js'
+import { strataWithin } from '../support/install.js'
 import { closesAfterStartup, deadPort, neverAnswers, socketToTcp, timed } from '../support/stubs.js'
 
 const db = useFreshDatabase(test)
@@ -21,7 +22,9 @@ const SECRET = 'Fault-Pw-4711'
 test('a server that closes after the startup packet: exit 1 at once, a handful of connections, a clear reason', async () => {
   const stub = await closesAfterStartup()
   try {
-    const { ms, value: r } = await timed(strata(['status', '--url', `postgres://app:${SECRET}@127.0.0.1:${stub.port}/app`], { cwd }))
+    const { ms, value: r } = await timed(
+      strataWithin(30_000, ['status', '--url', `postgres://app:${SECRET}@127.0.0.1:${stub.port}/app`], { cwd }),
+    )
     assert.is(r.code, 1, r.stderr)
     assert.ok(ms < 10_000, `exited after ${ms} ms`)
     assert.ok(stub.connections() <= 2, `${stub.connections()} connections: no reconnect loop`)
@@ -37,12 +40,12 @@ test('a server that never answers: exit 1 within --connect-timeout 2s, saying ho
   const stub = await neverAnswers()
   try {
     const url = `postgres://app:${SECRET}@127.0.0.1:${stub.port}/app`
-    const { ms, value: r } = await timed(strata(['migrate', '--url', url, '--connect-timeout', '2s'], { cwd }))
+    const { ms, value: r } = await timed(strataWithin(30_000, ['migrate', '--url', url, '--connect-timeout', '2s'], { cwd }))
     assert.is(r.code, 1, r.stderr)
     assert.ok(ms >= 1500 && ms < 15_000, `exited after ${ms} ms`)
     assert.match(r.stderr, /did not answer within 2s/)
     assert.match(r.stderr, /--connect-timeout/)
-    const viaEnv = await timed(strata(['status', '--url', url, '--json'], { cwd, env: { STRATA_CONNECT_TIMEOUT: '700ms' } }))
+    const viaEnv = await timed(strataWithin(30_000, ['status', '--url', url, '--json'], { cwd, env: { STRATA_CONNECT_TIMEOUT: '700ms' } }))
     assert.is(viaEnv.value.code, 1)
     assert.ok(viaEnv.ms < 10_000, `STRATA_CONNECT_TIMEOUT: exited after ${viaEnv.ms} ms`)
     assert.is(JSON.parse(viaEnv.value.stdout).error.code, 'connection')
@@ -54,7 +57,7 @@ test('a server that never answers: exit 1 within --connect-timeout 2s, saying ho
 test('the default connect timeout is 10 s', async () => {
   const stub = await neverAnswers()
   try {
-    const { ms, value: r } = await timed(strata(['status', '--url', `postgres://app:pw@127.0.0.1:${stub.port}/app`], { cwd }))
+    const { ms, value: r } = await timed(strataWithin(30_000, ['status', '--url', `postgres://app:pw@127.0.0.1:${stub.port}/app`], { cwd }))
     assert.is(r.code, 1)
     assert.ok(ms >= 9000 && ms < 20_000, `exited after ${ms} ms`)
     assert.match(r.stderr, /did not answer within 10s/)
@@ -69,7 +72,7 @@ test('a multi-host URL whose hosts are all dead: exit 1 within the timeout, nami
   const dead = await deadPort()
   try {
     const url = `postgres://app:${SECRET}@127.0.0.1:${dead},127.0.0.1:${silent.port},127.0.0.1:${closer.port}/app`
-    const { ms, value: r } = await timed(strata(['status', '--url', url, '--connect-timeout', '3s'], { cwd }))
+    const { ms, value: r } = await timed(strataWithin(30_000, ['status', '--url', url, '--connect-timeout', '3s'], { cwd }))
     assert.is(r.code, 1, r.stderr)
     assert.ok(ms < 15_000, `exited after ${ms} ms`)
     assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${dead} refused the connection`))
@@ -88,7 +91,7 @@ test('a multi-host URL with a dead first host logs in to the next one, and the t
   const dead = await deadPort()
   const u = new URL(db.url)
   const url = `postgres://${u.username}:${u.password}@127.0.0.1:${dead},127.0.0.1:${u.port}${u.pathname}`
-  const r = await strata(['migrate', '--url', url, '--schema', 'multi'], { cwd })
+  const r = await strataWithin(30_000, ['migrate', '--url', url, '--schema', 'multi'], { cwd })
   assert.is(r.code, 0, r.stderr)
   assert.match(
     r.stdout,
@@ -101,10 +104,10 @@ test('a multi-host URL with a dead first host logs in to the next one, and the t
 })
 
 test('--connect-timeout that is not a duration is a usage error (exit 2); so is STRATA_CONNECT_TIMEOUT', async () => {
-  const r = await strata(['status', '--url', db.url, '--connect-timeout', 'soon'], { cwd })
+  const r = await strataWithin(30_000, ['status', '--url', db.url, '--connect-timeout', 'soon'], { cwd })
   assert.is(r.code, 2)
   assert.match(r.stderr, /--connect-timeout "soon" is not a duration/)
-  const env = await strata(['status', '--url', db.url], { cwd, env: { STRATA_CONNECT_TIMEOUT: 'soon' } })
+  const env = await strataWithin(30_000, ['status', '--url', db.url], { cwd, env: { STRATA_CONNECT_TIMEOUT: 'soon' } })
   assert.is(env.code, 2)
   assert.match(env.stderr, /STRATA_CONNECT_TIMEOUT "soon" is not a duration/)
 })
@@ -137,17 +140,17 @@ test('unix socket URLs connect through the socket: ?host=<dir>&port=, and a %2F-
   try {
     const database = u.pathname.slice(1)
     const viaQuery = `postgres://${u.username}:${u.password}@/${database}?host=${dir}&port=${port}`
-    const a = await strata(['migrate', '--url', viaQuery, '--schema', 'sock', '--expect-host', `${dir}`], { cwd })
+    const a = await strataWithin(30_000, ['migrate', '--url', viaQuery, '--schema', 'sock', '--expect-host', `${dir}`], { cwd })
     assert.is(a.code, 0, a.stderr)
     assert.match(a.stdout, new RegExp(`via ${dir}/\\.s\\.PGSQL\\.${port} without TLS\\)`))
     assert.ok(bridge.connections() >= 1, 'the connection went through the socket')
     const encoded = `postgres://${u.username}:${u.password}@${encodeURIComponent(dir)}:${port}/${database}`
     const before = bridge.connections()
-    const b = await strata(['status', '--url', encoded, '--schema', 'sock'], { cwd })
+    const b = await strataWithin(30_000, ['status', '--url', encoded, '--schema', 'sock'], { cwd })
     assert.is(b.code, 0, b.stderr)
     assert.match(b.stdout, /applied\s+migrations\/001_a\.sql/)
     assert.ok(bridge.connections() > before)
-    const missing = await strata(['status', '--url', `postgres://x:${SECRET}@/db?host=${dir}&port=1`], { cwd })
+    const missing = await strataWithin(30_000, ['status', '--url', `postgres://x:${SECRET}@/db?host=${dir}&port=1`], { cwd })
     assert.is(missing.code, 1)
     assert.match(missing.stderr, new RegExp(`${dir}/\\.s\\.PGSQL\\.1 has no socket file`))
     for (const r of [a, b, missing]) assert.not.ok((r.stdout + r.stderr).includes(u.password) || (r.stdout + r.stderr).includes(SECRET))

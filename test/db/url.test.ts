@@ -111,7 +111,7 @@ test('connection failures never print any part of the password, whatever the URL
   }
   const viaEnv = await strata(['migrate'], { cwd, env: { DATABASE_URL: forms[3] } })
   assert.is(viaEnv.code, 1)
-  assert.match(viaEnv.stderr, /password authentication failed/)
+  assert.match(viaEnv.stderr, /\(at 127\.0\.0\.1:\d+\): password authentication failed/, 'names the host that refused the login')
   assert.match(viaEnv.stderr, /postgres:\/\/\w+:\*\*\*\*@127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\//)
   assertNoPart(viaEnv.stdout + viaEnv.stderr, password)
 })

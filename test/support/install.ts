@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { cpSync, linkSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { repoRoot, type Run } from './project.js'
+import { bin, repoRoot, type Run } from './project.js'
 
 export interface InstallOptions {
   /** Package names (or scopes, `@scope`) that are not installed at all. */
@@ -42,8 +42,14 @@ function hardLinkTree(from: string, to: string): void {
   }
 }
 
-/** Run an installed CLI, like strata() does for the repo's own. */
-export function runInstalled(bin: string, args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Run> {
+/** Run an installed CLI, like strata() does for the repo's own; killed (code -1) when it outlives `limitMs`. */
+export function runInstalled(
+  bin: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+  limitMs = 120_000,
+): Promise<Run> {
   return new Promise((done) => {
     const all: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, NO_COLOR: '1', ...env }
     for (const k of Object.keys(all)) if (all[k] === undefined) delete all[k]
@@ -52,6 +58,11 @@ export function runInstalled(bin: string, args: string[], cwd: string, env: Reco
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
-    child.on('exit', (code) => done({ code: code ?? -1, stdout, stderr }))
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs)
+    child.on('exit', (code) => (clearTimeout(timer), done({ code: code ?? -1, stdout, stderr })))
   })
 }
+
+/** The repo's CLI, killed when it outlives `limitMs`: a test of a hang fails instead of hanging. */
+export const strataWithin = (limitMs: number, args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }) =>
+  runInstalled(bin, args, opts.cwd, opts.env, limitMs)
