@@ -250,7 +250,7 @@ function secretsOf(url: string): string[] {
   try {
     const u = parseUrl(url)
     if (u.password !== undefined) raw.push(u.password, encodeURIComponent(u.password))
-    if (u.raw.password !== undefined) raw.push(u.raw.password)
+    if (u.raw.password !== undefined) raw.push(u.raw.password, safeDecode(u.raw.password))
   } catch {
     // Unreadable: everything between the first : after the scheme and the last @ may be the password.
     const start = url.indexOf('://') + 3
