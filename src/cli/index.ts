@@ -54,7 +54,8 @@ const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--json', 'print one JSON document on stdout', false],
   ['--yes', 'confirm without a prompt', false],
   ['--format', 'pretty, or github: failures also become GitHub annotations (automatic under GitHub Actions); lint: also json'],
-  ['--expect-host', 'refuse to run unless the database host matches this glob (else STRATA_EXPECT_HOST)'],
+  ['--expect-host', 'refuse to run unless every database host matches this glob (else STRATA_EXPECT_HOST)'],
+  ['--connect-timeout', 'give up a login that takes longer, over all hosts: 10s, 500ms (else STRATA_CONNECT_TIMEOUT, default 10s)'],
 ]
 
 export async function main(argv: string[]): Promise<number> {

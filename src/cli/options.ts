@@ -24,6 +24,7 @@ export function common(flags: Flags): CommonOptions {
     allowEmbeddedInCi: !!flags['allow-embedded-in-ci'],
     sslCa: str(flags, 'ssl-ca'),
     expectHost: str(flags, 'expect-host'),
+    connectTimeoutMs: durationMs(flags, 'connect-timeout'),
     onTarget,
   }
 }

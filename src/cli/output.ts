@@ -75,9 +75,13 @@ export function ms(n: number | null | undefined): string {
   return n < 1000 ? `${Math.round(n)}ms` : `${(n / 1000).toFixed(1)}s`
 }
 
-/** The first line of every command that touches a database: where, as whom, which server; never the password. */
-export function targetLine(target: string, server: { version: string; database: string; user: string }): string {
-  const line = `${c.dim('target')} ${target} ${c.dim(`(PostgreSQL ${server.version.split(' ')[0]}, database ${server.database}, user ${server.user})`)}`
+/** The first line of every command that touches a database: where, as whom, which server, how; never the password. */
+export function targetLine(
+  target: string,
+  server: { version: string; database: string; user: string; host?: string; encrypted?: boolean },
+): string {
+  const via = server.host ? `, via ${server.host}${server.encrypted ? ' with TLS' : ' without TLS'}` : ''
+  const line = `${c.dim('target')} ${target} ${c.dim(`(PostgreSQL ${server.version.split(' ')[0]}, database ${server.database}, user ${server.user}${via})`)}`
   const note = describeConnection(target).note // Supabase: which pooler this is and what works through it
   return note ? `${line}\n${c.dim(note)}` : line
 }

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
 import { resolveDir } from '../runner/files.js'
+import { connectTimeoutFromEnv } from '../db/url.js'
 
 export interface CommonOptions {
   /** Postgres URL; else DATABASE_URL. */
@@ -20,9 +21,11 @@ export interface CommonOptions {
   /** CA certificate file to verify the server's TLS certificate with (--ssl-ca); else PGSSLROOTCERT. */
   sslCa?: string
   /** Told where a command is connected, before it does anything there (the CLI prints it first). */
-  onTarget?: (target: string, server: { version: string; database: string; user: string }) => void
+  onTarget?: (target: string, server: { version: string; database: string; user: string; host?: string; encrypted?: boolean }) => void
   /** Refuse to touch any database whose host does not match this glob (else STRATA_EXPECT_HOST). */
   expectHost?: string
+  /** How long a login may take, in ms, over all hosts (else STRATA_CONNECT_TIMEOUT, the URL's connect_timeout, 10 s). */
+  connectTimeoutMs?: number
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
@@ -36,11 +39,13 @@ export interface Resolved {
   /** Absolute path of the CA certificate file, or `system` for Node's bundled CAs. */
   sslCa?: string
   expectHost?: string
+  connectTimeoutMs?: number
   onTarget?: CommonOptions['onTarget']
 }
 
 export function resolveOptions(opts: CommonOptions): Resolved {
-  return { ...resolveCommon(opts), sslCa: sslCaPath(opts), onTarget: opts.onTarget }
+  const connectTimeoutMs = opts.connectTimeoutMs ?? connectTimeoutFromEnv(opts.env ?? process.env)
+  return { ...resolveCommon(opts), sslCa: sslCaPath(opts), connectTimeoutMs, onTarget: opts.onTarget }
 }
 
 /** --ssl-ca, else PGSSLROOTCERT (as libpq reads it), relative to the working directory. */

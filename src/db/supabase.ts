@@ -4,6 +4,7 @@
  *   aws-0-<region>.pooler.supabase.com:5432  session pooler: one server connection for the whole session, IPv4
  *   db.<ref>.supabase.co:5432                direct connection to the database, IPv6 unless the IPv4 add-on is on
  */
+import { parseUrl, type ParsedUrl } from './url.js'
 
 export type ConnectionKind = 'supabase-transaction-pooler' | 'supabase-session-pooler' | 'supabase-direct' | 'other'
 
@@ -17,15 +18,15 @@ const POOLER_HOST = /\.pooler\.supabase\.com$/i
 const DIRECT_HOST = /^db\.[a-z0-9]+\.supabase\.co$/i
 
 export function describeConnection(url: string): ConnectionDescription {
-  let u: URL
+  let u: ParsedUrl
   try {
-    u = new URL(url)
+    u = parseUrl(url)
   } catch {
     return { kind: 'other' }
   }
-  const host = u.hostname
-  const port = u.port || '5432'
-  if (POOLER_HOST.test(host)) return describePooler(port, decodeURIComponent(u.username))
+  const host = u.hosts[0] ?? ''
+  const port = String(u.ports[0] ?? 5432)
+  if (POOLER_HOST.test(host)) return describePooler(port, u.user ?? '')
   if (DIRECT_HOST.test(host)) {
     return {
       kind: 'supabase-direct',

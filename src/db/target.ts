@@ -1,27 +1,40 @@
 /** The database a command works on: a URL, or the embedded server in `.strata/pg`. */
 import { join } from 'node:path'
 import type { Resolved } from '../config/index.js'
-import { connect, connectionError, type Sql } from './connect.js'
-import { describeTarget, maskUrl } from './url.js'
+import { connect, connectionError, linkOf, withinConnectTimeout, type Sql } from './connect.js'
+import { connectionParams, maskUrl, parseUrl } from './url.js'
 import { StrataError } from '../errors.js'
+
+export interface ServerInfo {
+  version: string
+  database: string
+  user: string
+  /** The host actually used (`host:port`, or the unix socket file): one of the URL's, or PGHOST's. */
+  host?: string
+  /** Whether TLS encrypts the connection between Strata and the server (or the pooler in front of it). */
+  encrypted?: boolean
+}
 
 export interface Target {
   sql: Sql
   url: string
   /** The URL with its password masked: the only form that may be shown. */
   shown: string
-  /** What the server said about itself when we logged in. */
-  server: { version: string; database: string; user: string }
+  /** What the server said about itself when we logged in, and how we reached it. */
+  server: ServerInfo
   /** A second connection to the same database, for work that must not share the first (a no-transaction file's claim). */
   side(): Promise<{ sql: Sql; close(): Promise<void> }>
   close(): Promise<void>
 }
 
-/** `--expect-host`: a glob (`*` matches any run of characters) on the host, or on `host/database` when it has a slash. */
-export function checkExpectedHost(url: string, pattern: string | undefined): void {
+/**
+ * `--expect-host`: a glob (`*` matches any run of characters) on the host, or on `host/database` when it has a
+ * slash. Every host the driver may connect to must match: each host of a multi-host URL, or PGHOST's when the
+ * URL names none. A unix socket host is its directory, and may also be matched alone by a pattern with slashes.
+ */
+export function checkExpectedHost(url: string, pattern: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
   if (!pattern) return
-  const t = describeTarget(url)
-  const subject = pattern.includes('/') ? `${t.host}/${t.database}` : t.host
+  const conn = connectionParams(url, env)
   const glob = new RegExp(
     `^${pattern
       .split('*')
@@ -29,9 +42,14 @@ export function checkExpectedHost(url: string, pattern: string | undefined): voi
       .join('.*')}$`,
     'i',
   )
-  if (!glob.test(subject)) {
-    throw new StrataError('config', `refusing to run against ${subject}: --expect-host is ${pattern}`, {
-      hint: 'this job is pointed at another database than it expects; check DATABASE_URL',
+  for (const { host, socket } of conn.endpoints) {
+    const subjects = pattern.includes('/') ? [`${host}/${conn.database}`, ...(socket ? [host] : [])] : [host]
+    if (subjects.some((s) => glob.test(s))) continue
+    const others = conn.endpoints.length > 1 ? ` (one of the ${conn.endpoints.length} hosts the URL names; each must match)` : ''
+    throw new StrataError('config', `refusing to run against ${subjects[0]}${others}: --expect-host is ${pattern}`, {
+      hint: parseUrl(url).hosts.length
+        ? 'this job is pointed at another database than it expects; check DATABASE_URL'
+        : `the URL names no host, so the driver connects to ${env.PGHOST ? 'PGHOST' : 'localhost'}; check DATABASE_URL and PGHOST`,
     })
   }
 }
@@ -53,24 +71,34 @@ export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Pr
     stopServer = server.stop
   }
   const sslCa = cfg.embedded ? undefined : cfg.sslCa // the embedded server speaks plain TCP on localhost
-  const sql = connect({ url: url!, sslCa, arrays: options.arrays })
+  let sql: Sql
+  try {
+    sql = connect({ url: url!, sslCa, arrays: options.arrays, connectTimeoutMs: cfg.connectTimeoutMs })
+  } catch (e) {
+    await stopServer()
+    throw e
+  }
   const close = async () => {
     await sql.end({ timeout: 5 }).catch(() => {})
     await stopServer()
   }
   let server: Target['server']
   try {
-    // Fail here, with a clean message, rather than inside the first real query.
-    const [row] = await sql`select current_setting('server_version') as version, current_database() as database, current_user as user`
-    server = { version: row.version, database: row.database, user: row.user }
+    // Fail here, with a clean message, rather than inside the first real query; within the connect timeout.
+    const [row] = await withinConnectTimeout(
+      sql,
+      sql`select current_setting('server_version') as version, current_database() as database, current_user as user`.execute(),
+    )
+    server = { version: row.version, database: row.database, user: row.user, ...linkOf(sql) }
   } catch (e) {
+    const at = connectionParams(url!).endpoints.length > 1 ? linkOf(sql)?.host : undefined
     await close()
-    throw connectionError(e, url!, sslCa)
+    throw connectionError(e, url!, sslCa, at)
   }
   const shown = maskUrl(url!)
   cfg.onTarget?.(shown, server)
   const side = async () => {
-    const other = connect({ url: url!, sslCa, arrays: false })
+    const other = connect({ url: url!, sslCa, arrays: false, connectTimeoutMs: cfg.connectTimeoutMs })
     return { sql: other, close: () => other.end({ timeout: 5 }).catch(() => {}) }
   }
   return { sql, url: url!, shown, server, side, close }

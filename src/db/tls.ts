@@ -2,12 +2,14 @@
  * TLS, the way libpq users expect it: `sslmode` (and `sslrootcert`, `sslcert`, `sslkey`) in the URL,
  * plus `--ssl-ca <file>`. postgres.js understands only part of this (it treats verify-ca like verify-full
  * and sends the other ssl* parameters to the server as settings, which the server refuses), so we read
- * them here, take them out of the URL and hand postgres.js its `ssl` option.
+ * them here, take them out of the startup parameters and hand postgres.js its `ssl` option. Without sslmode,
+ * a host across a network is tried with TLS first, as libpq does (`prefer`).
  */
 import { readFileSync } from 'node:fs'
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls'
 import { StrataError } from '../errors.js'
 import { isSupabaseHost } from './supabase.js'
+import { connectionParams, type Endpoint } from './url.js'
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
 export type SslMode = (typeof SSL_MODES)[number]
@@ -16,42 +18,46 @@ export type SslMode = (typeof SSL_MODES)[number]
 export type DriverSsl = false | 'prefer' | 'require' | ConnectionOptions
 
 export interface TlsSettings {
-  /** The URL without the parameters that are ours to interpret. */
-  url: string
-  /** The mode in force; undefined when nothing asked for TLS (plain TCP, as before). */
+  /** The mode in force; undefined when TLS is not tried (a loopback host or a unix socket, and no sslmode). */
   mode?: SslMode
   ssl?: DriverSsl
+  /** The URL's query parameters that go to the server as settings: the ones that are ours to read are taken out. */
+  params: Record<string, string>
 }
 
-// libpq's TLS parameters, and client-side pool settings from Prisma-style URLs (`?pgbouncer=true`,
-// common in Supabase projects): none of them may reach the server as a startup setting.
-const CLIENT_SIDE = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'pgbouncer', 'connection_limit', 'pool_timeout']
+// libpq's TLS parameters and connect_timeout, and client-side pool settings from Prisma-style URLs
+// (`?pgbouncer=true`, common in Supabase projects): none of them may reach the server as a startup setting.
+const CLIENT_SIDE = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'connect_timeout', 'pgbouncer', 'connection_limit', 'pool_timeout']
 
-export function tlsSettings(url: string, { sslCa }: { sslCa?: string } = {}): TlsSettings {
-  let u: URL
-  try {
-    u = new URL(url)
-  } catch {
-    return { url } // several hosts, or not a URL: leave it all to the driver
-  }
-  const param = (key: string) => u.searchParams.get(key) ?? undefined
+export interface TlsOptions {
+  sslCa?: string
+  env?: NodeJS.ProcessEnv
+  /** The host of the connection being made, for verify-full (a multi-host URL has several); default the first. */
+  currentHost?: () => string
+}
+
+export function tlsSettings(url: string, { sslCa, env = process.env, currentHost }: TlsOptions = {}): TlsSettings {
+  const conn = connectionParams(url, env)
+  const param = (key: string) => conn.params[key]
   const rootCert = sslCa ?? param('sslrootcert')
-  const mode = chooseMode(param('sslmode'), rootCert, u.hostname)
-  for (const key of CLIENT_SIDE) u.searchParams.delete(key)
-  return { url: u.toString(), mode, ssl: mode && driverSsl(mode, u.hostname, rootCert, param('sslcert'), param('sslkey')) }
+  const mode = chooseMode(param('sslmode') ?? (env.PGSSLMODE || undefined), rootCert, conn.endpoints)
+  const params = { ...conn.params }
+  for (const key of CLIENT_SIDE) delete params[key]
+  const host = currentHost ?? (() => conn.endpoints[0].host)
+  return { mode, ssl: mode && driverSsl(mode, host, rootCert, param('sslcert'), param('sslkey')), params }
 }
 
-/** The TLS mode a URL (and --ssl-ca) asks for, without reading any certificate file. */
-export function sslModeOf(url: string, sslCa?: string): SslMode | undefined {
+/** The TLS mode a URL (and --ssl-ca) asks for, without reading any certificate file; undefined when unreadable. */
+export function sslModeOf(url: string, sslCa?: string, env: NodeJS.ProcessEnv = process.env): SslMode | undefined {
   try {
-    const u = new URL(url)
-    return chooseMode(u.searchParams.get('sslmode') ?? undefined, sslCa ?? u.searchParams.get('sslrootcert') ?? undefined, u.hostname)
+    const conn = connectionParams(url, env)
+    return chooseMode(conn.params.sslmode ?? (env.PGSSLMODE || undefined), sslCa ?? conn.params.sslrootcert, conn.endpoints)
   } catch {
     return undefined
   }
 }
 
-function chooseMode(given: string | undefined, rootCert: string | undefined, host: string): SslMode | undefined {
+function chooseMode(given: string | undefined, rootCert: string | undefined, endpoints: Endpoint[]): SslMode | undefined {
   if (given !== undefined) {
     if (!(SSL_MODES as readonly string[]).includes(given)) {
       throw new StrataError('config', `sslmode=${given} in the database URL is not one of ${SSL_MODES.join(', ')}`)
@@ -60,13 +66,22 @@ function chooseMode(given: string | undefined, rootCert: string | undefined, hos
     return given === 'require' && rootCert ? 'verify-ca' : (given as SslMode)
   }
   if (rootCert) return 'verify-full' // a CA was given to be used
-  if (isSupabaseHost(host)) return 'require'
+  if (endpoints.some((e) => isSupabaseHost(e.host))) return 'require'
+  // libpq's default, prefer: a password or data never cross a network in clear text only because the URL omitted
+  // sslmode. Loopback and unix sockets never leave the machine; TLS there would only cost a round trip.
+  if (endpoints.some((e) => !e.socket && !isLoopback(e.host))) return 'prefer'
   return undefined
+}
+
+/** localhost, 127.0.0.0/8 and ::1 (also IPv4-mapped): traffic that never leaves the machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^::ffff:/, '')
+  return h === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(h)
 }
 
 function driverSsl(
   mode: SslMode,
-  host: string,
+  host: () => string,
   rootCert: string | undefined,
   cert: string | undefined,
   key: string | undefined,
@@ -83,10 +98,9 @@ function driverSsl(
   const verifyChain: ConnectionOptions = { ...client, ...ca, rejectUnauthorized: true }
   // verify-ca: the chain only; the certificate may name another host.
   if (mode === 'verify-ca') return { ...verifyChain, checkServerIdentity: () => undefined }
-  // verify-full: the host from the URL. postgres.js hands Node no host for an IP address, and Node then
-  // checks the certificate against "localhost"; an IP must match the certificate's IP addresses.
-  const name = host.replace(/^\[(.*)\]$/, '$1')
-  return { ...verifyChain, checkServerIdentity: (_: string, peer: PeerCertificate) => checkServerIdentity(name, peer) }
+  // verify-full: the host being connected to. postgres.js hands Node no host name for an IP address, and Node
+  // then checks the certificate against "localhost"; an IP must match the certificate's IP addresses.
+  return { ...verifyChain, checkServerIdentity: (_: string, peer: PeerCertificate) => checkServerIdentity(host(), peer) }
 }
 
 function readPem(path: string, what: string): Buffer {

@@ -2,7 +2,7 @@
 import { StrataError } from '../errors.js'
 import { caretLines } from '../location.js'
 import { lineColumn } from '../sql/position.js'
-import type { Sql } from '../db/connect.js'
+import { isConnectionLost, type Sql } from '../db/connect.js'
 import { readRows } from './ledger.js'
 
 interface PgError {
@@ -38,14 +38,7 @@ export function migrationFailure(e: unknown, file: { path: string; content: stri
   return new StrataError('migration', `${where}: ${err.message ?? String(e)}${state}`, facts)
 }
 
-/** postgres.js's own codes for a connection that went away, and the server's for a session it ended. */
-const LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
-
-/** The connection went away under a query: the server ended the session, restarted, or the network broke. */
-export function isConnectionLost(e: unknown): boolean {
-  const code = (e as { code?: string } | undefined)?.code ?? ''
-  return LOST.has(code) || /^(08|57P0[123])/.test(code)
-}
+export { isConnectionLost }
 
 interface StepLike {
   direction: 'up' | 'down'

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Sql } from '../db/connect.js'
+import { inTransaction } from '../db/transaction.js'
 import { StrataError } from '../errors.js'
 
 /** A stable 64-bit key per ledger schema, so two apps with different schemas in one database do not block each other. */
@@ -76,17 +77,17 @@ export async function acquireLock(tx: Sql, schema: string, waitMs: number, onWai
 }
 
 /** Run `work` in a transaction holding the runners' lock, so no migrate runs while the ledger is being changed. */
-export async function underLock<T>(
+export function underLock<T>(
   sql: Sql,
   schema: string,
   waitMs: number,
   work: (tx: Sql) => Promise<T>,
   onWait?: (msg: string) => void,
 ): Promise<T> {
-  return (await sql.begin(async (tx) => {
-    await acquireLock(tx as unknown as Sql, schema, waitMs, onWait)
-    return work(tx as unknown as Sql)
-  })) as T
+  return inTransaction(sql, async () => {
+    await acquireLock(sql, schema, waitMs, onWait)
+    return work(sql)
+  })
 }
 
 /** Who holds an advisory lock, in words: pid, application, user, address and since when. */
@@ -127,8 +128,9 @@ function oneLine(text: string, max: number): string {
 
 /** Whether some live session holds the claim on this version (a runner is applying it right now). */
 export async function claimIsHeld(sql: Sql, schema: string, version: number): Promise<boolean> {
-  const free = await sql.begin((tx) => tx.unsafe(`select pg_try_advisory_xact_lock(${claimKey(schema, version)}) as free`))
-  return !(free as unknown as { free: boolean }[])[0].free
+  // One statement outside a transaction: the lock, when we get it, goes with the statement's own transaction.
+  const [row] = await sql.unsafe(`select pg_try_advisory_xact_lock(${claimKey(schema, version)}) as free`)
+  return !row.free
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

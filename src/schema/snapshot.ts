@@ -7,6 +7,7 @@
  * poolers), so every name that format_type, pg_get_expr and pg_get_*def print is schema-qualified the same
  * way on every database, whatever its own search_path.
  */
+import { inTransaction } from '../db/transaction.js'
 import type { Sql } from '../db/connect.js'
 
 export type ObjectKind =
@@ -61,17 +62,21 @@ type Row = Record<string, any>
 
 export async function snapshotSchema(sql: Sql, opts: SnapshotOptions = {}): Promise<Snapshot> {
   const excluded = [...SYSTEM_SCHEMAS, ...(opts.exclude ?? [])]
-  return (await sql.begin('read only', async (tx) => {
-    const q = tx as unknown as Sql
-    await q`select set_config('search_path', 'pg_catalog', true)`
-    const [{ version }] = await q`select current_setting('server_version_num')::int as version`
-    const objects: Record<string, SnapshotObject> = {}
-    const add = (o: SnapshotObject) => (objects[o.key] = o)
-    const ctx: Reader = { q, excluded, version, add }
-    for (const read of readers) await read(ctx)
-    if (opts.grants) await readGrants(ctx)
-    return { serverVersion: version, objects: sortByKey(objects) }
-  })) as Snapshot
+  const q = sql
+  return inTransaction(
+    q,
+    async () => {
+      await q`select set_config('search_path', 'pg_catalog', true)`
+      const [{ version }] = await q`select current_setting('server_version_num')::int as version`
+      const objects: Record<string, SnapshotObject> = {}
+      const add = (o: SnapshotObject) => (objects[o.key] = o)
+      const ctx: Reader = { q, excluded, version, add }
+      for (const read of readers) await read(ctx)
+      if (opts.grants) await readGrants(ctx)
+      return { serverVersion: version, objects: sortByKey(objects) } as Snapshot
+    },
+    'begin read only',
+  )
 }
 
 interface Reader {

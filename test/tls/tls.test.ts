@@ -14,7 +14,7 @@ import { describeConnection } from '../../src/db/supabase.js'
 import { tlsSettings } from '../../src/db/tls.js'
 import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.js'
 import { adminUrl } from '../support/db.js'
-import { project, strata } from '../support/project.js'
+import { project, repoRoot, strata } from '../support/project.js'
 
 const work = mkdtempSync(join(tmpdir(), 'strata-tls-'))
 chmodSync(work, 0o755) // as root the server runs as another user, who must reach its data dir
@@ -68,13 +68,16 @@ test('describeConnection tells the Supabase transaction pooler, session pooler a
 
 test('sslmode maps to the driver: disable, prefer, require, verify-ca, verify-full; our parameters never reach the server', () => {
   const base = 'postgres://app:pw@db.example.com:5432/app'
-  assert.equal(tlsSettings(base), { url: base, mode: undefined, ssl: undefined })
   assert.is(tlsSettings(`${base}?sslmode=disable`).ssl, false)
   assert.is(tlsSettings(`${base}?sslmode=prefer`).ssl, 'prefer')
   assert.is(tlsSettings(`${base}?sslmode=require`).ssl, 'require')
-  const full = tlsSettings(`${base}?sslmode=verify-full&application_name=x&pgbouncer=true&connection_limit=1`)
+  const full = tlsSettings(`${base}?sslmode=verify-full&application_name=x&pgbouncer=true&connection_limit=1&connect_timeout=3`)
   assert.is((full.ssl as { rejectUnauthorized: boolean }).rejectUnauthorized, true)
-  assert.is(full.url, `${base}?application_name=x`, 'sslmode and the Prisma pool settings are taken out; other parameters stay')
+  assert.equal(
+    full.params,
+    { application_name: 'x' },
+    'sslmode, connect_timeout and the Prisma pool settings are taken out; other parameters stay',
+  )
   const verifyCa = tlsSettings(`${base}?sslmode=verify-ca`).ssl as { rejectUnauthorized: boolean; checkServerIdentity: () => unknown }
   assert.is(verifyCa.rejectUnauthorized, true)
   assert.is(verifyCa.checkServerIdentity(), undefined, 'verify-ca does not check the host name')
@@ -91,6 +94,21 @@ test('sslmode maps to the driver: disable, prefer, require, verify-ca, verify-fu
     () => tlsSettings(base, { sslCa: '/nonexistent/ca.pem' }),
     /cannot read the CA certificate file \/nonexistent\/ca\.pem: ENOENT/,
   )
+})
+
+test('without sslmode, TLS is tried first (prefer) for a host across a network; loopback and unix sockets stay plain', () => {
+  const mode = (url: string, env = {}) => tlsSettings(url, { env }).mode
+  assert.is(mode('postgres://app:pw@db.example.com/app'), 'prefer')
+  assert.is(mode('postgres://app:pw@10.1.2.3:5432/app'), 'prefer')
+  assert.is(mode('postgres://app:pw@127.0.0.1,db.example.com/app'), 'prefer', 'any host across a network')
+  for (const local of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]', '%2Fvar%2Frun%2Fpostgresql']) {
+    assert.is(mode(`postgres://app:pw@${local}:5432/app`), undefined, local)
+  }
+  assert.is(mode('postgres://app:pw@/app?host=/tmp'), undefined)
+  assert.is(mode('postgres://app:pw@/app', { PGHOST: 'db.example.com' }), 'prefer', 'PGHOST counts')
+  assert.is(mode('postgres://app:pw@db.example.com/app?sslmode=disable'), 'disable')
+  assert.is(mode('postgres://app:pw@db.example.com/app', { PGSSLMODE: 'require' }), 'require', 'PGSSLMODE, as libpq reads it')
+  assert.is(tlsSettings('postgres://app:pw@db.example.com/app?sslmode=disable').ssl, false)
 })
 
 test('sslmode=require against a server without TLS fails with a clear error and no password, in text and JSON', async () => {
@@ -155,6 +173,56 @@ withServer('a wrong password over TLS, and TLS failures in backup and restore, n
     const all = r.stdout + r.stderr
     assert.not.ok(all.includes(secret) || all.includes(password()), `no password in: ${all}`)
   }
+})
+
+/** The CLI with `*.strata.test` resolving to 127.0.0.1 (test/support/test-hosts.mjs): a host name that is not loopback. */
+const acrossNetwork = (args: string[], cwd: string) =>
+  strata(args, { cwd, env: { NODE_OPTIONS: `--import ${join(repoRoot, 'test/support/test-hosts.mjs')}` } })
+
+/** A project whose one migration records whether its own connection is encrypted, as the server sees it. */
+const recordsTls = (table: string) =>
+  project({
+    [`migrations/001_${table}.sql`]: `create table if not exists ${table} as select ssl from pg_stat_ssl where pid = pg_backend_pid();`,
+  })
+
+async function serverSaw(table: string): Promise<boolean> {
+  const sql = postgres(server.url, { max: 1, prepare: false, onnotice: () => {} })
+  const [row] = await sql.unsafe(`select ssl from ${table}`)
+  await sql.end()
+  return row.ssl
+}
+
+withServer('without sslmode, a host across a network is reached over TLS; the target line says so and pg_stat_ssl agrees', async () => {
+  const remote = withQuery(server.url, '', 'db.strata.test')
+  const tls = await acrossNetwork(['migrate', '--url', remote, '--schema', 'tls_default'], recordsTls('seen_default'))
+  assert.is(tls.code, 0, tls.stderr)
+  assert.match(tls.stdout, /^target postgres:\/\/postgres:\*\*\*\*@db\.strata\.test:\d+\/postgres \(.*via db\.strata\.test:\d+ with TLS\)/m)
+  assert.is(await serverSaw('seen_default'), true)
+
+  const off = await acrossNetwork(['migrate', '--url', `${remote}?sslmode=disable`, '--schema', 'tls_off'], recordsTls('seen_off'))
+  assert.is(off.code, 0, off.stderr)
+  assert.match(off.stdout, /via db\.strata\.test:\d+ without TLS\)/)
+  assert.is(await serverSaw('seen_off'), false, 'sslmode=disable still turns it off')
+
+  const loopback = await strata(['migrate', '--url', server.url, '--schema', 'tls_loopback'], { cwd: recordsTls('seen_loopback') })
+  assert.is(loopback.code, 0, loopback.stderr)
+  assert.match(loopback.stdout, /via 127\.0\.0\.1:\d+ without TLS\)/)
+  assert.is(await serverSaw('seen_loopback'), false, 'loopback stays plain: nothing crosses a network')
+})
+
+test('without sslmode, a host across a network that offers no TLS is still reached, and the target line says without TLS', async () => {
+  const r = await acrossNetwork(['status', '--url', withQuery(adminUrl(), '', 'db.strata.test')], cwd)
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /via db\.strata\.test:\d+ without TLS\)/)
+})
+
+withServer('verify-full checks the certificate against the host actually connected to, in a multi-host URL', async () => {
+  const { port, username, pathname } = new URL(server.url)
+  const url = `postgres://${username}:${encodeURIComponent(password())}@127.0.0.1:1,localhost:${port}${pathname}`
+  const r = await strata(['status', '--url', url, '--ssl-ca', ca], { cwd })
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, new RegExp(`via localhost:${port} with TLS\\)`))
+  assert.not.ok((r.stdout + r.stderr).includes(password()))
 })
 
 /** A CA and a server certificate for `localhost` signed by it; returns the CA file. */
