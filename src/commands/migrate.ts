@@ -83,7 +83,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
     async (target, files) => {
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
-      const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to })
+      const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to, dir: cfg.dir })
       refuseBlockers(plan)
       const modeOf = (f: MigrationFile): TransactionMode =>
         f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
