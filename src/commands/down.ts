@@ -6,7 +6,6 @@
  * Everything is checked before anything runs: every down file must exist, must have been written for
  * the up file as it is now (the checksum in its header), and the up file must be the one applied.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { resolveOptions, type CommonOptions } from '../config/index.js'
 import type { Sql } from '../db/connect.js'
@@ -14,7 +13,8 @@ import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
 import { migrationFailure } from '../runner/failure.js'
 import { readMigrations } from '../runner/files.js'
-import { checksum, hasDirective, normalize, type MigrationFile } from '../runner/file-format.js'
+import { checksum, hasDirective, isMissingFile, normalize, readMigrationText, type MigrationFile } from '../runner/file-format.js'
+import { pgDuration as checkDuration } from '../config/duration.js'
 import { acquireLock, quoteIdent, readLedger, recordEvent, type LedgerRow } from '../runner/ledger.js'
 import { readStubHeader } from '../reverse/stub.js'
 import { downPathOf, isBlank } from './reverse.js'
@@ -116,8 +116,9 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
   const downPath = downPathOf(file)
   let content: string
   try {
-    content = readFileSync(join(cwd, downPath), 'utf8')
-  } catch {
+    content = readMigrationText(join(cwd, downPath), downPath)
+  } catch (e) {
+    if (!isMissingFile(e)) throw e
     throw new StrataError('history', `refusing to roll back ${file.path}: its down file ${downPath} does not exist`, {
       file: downPath,
       hint: `write it with strata reverse ${row.version}, review it, then run strata down again`,
@@ -303,11 +304,4 @@ function outcome(e: unknown, run: Runner, step: Planned, what: string): StrataEr
   const before = run.result.rolledBack
   err.facts.outcome = `${what}. ${before.length ? `Rolled back before it: ${before.map((r) => r.path).join(', ')}.` : 'Nothing was rolled back.'}`
   return err
-}
-
-/** Postgres durations: a number with an optional unit (ms, s, min, h, d); 0 turns the timeout off. */
-function checkDuration(flag: string, value: string): string {
-  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim()))
-    throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
-  return value.trim()
 }

@@ -15,6 +15,7 @@ import { migrationFailure } from '../runner/failure.js'
 import { lintPending, type LintSummary } from '../runner/lint-gate.js'
 import { collectEvery } from '../cli/gc.js'
 import { applyAllInOneTransaction, applyEach, type Applied, type ApplyContext, type TransactionMode } from '../runner/apply.js'
+import { pgDuration as checkDuration } from '../config/duration.js'
 
 export type { TransactionMode }
 export type AppliedFile = Applied
@@ -251,11 +252,4 @@ async function explainFailure(
   err.facts.applied = applied
   err.facts.outcome = `${rolledBack}. ${applied.length ? `Applied before it and still applied: ${applied.join(', ')}.` : 'No file of this run was applied.'}`
   return err
-}
-
-/** Postgres durations: a number with an optional unit (ms, s, min, h, d); 0 turns the timeout off. */
-function checkDuration(flag: string, value: string): string {
-  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim()))
-    throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
-  return value.trim()
 }
