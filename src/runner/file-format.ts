@@ -41,10 +41,19 @@ export function checksum(content: string): string {
  * The text of a migration or down file, read as bytes. Refuses (StrataError 'files', exit 2) what is not a
  * readable regular file, bytes that are not UTF-8 and NUL bytes, at file:line:col: decoding them anyway would
  * send the server something other than the file, and an edit to them would change no checksum.
- * `shown` is the path as the user should read it.
+ * `shown` is the path as the user should read it. `regularFile`: the directory listing already says it is one
+ * (not a link, pipe or directory), so it is read at once; a long history is read a little faster so.
  */
-export function readMigrationText(absPath: string, shown: string): string {
-  return decodeMigration(readBytes(absPath, shown), shown)
+export function readMigrationText(absPath: string, shown: string, regularFile = false): string {
+  return decodeMigration(regularFile ? readRegularFile(absPath, shown) : readBytes(absPath, shown), shown)
+}
+
+function readRegularFile(absPath: string, shown: string): Buffer {
+  try {
+    return readFileSync(absPath)
+  } catch (e) {
+    throw unreadable(e as NodeJS.ErrnoException, absPath, shown)
+  }
 }
 
 /** Bytes to text, or the located refusal `readMigrationText` describes. */

@@ -49,14 +49,14 @@ function* migrationReader(dir: string, cwd: string): Generator<void, MigrationFi
   }
   // A Prisma folder (<timestamp>_<name>/migration.sql) runs as it is, so a team can leave Prisma Migrate without renaming.
   if (isPrismaLayout(abs, dirents)) return readPrismaMigrations(dir, cwd)
-  const entries = dirents.map((entry) => entry.name)
   const shownDir = relative(cwd, abs)
   const show = (f: string) => (shownDir ? shownDir + sep + f : f) // a plain name in a normalized directory: no join needed
   const ups: MigrationFile[] = []
   const downs = new Map<string, string>()
   const badNames: string[] = []
   const stems = new Map<MigrationFile, string>()
-  for (const entry of entries) {
+  for (const dirent of dirents) {
+    const entry = dirent.name
     if (!entry.toLowerCase().endsWith('.sql')) continue
     const down = DOWN.exec(entry)
     if (down) {
@@ -74,7 +74,7 @@ function* migrationReader(dir: string, cwd: string): Generator<void, MigrationFi
       continue
     }
     const path = show(entry)
-    const content = readMigrationText(join(abs, entry), path)
+    const content = readMigrationText(join(abs, entry), path, dirent.isFile())
     const file: MigrationFile = {
       version,
       name: up[2],
