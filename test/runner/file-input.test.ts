@@ -3,13 +3,14 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, symlinkSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { StrataError, readMigrations } from '../../src/index.js'
 import { decodeMigration } from '../../src/runner/file-format.js'
 import { useFreshDatabase } from '../support/db.js'
-import { project, strata } from '../support/project.js'
+import { bin, project, strata, type RunAs } from '../support/project.js'
+import { testUnless } from '../support/skip.js'
 
 const db = useFreshDatabase(test)
 
@@ -122,13 +123,33 @@ test('a directory, a dangling symbolic link or a named pipe named like a migrati
   }
 })
 
-test('an unreadable file is refused by name (exit 2)', async () => {
-  // root reads every file whatever its mode, so as root the CLI runs as nobody: the same refusal a user sees.
-  const asRoot = userInfo().uid === 0
+/**
+ * How to run the CLI so that a file's mode is obeyed. root reads any file, so as root: root without the
+ * capabilities that bypass modes (setpriv), else the user nobody (when it can read this checkout). Each way is
+ * tried on a probe first: it must read the CLI and be refused a file of mode 000.
+ */
+function modeObeyingRunner(): RunAs | string {
+  const probe = join(project({ 'probe.sql': 'select 1;' }), 'probe.sql')
+  chmodSync(probe, 0o000)
+  const check =
+    'const fs = require("fs"); fs.readFileSync(process.argv[1]); try { fs.readFileSync(process.argv[2]); process.exit(3) } catch (e) { process.exit(e.code === "EACCES" ? 0 : 4) }'
+  const dropDac = ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search']
+  const ways: RunAs[] = userInfo().uid === 0 ? [{ prefix: dropDac }, { uid: 65534, gid: 65534 }] : [{}]
+  for (const way of ways) {
+    const [command, ...before] = [...(way.prefix ?? []), process.execPath]
+    const run = spawnSync(command!, [...before, '-e', check, bin, probe], { uid: way.uid, gid: way.gid })
+    if (run.status === 0) return way
+  }
+  return 'no way to run the CLI here so that file modes apply (root without setpriv, and nobody cannot read this checkout)'
+}
+
+const runner = modeObeyingRunner()
+
+testUnless(typeof runner === 'string' ? runner : undefined)('an unreadable file is refused by name (exit 2)', async () => {
   const cwd = project({ 'migrations/001_a.sql': 'select 1;', 'migrations/002_secret.sql': 'select 2;' })
   chmodSync(cwd, 0o755) // mkdtemp makes it 0700: nobody must reach the files to be refused one
   chmodSync(join(cwd, 'migrations/002_secret.sql'), 0o000)
-  const r = await strata(['lint'], { cwd, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) })
+  const r = await strata(['lint'], { cwd, ...(runner as RunAs) })
   assert.is(r.code, 2, r.stdout + r.stderr)
   assert.match(r.stderr, /migrations\/002_secret\.sql cannot be read: permission denied/)
 })

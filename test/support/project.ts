@@ -24,14 +24,19 @@ export interface Run {
   stderr: string
 }
 
-export function strata(
-  args: string[],
-  opts: { cwd: string; env?: Record<string, string | undefined>; uid?: number; gid?: number },
-): Promise<Run> {
+export interface RunAs {
+  uid?: number
+  gid?: number
+  /** A command the CLI runs under, e.g. setpriv with its options. */
+  prefix?: string[]
+}
+
+export function strata(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> } & RunAs): Promise<Run> {
   return new Promise((done) => {
     const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, NO_COLOR: '1', ...opts.env }
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
-    const child = spawn(process.execPath, [bin, ...args], {
+    const [command, ...before] = [...(opts.prefix ?? []), process.execPath]
+    const child = spawn(command!, [...before, bin, ...args], {
       cwd: opts.cwd,
       env: env as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
