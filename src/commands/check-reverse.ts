@@ -15,7 +15,7 @@ import { refuseNonEmpty, withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
 import { runWhole } from '../runner/execute.js'
 import { readMigrations, resolveDir } from '../runner/files.js'
-import { hasDirective, type MigrationFile } from '../runner/file-format.js'
+import { hasDirective, readMigrationText, type MigrationFile } from '../runner/file-format.js'
 import { reverseHistory } from '../reverse/index.js'
 import { diffSnapshots, formatDifferences, snapshotSchema, type SchemaDifference, type Snapshot } from '../schema/index.js'
 import { downPathOf } from './reverse.js'
@@ -103,7 +103,7 @@ async function downFiles(files: MigrationFile[], to: number, cwd: string): Promi
         `${file.path}:${stub.error.line}:${stub.error.column}: the file does not parse: ${stub.error.message}`,
         { file: file.path },
       )
-    const downText = stub ? stub.text : readFileSync(join(cwd, downPath), 'utf8')
+    const downText = stub ? stub.text : readMigrationText(join(cwd, downPath), downPath)
     checked.set(file, { file, downPath, downText, generated: !!stub })
   }
   return checked

@@ -6,13 +6,13 @@
  * Everything is checked before anything runs: every down file must exist, must have been written for
  * the up file as it is now (the checksum in its header), and the up file must be the one applied.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
 import { readMigrations } from '../runner/files.js'
-import { hasDirective, type MigrationFile } from '../runner/file-format.js'
+import { hasDirective, isMissingFile, readMigrationText, type MigrationFile } from '../runner/file-format.js'
+import { parseDuration } from '../config/duration.js'
 import { readLedger, type LedgerRow } from '../runner/ledger.js'
 import { explainFailure, runSteps, type ApplyContext, type Step } from '../runner/apply.js'
 import { readStubHeader } from '../reverse/stub.js'
@@ -68,8 +68,8 @@ export async function down(options: DownOptions = {}): Promise<DownResult> {
   const cfg = resolveOptions(options)
   const files = readMigrations(cfg.dir, cfg.cwd)
   const timeouts = {
-    lockTimeoutMs: durationMs('--lock-timeout', options.lockTimeout ?? '10s'),
-    statementTimeoutMs: durationMs('--statement-timeout', options.statementTimeout ?? '0'),
+    lockTimeoutMs: parseDuration(options.lockTimeout ?? '10s', '--lock-timeout'),
+    statementTimeoutMs: parseDuration(options.statementTimeout ?? '0', '--statement-timeout'),
   }
   const progress = options.onProgress ?? (() => {})
   const target = await openTarget(cfg)
@@ -149,8 +149,9 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
   const downPath = downPathOf(file)
   let content: string
   try {
-    content = readFileSync(join(cwd, downPath), 'utf8')
-  } catch {
+    content = readMigrationText(join(cwd, downPath), downPath)
+  } catch (e) {
+    if (!isMissingFile(e)) throw e
     throw new StrataError('history', `refusing to roll back ${file.path}: its down file ${downPath} does not exist`, {
       file: downPath,
       hint: `write it with strata reverse ${row.version}, review it, then run strata down again`,
@@ -195,12 +196,4 @@ async function confirmed(options: DownOptions, steps: DownStep[], target: string
     })
   }
   if (!(await options.confirm(steps, target))) throw new StrataError('usage', 'not confirmed: nothing was rolled back')
-}
-
-/** Until the configuration's duration parser lands here: `<n>[ms|s|min|h|d]`, a bare number in seconds; 0 is off. */
-function durationMs(flag: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?$/.exec(value.trim())
-  if (!m) throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
-  const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's']!
-  return Math.round(Number(m[1]) * unit)
 }

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { resolveFiles } from '../config/index.js'
 import { StrataError } from '../errors.js'
+import { readMigrationText } from '../runner/file-format.js'
 import { lintCacheFile, lintSources, lintSourcesCached, loadLintConfig } from '../lint/index.js'
 import type { Finding } from '../lint/index.js'
 import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js'
@@ -8,12 +10,13 @@ import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js
 export interface LintOptions {
   /** Files or directories; empty means `dir`. */
   paths: string[]
-  /** The migrations directory. */
-  dir: string
+  /** The migrations directory; else STRATA_DIR, else core/migrations when it exists, else migrations. */
+  dir?: string
   format: LintFormat
   /** `--rule <id>=off|warning|error` values. */
   rules?: string[]
   cwd?: string
+  env?: NodeJS.ProcessEnv
   /** Colour in pretty output; defaults to kleur's detection (TTY, NO_COLOR). */
   color?: boolean
   /** Reuse results for unchanged files from .strata/cache/lint.json (default true). */
@@ -31,13 +34,14 @@ export interface LintResult {
  * throws StrataError ('usage'/'config') for an unknown format, a bad rule setting, or a path that does not exist.
  */
 export async function runLint(options: LintOptions): Promise<LintResult> {
-  const cwd = options.cwd ?? process.cwd()
+  const { cwd, dir } = resolveFiles(options)
   if (!LINT_FORMATS.includes(options.format)) {
     throw new StrataError('usage', `unknown format "${options.format}"; use ${LINT_FORMATS.join(', ')}`)
   }
   const config = loadLintConfig(cwd, options.rules)
-  const files = sqlFiles(options.paths.length ? options.paths : [options.dir], cwd)
-  const sources = files.map((path) => ({ path, content: readFileSync(resolve(cwd, path), 'utf8') }))
+  const files = sqlFiles(options.paths.length ? options.paths : [dir], cwd)
+  // Read as migrate reads them: a file migrate would refuse is refused here too, at the same place.
+  const sources = files.map((path) => ({ path, content: readMigrationText(resolve(cwd, path), path) }))
   const fullConfig = { ...config, fileExists: (path: string) => existsSync(resolve(cwd, path)) }
   const findings =
     options.cache === false ? await lintSources(sources, fullConfig) : await lintSourcesCached(sources, fullConfig, lintCacheFile(cwd))
@@ -79,7 +83,9 @@ function sqlFilesIn(directory: string, cwd: string): string[] {
     .sort((a, b) => byName(a.name, b.name))
   return entries.flatMap((entry) => {
     const path = join(directory, entry.name)
-    if (entry.isDirectory()) return sqlFilesIn(path, cwd)
-    return entry.isFile() && entry.name.endsWith('.sql') ? [path] : []
+    // Anything named like a migration is read as migrate reads it: a link is followed, and a directory,
+    // a dangling link or a pipe is refused, as migrate refuses it.
+    if (entry.name.endsWith('.sql')) return [path]
+    return entry.isDirectory() ? sqlFilesIn(path, cwd) : []
   })
 }

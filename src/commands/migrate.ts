@@ -13,6 +13,7 @@ import type { MigrationFile } from '../runner/file-format.js'
 import { ensureLedger, readLedgerState, readProgress, type LedgerRow } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type Plan } from '../runner/plan.js'
 import { lintPending, type LintSummary } from '../runner/lint-gate.js'
+import { parseDuration } from '../config/duration.js'
 import { claimIsHeld, sleep } from '../runner/lock.js'
 import { describeInterrupted } from '../runner/no-transaction.js'
 import {
@@ -89,8 +90,8 @@ export interface MigrateResult {
 export async function migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
   const cfg = resolveOptions(options)
   const timeouts: Timeouts = {
-    lockTimeoutMs: durationMs('--lock-timeout', options.lockTimeout ?? '10s'),
-    statementTimeoutMs: durationMs('--statement-timeout', options.statementTimeout ?? '0'),
+    lockTimeoutMs: parseDuration(options.lockTimeout ?? '10s', '--lock-timeout'),
+    statementTimeoutMs: parseDuration(options.statementTimeout ?? '0', '--statement-timeout'),
   }
   const waitMs = options.waitMs ?? 60_000
   const progress = options.onProgress ?? (() => {})
@@ -101,7 +102,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
     async (target, files) => {
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
-      const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to })
+      const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to, dir: cfg.dir })
       await refuseBlockers(target.sql, cfg.schema, plan)
       const modeOf = (f: MigrationFile): TransactionMode =>
         f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
@@ -260,12 +261,4 @@ async function settledLedger(
     )
     await sleep(Math.min(delay, deadline - Date.now()))
   }
-}
-
-/** Until the configuration's duration parser lands here: `<n>[ms|s|min|h|d]`, a bare number in seconds; 0 is off. */
-function durationMs(flag: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?$/.exec(value.trim())
-  if (!m) throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
-  const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's']!
-  return Math.round(Number(m[1]) * unit)
 }

@@ -2,13 +2,14 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
-import { resolveDir } from '../runner/files.js'
+import { resolveFiles } from '../config/index.js'
 import { isPrismaLayout } from '../layouts/prisma.js'
 
 export interface NewOptions {
   name: string
   dir?: string
   cwd?: string
+  env?: NodeJS.ProcessEnv
   /** Also write the empty `.down.sql`. */
   withDown?: boolean
   /** For tests: the clock used for timestamp-numbered directories. */
@@ -22,8 +23,7 @@ export interface NewResult {
 }
 
 export function newMigration(options: NewOptions): NewResult {
-  const cwd = options.cwd ?? process.cwd()
-  const dir = resolveDir(options.dir, cwd)
+  const { cwd, dir } = resolveFiles(options)
   const name = options.name.trim().replace(/\s+/g, '_')
   if (!/^[A-Za-z0-9_-]+$/.test(name)) {
     throw new StrataError('usage', `migration name ${JSON.stringify(options.name)} may contain only letters, digits, _ and -`)

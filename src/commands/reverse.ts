@@ -3,11 +3,12 @@
  * only the empty one `strata new --with-down` made).
  * No database: the stubs come from the text of the history alone (src/reverse).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { resolveFiles } from '../config/index.js'
 import { StrataError } from '../errors.js'
-import { readMigrations, resolveDir } from '../runner/files.js'
-import { type MigrationFile } from '../runner/file-format.js'
+import { readMigrations } from '../runner/files.js'
+import { readMigrationText, type MigrationFile } from '../runner/file-format.js'
 import { readStubHeader, reverseHistory, type IrreversibleStatement, type ReverseEntry } from '../reverse/index.js'
 
 export interface ReverseOptions {
@@ -19,6 +20,7 @@ export interface ReverseOptions {
   stdout?: boolean
   dir?: string
   cwd?: string
+  env?: NodeJS.ProcessEnv
 }
 
 export interface ReverseFileResult {
@@ -41,8 +43,8 @@ export interface ReverseCommandResult {
 }
 
 export async function reverse(options: ReverseOptions = {}): Promise<ReverseCommandResult> {
-  const cwd = options.cwd ?? process.cwd()
-  const files = readMigrations(resolveDir(options.dir, cwd), cwd)
+  const { cwd, dir } = resolveFiles(options)
+  const files = readMigrations(dir, cwd)
   const selected = select(files, options, cwd)
   // Every file feeds the model of what exists, even the ones whose stubs are not asked for.
   const results = await reverseHistory(
@@ -64,7 +66,7 @@ export async function reverse(options: ReverseOptions = {}): Promise<ReverseComm
       )
     }
     const downPath = downPathOf(file)
-    const written = existsSync(join(cwd, downPath)) && !isBlank(readFileSync(join(cwd, downPath), 'utf8'))
+    const written = existsSync(join(cwd, downPath)) && !isBlank(readMigrationText(join(cwd, downPath), downPath))
     const action = options.stdout ? 'printed' : written && !options.force ? 'kept' : 'written'
     if (action === 'written') writeFileSync(join(cwd, downPath), result.text)
     out.push({
@@ -102,8 +104,8 @@ export function isBlank(sql: string): boolean {
 
 function select(files: MigrationFile[], options: ReverseOptions, cwd: string): Set<MigrationFile> {
   const wanting = (f: MigrationFile) => {
-    const path = join(cwd, downPathOf(f))
-    return !existsSync(path) || isBlank(readFileSync(path, 'utf8'))
+    const downPath = downPathOf(f)
+    return !existsSync(join(cwd, downPath)) || isBlank(readMigrationText(join(cwd, downPath), downPath))
   }
   if (!options.versions?.length) return new Set(files.filter((f) => options.force || options.stdout || wanting(f)))
   const chosen = new Set<MigrationFile>()

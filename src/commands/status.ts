@@ -9,7 +9,10 @@ export interface StatusEntry {
   version: number
   name: string
   state: EntryState
+  /** The file on disk; null when it is missing. */
   file: string | null
+  /** The file's path, or for a missing file where it would be. */
+  path: string
   appliedAt: string | null
   executionMs: number | null
   appliedBy: string | null
@@ -28,7 +31,7 @@ export async function status(options: CommonOptions = {}): Promise<StatusResult>
     cfg,
     () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
     async (target, files) => {
-      const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
+      const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { dir: cfg.dir })
       const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }
       const entries = plan.entries.map((e): StatusEntry => {
         counts[e.state]++
@@ -37,6 +40,7 @@ export async function status(options: CommonOptions = {}): Promise<StatusResult>
           name: e.name,
           state: e.state,
           file: e.file?.path ?? null,
+          path: e.path,
           appliedAt: e.row?.finished_at?.toISOString() ?? null,
           executionMs: e.row?.execution_ms ?? null,
           appliedBy: e.row?.applied_by ?? null,

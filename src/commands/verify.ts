@@ -52,7 +52,7 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   const files = readMigrations(cfg.dir, cfg.cwd)
   const target = await openTarget(cfg)
   try {
-    const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
+    const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { dir: cfg.dir })
     const history = plan.entries.filter((e) => e.state !== 'applied').map(historyProblem)
     // An edited file was still applied: walk what is on disk now, the only text there is.
     const applied = plan.entries.filter((e) => (e.state === 'applied' || e.state === 'changed') && e.file).map((e) => e.file!)
@@ -81,8 +81,7 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
 }
 
 function historyProblem(e: PlanEntry): HistoryProblem {
-  const where = e.file?.path ?? `version ${e.version} (${e.name})`
   const message =
-    e.state === 'pending' ? `${where} is pending: it has not been applied to this database (run strata migrate)` : describeBlocker(e)
+    e.state === 'pending' ? `${e.path} is pending: it has not been applied to this database (run strata migrate)` : describeBlocker(e)
   return { version: e.version, name: e.name, state: e.state as HistoryProblem['state'], file: e.file?.path ?? null, message }
 }

@@ -1,18 +1,23 @@
 /**
  * Options shared by every command, and where each comes from: flag, then environment, then default.
+ * The CLI loads `.env` (or --env-file) into the environment first (src/config/env-file.ts), for every command.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { StrataError } from '../errors.js'
-import { resolveDir } from '../runner/files.js'
-import { connectTimeoutFromEnv } from '../db/url.js'
+import { connectTimeoutFromEnv, parseUrl } from '../db/url.js'
+import { resolveDir } from './dir.js'
+
+export { loadEnvFile, parseEnvFile } from './env-file.js'
+export { parseDuration, pgDuration } from './duration.js'
+export { readProjectConfig, type ProjectConfig } from './project.js'
+export { resolveDir }
 
 export interface CommonOptions {
   /** Postgres URL; else DATABASE_URL. */
   url?: string
   /** Migrations directory; else STRATA_DIR, else core/migrations when it exists, else migrations. */
   dir?: string
-  /** Ledger schema, default `strata`. */
+  /** Ledger schema; else STRATA_SCHEMA, else `strata`. */
   schema?: string
   /** Use the embedded Postgres in `.strata/pg` instead of a URL. */
   embedded?: boolean
@@ -54,12 +59,24 @@ function sslCaPath(opts: CommonOptions): string | undefined {
   return path && path !== 'system' ? resolve(opts.cwd ?? process.cwd(), path) : path
 }
 
-function resolveCommon(opts: CommonOptions): Resolved {
+/** What commands without a database (lint, new, reverse, check-reverse) need: where the files are. */
+export interface FileOptions {
+  dir?: string
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export function resolveFiles(opts: FileOptions): { cwd: string; dir: string } {
   const cwd = opts.cwd ?? process.cwd()
+  return { cwd, dir: resolveDir(opts.dir, cwd, opts.env ?? process.env) }
+}
+
+function resolveCommon(opts: CommonOptions): Resolved {
+  const { cwd, dir } = resolveFiles(opts)
   const env = opts.env ?? process.env
-  const schema = opts.schema ?? env.STRATA_SCHEMA ?? 'strata'
+  const schema = opts.schema ?? (env.STRATA_SCHEMA || 'strata')
   if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(schema))
-    throw new StrataError('usage', `--schema ${JSON.stringify(schema)} is not a plain identifier`)
+    throw new StrataError('usage', `${opts.schema ? '--schema' : 'STRATA_SCHEMA'} ${JSON.stringify(schema)} is not a plain identifier`)
   const url = opts.url ?? (env.DATABASE_URL || undefined)
   if (opts.embedded && env.CI && !opts.allowEmbeddedInCi) {
     throw new StrataError('config', 'refusing --embedded because CI is set: a deploy job must never succeed against a throwaway database', {
@@ -71,30 +88,17 @@ function resolveCommon(opts: CommonOptions): Resolved {
       hint: 'set DATABASE_URL (in the environment or a .env file), pass --url postgres://user:password@host:5432/db, or use --embedded for a local scratch Postgres',
     })
   }
-  if (url && !opts.embedded && !/^postgres(ql)?:\/\//.test(url)) {
-    throw new StrataError('config', 'the database URL must start with postgres:// or postgresql://')
-  }
+  if (url && !opts.embedded) checkUrl(url, opts.url ? '--url' : 'DATABASE_URL')
   const expectHost = opts.expectHost ?? (env.STRATA_EXPECT_HOST || undefined)
-  return { cwd, dir: resolveDir(opts.dir, cwd, env), schema, url: opts.embedded ? undefined : url, embedded: !!opts.embedded, expectHost }
+  return { cwd, dir, schema, url: opts.embedded ? undefined : url, embedded: !!opts.embedded, expectHost }
 }
 
-/**
- * Load KEY=VALUE lines into `env` without overriding what is already set (the shell wins over the file).
- * `--env-file` must exist; the default `.env` is read only when present.
- */
-export function loadEnvFile(path: string | undefined, cwd = process.cwd(), env = process.env): void {
-  const file = join(cwd, path ?? '.env')
-  if (!existsSync(file)) {
-    if (path) throw new StrataError('config', `--env-file ${path} does not exist`)
-    return
-  }
-  for (const raw of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw)
-    if (!m || m[1] in env) continue
-    let value = m[2]
-    const quoted = /^(['"])(.*)\1$/.exec(value)
-    if (quoted) value = quoted[1] === '"' ? quoted[2].replace(/\\n/g, '\n') : quoted[2]
-    else value = value.replace(/\s+#.*$/, '')
-    env[m[1]] = value
+/** A URL the driver can take, or a configuration error that never repeats it (it may hold a password). */
+function checkUrl(url: string, source: string): void {
+  try {
+    parseUrl(url)
+  } catch (e) {
+    if (e instanceof StrataError) e.message = `${source}: ${e.message}`
+    throw e
   }
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
-import { checksum, hasDirective, type MigrationFile } from '../runner/file-format.js'
+import { checksum, readDirectives, readMigrationText, type MigrationFile } from '../runner/file-format.js'
 
 const PRISMA_DIR = /^(\d+)_([A-Za-z0-9_-]+)$/
 const PRISMA_LOCK = 'migration_lock.toml'
@@ -34,7 +34,7 @@ export function readPrismaMigrations(dir: string, cwd = process.cwd()): Migratio
   const bad: string[] = []
   for (const entry of readdirSync(abs).sort()) {
     const path = join(abs, entry)
-    if (!statSync(path).isDirectory()) {
+    if (!isDirectory(path)) {
       if (entry.toLowerCase().endsWith('.sql')) bad.push(`${show(entry)} (a .sql file beside Prisma's migration folders)`)
       continue
     }
@@ -47,14 +47,15 @@ export function readPrismaMigrations(dir: string, cwd = process.cwd()): Migratio
       bad.push(`${show(entry)} (no migration.sql inside)`)
       continue
     }
-    const content = readFileSync(join(path, 'migration.sql'), 'utf8')
+    const shown = show(entry, 'migration.sql')
+    const content = readMigrationText(join(path, 'migration.sql'), shown)
     files.push({
       version: Number(m[1]),
       name: m[2],
-      path: show(entry, 'migration.sql'),
+      path: shown,
       content,
       checksum: checksum(content),
-      noTransaction: hasDirective(content, 'no-transaction'),
+      noTransaction: readDirectives(content).noTransaction,
     })
   }
   if (bad.length) {
@@ -73,6 +74,15 @@ export function readPrismaMigrations(dir: string, cwd = process.cwd()): Migratio
     }
   }
   return files
+}
+
+/** A dangling symbolic link is not a folder (and, named like a .sql file, is reported as one). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 /** Prisma's checksum: sha256 hex of the file's raw bytes (Strata's own strips a BOM and CRs first). */

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readProjectConfig } from '../config/project.js'
 import { StrataError } from '../errors.js'
 import { RULES } from './rules/index.js'
 import type { LintConfig, SeveritySetting } from './types.js'
@@ -13,7 +12,7 @@ const SETTINGS: readonly SeveritySetting[] = ['off', 'warning', 'error']
  */
 export function loadLintConfig(cwd: string, ruleFlags: string[] = []): LintConfig {
   const rules: Record<string, SeveritySetting> = {}
-  for (const [id, setting] of Object.entries(packageJsonRules(cwd))) {
+  for (const [id, setting] of Object.entries(readProjectConfig(cwd).rules ?? {})) {
     rules[id] = checkedSetting(id, setting, 'package.json "strata.rules"')
   }
   for (const flag of ruleFlags) {
@@ -24,27 +23,6 @@ export function loadLintConfig(cwd: string, ruleFlags: string[] = []): LintConfi
     rules[id.trim()] = checkedSetting(id.trim(), setting.trim(), '--rule')
   }
   return { rules }
-}
-
-function packageJsonRules(cwd: string): Record<string, unknown> {
-  let text: string
-  try {
-    text = readFileSync(join(cwd, 'package.json'), 'utf8')
-  } catch {
-    return {}
-  }
-  let manifest: { strata?: { rules?: unknown } }
-  try {
-    manifest = JSON.parse(text)
-  } catch (error) {
-    throw new StrataError('config', `${join(cwd, 'package.json')} is not valid JSON: ${(error as Error).message}`)
-  }
-  const rules = manifest?.strata?.rules
-  if (rules === undefined) return {}
-  if (!rules || typeof rules !== 'object' || Array.isArray(rules)) {
-    throw new StrataError('config', 'package.json "strata.rules" must be an object like { "drop-table": "warning" }')
-  }
-  return rules as Record<string, unknown>
 }
 
 function checkedSetting(id: string, setting: unknown, source: string): SeveritySetting {

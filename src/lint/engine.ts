@@ -1,6 +1,7 @@
 import { LineIndex, loadParser } from '../sql/index.js'
 import type { SqlSyntaxError, Statement } from '../sql/index.js'
 import { PIECE_LIMITS, type PieceLimits, parsePieces } from '../sql/pieces.js'
+import { blankCopyData } from './copy-data.js'
 import { FileFacts } from './facts.js'
 import { RULES } from './rules/index.js'
 import { Suppressions } from './suppressions.js'
@@ -75,7 +76,7 @@ function collector(source: Source, lines: LineIndex, suppressions: Suppressions,
   }
 }
 
-function lintParsed(source: Source, parser: Parser, active: ActiveRules, limits: PieceLimits): Finding[] {
+function lintParsed(source: Source, parser: Parser, active: ActiveRules, limits: PieceLimits, copyDataBlanked = false): Finding[] {
   const lines = new LineIndex(source.content)
   const facts = new FileFacts(source.path, source.content, lines, parser)
   const suppressions = new Suppressions(source.content, lines)
@@ -84,6 +85,9 @@ function lintParsed(source: Source, parser: Parser, active: ActiveRules, limits:
   let previousEnd = 0
   for (const piece of parsePieces(parser, source.content, lines, limits)) {
     if ('error' in piece) {
+      // Rows after COPY ... FROM stdin (a pg_dump file): lint the file without them, and copy-from-stdin says what it is.
+      const withoutRows = !copyDataBlanked && active.severity.has('copy-from-stdin') && blankCopyData(source.content, piece.error.offset)
+      if (withoutRows) return lintParsed({ path: source.path, content: withoutRows }, parser, active, limits, true)
       findings.length = 0 // a file that does not parse is that one finding, as when it is parsed at once
       emitSyntaxError(piece.error, active, emit)
       break

@@ -1,6 +1,7 @@
 import type { AlterTableStmt, CreateStmt, CreateTableAsStmt, RenameStmt } from '@pgsql/types'
 import type { LineIndex, Statement, loadParser } from '../sql/index.js'
 import type { Piece } from '../sql/pieces.js'
+import { readDirectives } from '../runner/file-format.js'
 import { type BlockStatement, doBlockStatements } from './do-blocks.js'
 import type { QualifiedName } from './names.js'
 import { type ObjectRef, alterTableCommands, createdObject, droppedObjects, inner, sameName, sameObject } from './objects.js'
@@ -10,8 +11,6 @@ type Parser = Awaited<ReturnType<typeof loadParser>>
 interface CreatedTable extends QualifiedName {
   ifNotExists: boolean
 }
-
-const NO_TRANSACTION = /^[ \t]*--[ \t]*strata:no-transaction[ \t]*$/m
 
 /**
  * What a file has done so far, as the engine walks its statements in order, shared by every rule:
@@ -24,7 +23,6 @@ export class FileFacts {
   private readonly tables = new Map<string, CreatedTable[]>()
   private readonly blocks = new Map<number, BlockStatement[]>()
   private piece?: Piece
-  private firstStatementAt?: number
   private directive?: boolean
 
   constructor(
@@ -39,12 +37,11 @@ export class FileFacts {
   /** Called by the engine before the statements of each piece of the file (see src/sql/pieces.ts). */
   enter(piece: Piece): void {
     this.piece = piece
-    this.firstStatementAt ??= piece.statements[0]?.start
   }
 
-  /** `-- strata:no-transaction` in the comments before the first statement. */
+  /** `-- strata:no-transaction` before the first statement, read as the runner reads it. */
   get noTransaction(): boolean {
-    this.directive ??= NO_TRANSACTION.test(this.text.slice(0, this.firstStatementAt ?? this.text.length))
+    this.directive ??= readDirectives(this.text).noTransaction
     return this.directive
   }
 

@@ -2,18 +2,13 @@
  * Migration files on disk: discovery and naming rules. The format itself (checksums, directives) is in
  * file-format.ts; other tools' layouts are in src/layouts/.
  */
-import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
+import { readdirSync, statSync, type Dirent } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
 import { StrataError } from '../errors.js'
 import { isPrismaLayout, readPrismaMigrations } from '../layouts/prisma.js'
-import { checksum, DOWN, hasDirective, UP, type MigrationFile } from './file-format.js'
+import { checksum, DOWN, readDirectives, readMigrationText, UP, type MigrationFile } from './file-format.js'
 
-/** `--dir`, else STRATA_DIR, else core/migrations when it exists, else migrations. */
-export function resolveDir(dir: string | undefined, cwd = process.cwd(), env = process.env): string {
-  if (dir) return dir
-  if (env.STRATA_DIR) return env.STRATA_DIR
-  return existsSync(join(cwd, 'core/migrations')) ? 'core/migrations' : 'migrations'
-}
+export { resolveDir } from '../config/dir.js'
 
 /** Read every migration in `dir`, sorted by the integer value of the version. Bad names are errors, never skipped. */
 export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[] {
@@ -54,14 +49,14 @@ function* migrationReader(dir: string, cwd: string): Generator<void, MigrationFi
   }
   // A Prisma folder (<timestamp>_<name>/migration.sql) runs as it is, so a team can leave Prisma Migrate without renaming.
   if (isPrismaLayout(abs, dirents)) return readPrismaMigrations(dir, cwd)
-  const entries = dirents.map((entry) => entry.name)
   const shownDir = relative(cwd, abs)
   const show = (f: string) => (shownDir ? shownDir + sep + f : f) // a plain name in a normalized directory: no join needed
   const ups: MigrationFile[] = []
   const downs = new Map<string, string>()
   const badNames: string[] = []
   const stems = new Map<MigrationFile, string>()
-  for (const entry of entries) {
+  for (const dirent of dirents) {
+    const entry = dirent.name
     if (!entry.toLowerCase().endsWith('.sql')) continue
     const down = DOWN.exec(entry)
     if (down) {
@@ -78,14 +73,15 @@ function* migrationReader(dir: string, cwd: string): Generator<void, MigrationFi
       badNames.push(`${show(entry)} (version too large)`)
       continue
     }
-    const content = readFileSync(join(abs, entry), 'utf8')
+    const path = show(entry)
+    const content = readMigrationText(join(abs, entry), path, dirent.isFile())
     const file: MigrationFile = {
       version,
       name: up[2],
-      path: show(entry),
+      path,
       content,
       checksum: checksum(content),
-      noTransaction: hasDirective(content, 'no-transaction'),
+      noTransaction: readDirectives(content).noTransaction,
     }
     stems.set(file, entry.slice(0, -'.sql'.length))
     if (ups.push(file) % FILES_PER_PAUSE === 0) yield

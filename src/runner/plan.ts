@@ -13,6 +13,8 @@ export interface PlanEntry {
   state: EntryState
   file?: MigrationFile
   row?: LedgerRow
+  /** The file's path; for a missing file, where it would be (named like the files beside it). */
+  path: string
 }
 
 export interface Plan {
@@ -22,7 +24,14 @@ export interface Plan {
   blockers: PlanEntry[]
 }
 
-export function makePlan(files: MigrationFile[], rows: LedgerRow[], opts: { outOfOrder?: boolean; to?: number } = {}): Plan {
+export interface PlanOptions {
+  outOfOrder?: boolean
+  to?: number
+  /** The migrations directory, to name a missing file when no file is left beside it. */
+  dir?: string
+}
+
+export function makePlan(files: MigrationFile[], rows: LedgerRow[], opts: PlanOptions = {}): Plan {
   const byVersion = new Map(rows.map((r) => [r.version, r]))
   const lastApplied = rows.reduce((max, r) => (r.status === 'applied' && r.version > max ? r.version : max), -Infinity)
   const entries: PlanEntry[] = []
@@ -33,9 +42,10 @@ export function makePlan(files: MigrationFile[], rows: LedgerRow[], opts: { outO
     if (!row) state = file.version < lastApplied ? 'out-of-order' : 'pending'
     else if (row.status !== 'applied') state = row.status
     else state = row.checksum === file.checksum ? 'applied' : 'changed'
-    entries.push({ version: file.version, name: file.name, state, file, row })
+    entries.push({ version: file.version, name: file.name, state, file, row, path: file.path })
   }
-  for (const row of byVersion.values()) entries.push({ version: row.version, name: row.name, state: 'missing', row })
+  for (const row of byVersion.values())
+    entries.push({ version: row.version, name: row.name, state: 'missing', row, path: missingPath(files, row, opts.dir) })
   entries.sort((a, b) => a.version - b.version)
 
   const inRange = (v: number) => opts.to === undefined || v <= opts.to
@@ -55,7 +65,7 @@ export function makePlan(files: MigrationFile[], rows: LedgerRow[], opts: { outO
 
 /** One sentence per blocker, naming the file and what to do. */
 export function describeBlocker(e: PlanEntry): string {
-  const where = e.file?.path ?? `version ${e.version} (${e.name})`
+  const where = e.file ? e.path : `${e.path} (version ${e.version})`
   switch (e.state) {
     case 'changed':
       return `${where} was edited after it was applied (checksum ${e.row!.checksum.slice(0, 12)}… in the ledger, ${e.file!.checksum.slice(0, 12)}… on disk): write a new migration instead, or accept the edit with strata repair --accept-checksum ${e.version}`
@@ -70,4 +80,28 @@ export function describeBlocker(e: PlanEntry): string {
     default:
       return `${where}: ${e.state}`
   }
+}
+
+/**
+ * Where the file of a ledger row with no file would be: in the directory of the file nearest in version, in its
+ * layout (Prisma's `<version>_<name>/migration.sql`, else `<version>_<name>.sql`), the version zero-padded to the
+ * width of the padded versions there (none padded: not padded). With no file left, in `dir`, three digits wide
+ * as `strata new` starts.
+ */
+export function missingPath(files: MigrationFile[], row: { version: number; name: string }, dir?: string): string {
+  let nearest: MigrationFile | undefined
+  let width = 0
+  for (const f of files) {
+    if (!nearest || Math.abs(f.version - row.version) < Math.abs(nearest.version - row.version)) nearest = f
+    const digits = /(\d+)_[^\\/]*(?:[\\/]migration)?\.sql$/.exec(f.path)?.[1] ?? ''
+    if (digits.startsWith('0')) width = Math.max(width, digits.length)
+  }
+  if (!nearest) {
+    const name = `${String(row.version).padStart(3, '0')}_${row.name}.sql`
+    return dir ? `${dir.replace(/[\\/]+$/, '')}/${name}` : name
+  }
+  const parts = nearest.path.split(/([\\/])/) // keep the separators the path was shown with
+  const prisma = parts.length >= 3 && parts[parts.length - 1] === 'migration.sql'
+  parts[prisma ? parts.length - 3 : parts.length - 1] = `${String(row.version).padStart(width, '0')}_${row.name}${prisma ? '' : '.sql'}`
+  return parts.join('')
 }

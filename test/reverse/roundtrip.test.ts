@@ -2,13 +2,13 @@
 // for the example migrations, a hand-made history of hard cases, and real histories from ../shared/corpus.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { checkReverse, formatDifferences, reverse, type CheckReverseResult } from '../../src/index.js'
 import { reverseHistory } from '../../src/reverse/index.js'
 import { freshDatabase } from '../support/db.js'
 import { project, repoRoot } from '../support/project.js'
+import { CORPUS, corpusMissing, testUnless } from '../support/skip.js'
 
 /** check-reverse on a database of its own (it refuses one that is not empty). */
 async function roundTrip(cwd: string, options: { setup?: string[]; to?: number } = {}): Promise<CheckReverseResult> {
@@ -121,7 +121,7 @@ test('an unfinished stub stops before it changes anything, and the failure names
 })
 
 // Real histories, read in place from ../shared/corpus and never copied into this repository.
-const corpus = fileURLToPath(new URL('../../../shared/corpus', import.meta.url))
+const corpus = CORPUS
 
 interface CorpusHistory {
   repo: string
@@ -214,39 +214,36 @@ function convert(layout: CorpusHistory['layout'], text: string): string {
   return text
 }
 
-if (!existsSync(corpus)) {
-  console.log(`corpus round trips skipped: ${corpus} does not exist (it holds the shared real-world migrations)`)
-} else {
-  for (const h of HISTORIES) {
-    test(`corpus ${h.repo} (${h.window}): generated stubs restore the schema at every step`, async () => {
-      const root = join(corpus, h.repo, h.path)
-      const files = sqlFiles(root)
-        .sort()
-        .slice(0, h.limit)
-        .map((path) => ({
-          name: path.slice(root.length + 1).replace(/\/migration\.sql$|\.sql$/g, ''),
-          content: convert(h.layout, readFileSync(path, 'utf8')),
-        }))
-      const stubs = await reverseHistory(files.map((f) => ({ path: f.name, content: f.content })))
-      const complete = stubs.map((s) => s.complete)
-      const firstOpen = complete.indexOf(false)
-      const [runStart, runEnd] = longestRun(complete)
-      const chosen =
-        h.window === 'prefix'
-          ? files.slice(0, firstOpen < 0 ? files.length : firstOpen)
-          : h.window === 'longest-run'
-            ? files.slice(0, runEnd + 1)
-            : files
-      // Versions are 1-based positions: --to keeps that many files applied.
-      const to = h.window === 'tail' ? complete.lastIndexOf(false) + 1 : h.window === 'longest-run' ? runStart : 0
-      const checked = chosen.length - to
-      assert.ok(checked >= h.atLeast, `only ${checked} file(s) of ${h.repo} can be checked, expected at least ${h.atLeast}`)
-      const setup = h.setup ? [join(corpus, h.setup)] : []
-      const result = await roundTrip(history(chosen), { setup, to })
-      assertRestored(result, checked)
-      console.log(`  ${h.repo}: ${checked} of ${files.length} files round-trip (${h.window})`)
-    })
-  }
+const it = testUnless(corpusMissing)
+for (const h of HISTORIES) {
+  it(`corpus ${h.repo} (${h.window}): generated stubs restore the schema at every step`, async () => {
+    const root = join(corpus, h.repo, h.path)
+    const files = sqlFiles(root)
+      .sort()
+      .slice(0, h.limit)
+      .map((path) => ({
+        name: path.slice(root.length + 1).replace(/\/migration\.sql$|\.sql$/g, ''),
+        content: convert(h.layout, readFileSync(path, 'utf8')),
+      }))
+    const stubs = await reverseHistory(files.map((f) => ({ path: f.name, content: f.content })))
+    const complete = stubs.map((s) => s.complete)
+    const firstOpen = complete.indexOf(false)
+    const [runStart, runEnd] = longestRun(complete)
+    const chosen =
+      h.window === 'prefix'
+        ? files.slice(0, firstOpen < 0 ? files.length : firstOpen)
+        : h.window === 'longest-run'
+          ? files.slice(0, runEnd + 1)
+          : files
+    // Versions are 1-based positions: --to keeps that many files applied.
+    const to = h.window === 'tail' ? complete.lastIndexOf(false) + 1 : h.window === 'longest-run' ? runStart : 0
+    const checked = chosen.length - to
+    assert.ok(checked >= h.atLeast, `only ${checked} file(s) of ${h.repo} can be checked, expected at least ${h.atLeast}`)
+    const setup = h.setup ? [join(corpus, h.setup)] : []
+    const result = await roundTrip(history(chosen), { setup, to })
+    assertRestored(result, checked)
+    console.log(`  ${h.repo}: ${checked} of ${files.length} files round-trip (${h.window})`)
+  })
 }
 
 test.run()

@@ -147,12 +147,13 @@ test('an edited applied file is refused, naming the file, and nothing runs', asy
   assert.not.ok(await tableExists('edit_b'))
 })
 
-test('a missing applied file is refused, naming it', async () => {
+test('a missing applied file is refused, naming it by its path', async () => {
   const t = setup({ '001_a.sql': 'create table if not exists gone_a (id int);', '002_b.sql': 'select 1;' })
   await t.run()
   unlinkSync(join(t.dir, '001_a.sql'))
   const err = await failure(t.run())
-  assert.match(err.message, /version 1 \(a\) is recorded as applied but its file is gone/)
+  assert.match(err.message, /migrations\/001_a\.sql \(version 1\) is recorded as applied but its file is gone/)
+  assert.equal(err.facts.blockers, [{ version: 1, name: 'a', state: 'missing', file: undefined }])
 })
 
 test('CRLF and BOM variants of an applied file are not "changed"', async () => {
@@ -310,8 +311,12 @@ test('status reports applied, pending, changed and missing files', async () => {
   unlinkSync(join(t.dir, '002_b.sql'))
   const s = await status({ url: db.url, cwd: t.cwd, schema: t.schema })
   assert.equal(
-    s.entries.map((e) => `${e.version}:${e.state}`),
-    ['1:changed', '2:missing', '3:pending'],
+    s.entries.map((e) => `${e.version}:${e.state}:${e.path}:${e.file}`),
+    [
+      '1:changed:migrations/001_a.sql:migrations/001_a.sql',
+      '2:missing:migrations/002_b.sql:null',
+      '3:pending:migrations/003_c.sql:migrations/003_c.sql',
+    ],
   )
   assert.is(s.counts.changed, 1)
   assert.ok(s.entries[0].appliedAt)

@@ -1,7 +1,7 @@
 /**
  * A real PgBouncer in transaction mode, started by a test in front of the test Postgres: the same
- * pooling Supabase's transaction pooler (Supavisor, port 6543) does. Returns a reason to skip instead
- * when pgbouncer is not installed or will not start.
+ * pooling Supabase's transaction pooler (Supavisor, port 6543) does. Throws, saying why, when pgbouncer is
+ * not installed or will not start: the pooler tests never skip (.ci/run installs it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -22,9 +22,9 @@ export interface BouncerOptions {
   poolSize?: number
 }
 
-export async function startPgBouncer(upstream: string, { poolSize = 2 }: BouncerOptions = {}): Promise<Bouncer | { skip: string }> {
+export async function startPgBouncer(upstream: string, { poolSize = 2 }: BouncerOptions = {}): Promise<Bouncer> {
   const bin = findBinary()
-  if (!bin) return { skip: 'pgbouncer is not installed (Debian: apt-get install pgbouncer)' }
+  if (!bin) throw new Error('pgbouncer is not installed (Debian: apt-get install pgbouncer; .ci/run installs it)')
   const version = /PgBouncer (\d+\.\d+(?:\.\d+)?)/.exec(spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 'unknown'
   const u = new URL(upstream)
   const dir = mkdtempSync(join(tmpdir(), 'strata-pgbouncer-'))
@@ -46,7 +46,7 @@ export async function startPgBouncer(upstream: string, { poolSize = 2 }: Bouncer
   } catch (e) {
     child.kill('SIGKILL')
     cleanup()
-    return { skip: `pgbouncer ${version} did not start: ${(e as Error).message}` }
+    throw new Error(`pgbouncer ${version} did not start: ${(e as Error).message}`)
   }
   const kill = () => child.kill('SIGTERM')
   process.once('exit', kill)

@@ -9,7 +9,7 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..')
 export const bin = join(repoRoot, 'bin/strata.js')
 
 /** A folder with `files` (path → content) written inside it; returns its path. */
-export function project(files: Record<string, string>): string {
+export function project(files: Record<string, string | Uint8Array>): string {
   const dir = mkdtempSync(join(tmpdir(), 'strata-project-'))
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true })
@@ -24,14 +24,24 @@ export interface Run {
   stderr: string
 }
 
-export function strata(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<Run> {
+export interface RunAs {
+  uid?: number
+  gid?: number
+  /** A command the CLI runs under, e.g. setpriv with its options. */
+  prefix?: string[]
+}
+
+export function strata(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> } & RunAs): Promise<Run> {
   return new Promise((done) => {
     const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, NO_COLOR: '1', ...opts.env }
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
-    const child = spawn(process.execPath, [bin, ...args], {
+    const [command, ...before] = [...(opts.prefix ?? []), process.execPath]
+    const child = spawn(command!, [...before, bin, ...args], {
       cwd: opts.cwd,
       env: env as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
+      uid: opts.uid,
+      gid: opts.gid,
     })
     let stdout = ''
     let stderr = ''

@@ -15,12 +15,12 @@ import { tlsSettings } from '../../src/db/tls.js'
 import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.js'
 import { adminUrl } from '../support/db.js'
 import { project, repoRoot, strata } from '../support/project.js'
+import { testUnless } from '../support/skip.js'
 
 const work = mkdtempSync(join(tmpdir(), 'strata-tls-'))
 chmodSync(work, 0o755) // as root the server runs as another user, who must reach its data dir
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0
-if (!hasOpenssl) console.log('TLS server tests skipped: openssl is not installed')
-const withServer = hasOpenssl ? test : test.skip
+const withServer = testUnless(hasOpenssl ? undefined : 'openssl is not installed: the TLS server tests need it to make certificates')
 
 let server: EmbeddedServer
 let ca: string

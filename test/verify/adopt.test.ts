@@ -3,10 +3,10 @@ import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { repoRoot } from '../support/project.js'
 import { LEDGER, scenario, type Scenario } from './helpers.js'
+import { CORPUS, corpusMissing, testUnless } from '../support/skip.js'
 
-const CORPUS_PRISMA = join(repoRoot, '../shared/corpus/hoppscotch__hoppscotch/packages/hoppscotch-backend/prisma/migrations')
+const CORPUS_PRISMA = join(CORPUS, 'hoppscotch__hoppscotch/packages/hoppscotch-backend/prisma/migrations')
 
 /** The table Prisma Migrate keeps, as Prisma creates it. */
 const PRISMA_TABLE = `CREATE TABLE "_prisma_migrations" (
@@ -39,9 +39,7 @@ async function prismaDeploy(s: Scenario, dir: string, opts: { fail?: string } = 
 const ledger = async (s: Scenario) =>
   (await s.db.sql.unsafe(`select version::bigint::text as v from ${LEDGER}.migrations order by version`)).map((r) => r.v)
 
-const corpusTest = existsSync(CORPUS_PRISMA) ? test : test.skip
-if (!existsSync(CORPUS_PRISMA))
-  console.log(`skipping the corpus adoption test: ${CORPUS_PRISMA} is absent (the corpus lives in ../shared/corpus)`)
+const corpusTest = testUnless(corpusMissing ?? (existsSync(CORPUS_PRISMA) ? undefined : `${CORPUS_PRISMA} is absent from the corpus`))
 
 corpusTest('adopting a database built by Prisma from a real Prisma history: verify passes, migrate has nothing to do', async () => {
   const s = await scenario({})

@@ -153,7 +153,7 @@ test('a deleted ledger row shows as a pending file, even though its objects exis
   }
 })
 
-test('a ledger row for a file that does not exist is named by version and name', async () => {
+test('a ledger row for a file that does not exist is named by the path it would have, with its version', async () => {
   const s = await migrated()
   try {
     await s.sql(`insert into ledger.migrations (version, name, checksum, status) values (3, 'ghost', 'abc', 'applied')`)
@@ -163,7 +163,7 @@ test('a ledger row for a file that does not exist is named by version and name',
       history.map((h) => [h.state, h.version, h.name]),
       [['missing', 3, 'ghost']],
     )
-    assert.match(history[0].message, /version 3 \(ghost\) is recorded as applied but its file is gone/)
+    assert.match(history[0].message, /^migrations\/003_ghost\.sql \(version 3\) is recorded as applied but its file is gone/)
   } finally {
     await s.dispose()
   }

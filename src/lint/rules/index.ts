@@ -2,6 +2,7 @@ import type { Rule } from '../types.js'
 import { addColumnVolatileDefault } from './add-column-volatile-default.js'
 import { addForeignKeyValidated } from './add-foreign-key-validated.js'
 import { alterColumnType } from './alter-column-type.js'
+import { copyFromStdin } from './copy-from-stdin.js'
 import { createIndexNotConcurrently } from './create-index-not-concurrently.js'
 import { deleteWithoutWhere } from './delete-without-where.js'
 import { dropCascade } from './drop-cascade.js'
@@ -45,6 +46,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     nontransactionalStatement,
     explicitTransactionControl,
     syntaxError,
+    copyFromStdin,
     unknownRule,
     missingDown,
   ].map((rule) => [rule.id, rule]),

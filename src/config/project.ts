@@ -1,0 +1,49 @@
+/**
+ * The project's own configuration: the `"strata"` section of `<cwd>/package.json`. Read here and nowhere else,
+ * so each key (today `rules`) has one home and one check.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { StrataError } from '../errors.js'
+
+export interface ProjectConfig {
+  /** Lint rule severities by rule id, as written (src/lint/config.ts checks ids and values). */
+  rules?: Record<string, unknown>
+}
+
+const KEYS: readonly (keyof ProjectConfig)[] = ['rules']
+
+/** The validated `"strata"` section of `<cwd>/package.json`; empty when there is no package.json or no section. */
+export function readProjectConfig(cwd: string): ProjectConfig {
+  const file = join(cwd, 'package.json')
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return {}
+  }
+  let manifest: unknown
+  try {
+    manifest = JSON.parse(text)
+  } catch (error) {
+    throw new StrataError('config', `${file} is not valid JSON: ${(error as Error).message}`, { file })
+  }
+  const section = (manifest as { strata?: unknown } | null)?.strata
+  if (section === undefined) return {}
+  if (!isObject(section)) throw new StrataError('config', 'package.json "strata" must be an object, e.g. { "rules": { ... } }', { file })
+  const unknown = Object.keys(section).filter((key) => !KEYS.includes(key as keyof ProjectConfig))
+  if (unknown.length) {
+    throw new StrataError('config', `package.json "strata" has unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}`, {
+      file,
+      hint: `the keys Strata reads there: ${KEYS.join(', ')}`,
+    })
+  }
+  const rules = section.rules
+  if (rules !== undefined && !isObject(rules))
+    throw new StrataError('config', 'package.json "strata.rules" must be an object like { "drop-table": "warning" }', { file })
+  return rules === undefined ? {} : { rules }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value)
+}
