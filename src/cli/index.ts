@@ -23,6 +23,7 @@ import { registerAdopt } from './adopt.js'
 import { registerReverse } from './reverse.js'
 import { registerDown } from './down.js'
 import { registerCheckReverse } from './check-reverse.js'
+import { registerPlan } from './plan.js'
 
 const registrations: Register[] = [
   registerMigrate,
@@ -38,6 +39,7 @@ const registrations: Register[] = [
   registerReverse,
   registerDown,
   registerCheckReverse,
+  registerPlan,
 ]
 
 const GLOBAL_FLAGS: [string, string, unknown?][] = [
