@@ -103,7 +103,7 @@ async function scenario(url, tool) {
   }
 }
 
-ensurePeers(['dbmate', 'squawk'])
+ensurePeers(['dbmate'])
 const pg = await scratchPostgres()
 const dirs = migrationDirs()
 const list = tools(dirs)

@@ -227,7 +227,7 @@ async function addReverse(planned: PlannedFile[], pending: MigrationFile[], all:
 
 function downStatus(text: string, file: MigrationFile): [ReverseStatus, string] {
   const header = /^--\s*strata:reverses\s+\S+\s+sha256:([0-9a-f]{64})\s*$/m.exec(text)
-  if (!header) return ['complete', 'hand-written down file (strata check-reverse proves it)']
+  if (!header) return ['complete', 'hand-written down file; strata check-reverse proves it']
   if (header[1] !== file.checksum)
     return ['unfinished', 'a stub written for an earlier version of the file: write it again (strata reverse --force)']
   if (/^-- NOT FINISHED:/m.test(text)) return ['unfinished', 'stub by strata reverse: some statements need a hand-written reverse']

@@ -82,7 +82,7 @@ export function flagsFor(shape: Shape, seen: Seen): Flag[] {
         level: 'info',
         relation: lock.relation,
         message: `${scanned ? `reads every row of ${lock.relation} to validate` : `builds on ${lock.relation}`} under ${lock.mode}: reads and writes go on meanwhile`,
-        help: 'this is the way that does not block: nothing to change',
+        help: 'This is the way that does not block: nothing to change.',
         docs: 'lock-modes',
       })
     }

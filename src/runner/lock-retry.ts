@@ -56,12 +56,12 @@ export async function retryOnLockTimeout<T>(options: LockRetryOptions, attempt: 
       const pause = Math.round(Math.min(LONGEST_PAUSE_MS, FIRST_PAUSE_MS * 2 ** (attempts - 1)) * (0.5 + Math.random()))
       if (attempts > options.retries || Date.now() + pause >= deadline)
         throw gaveUp(describeLockTimeout(error, source, blockers), attempts, options)
-      const who = blockers?.sessions.length ? blockers.sessions.join('; ') : 'a session that has ended or that this user cannot see'
+      const who = blockers?.sessions.length ? blockers.sessions.join('; ') : 'the session in the way has ended, or this user cannot see it'
       const same = who === named
       named = who
       options.onWait(
         `${source.path}: a lock was not free within --lock-timeout ${seconds(options.lockTimeoutMs)}; rolled back so that other ` +
-          `queries go on, trying again in ${seconds(pause)} (attempt ${attempts + 1} of ${options.retries + 1}); ${same ? 'still held by the same session' : `held by ${who}`}`,
+          `queries go on, trying again in ${seconds(pause)} (attempt ${attempts + 1} of ${options.retries + 1}): ${same ? 'the same session still holds it' : who}`,
       )
       await sleep(pause)
     }

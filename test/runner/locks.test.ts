@@ -42,7 +42,8 @@ test('a runner waits for the lock, says who holds it, and applies once it is fre
   const lock = await holder(`select pg_advisory_xact_lock(${lockKey('lock_wait')})`)
   const messages: string[] = []
   const running = migrate({ url: db.url, ...t, waitMs: 10_000, onProgress: (e) => e.type === 'waiting' && messages.push(e.message) })
-  await new Promise((r) => setTimeout(r, 300))
+  // Until it says it waits (a fixed pause was too short on a busy machine: the lock was gone before it got there).
+  for (let i = 0; i < 200 && !messages.length; i++) await new Promise((r) => setTimeout(r, 50))
   assert.is((await db.sql`select to_regclass('lock_wait_t') as t`)[0].t, null, 'nothing runs while another holds the lock')
   await lock.release()
   const result = await running
