@@ -121,14 +121,16 @@ try {
 }
 console.log(`lock queue: an application reads a table every 100 ms; a transaction holds it ${holdMs / 1000} s; the migration adds a column`)
 console.log(`(median of ${rounds} rounds, the tools taking turns)`)
-console.log('tool               worst read while it waits   migration took   applied')
+const secs = (ms) => `${(ms / 1000).toFixed(2)} s`
+console.log('tool               worst read while it waits (min-max)   migration took (min-max)   applied')
 for (const [i, tool] of list.entries()) {
   const s = samples[i]
-  const worst = median(s.map((r) => r.worst))
-  const took = median(s.map((r) => r.ms))
+  const worsts = s.map((r) => r.worst)
+  const tooks = s.map((r) => r.ms)
+  const range = (xs) => `(${secs(Math.min(...xs))}-${secs(Math.max(...xs))})`
   const applied = s.filter((r) => r.applied).length
   console.log(
-    `${tool.name.padEnd(19)}${`${(worst / 1000).toFixed(2)} s`.padStart(12)}${`${(took / 1000).toFixed(1)} s`.padStart(30)}   ${applied}/${s.length}`,
+    `${tool.name.padEnd(19)}${secs(median(worsts)).padStart(8)} ${range(worsts).padEnd(29)}${secs(median(tooks)).padStart(8)} ${range(tooks).padEnd(19)}${applied}/${s.length}`,
   )
 }
 const strataWorst = median(samples[0].map((r) => r.worst))

@@ -26,6 +26,7 @@ import { describeBlocker, makePlan } from '../runner/plan.js'
 import { quoteIdent, quoteLiteral } from '../sql/quote.js'
 import type { AtRisk, PlanResult, PlannedFile, RelationSize, ReverseStatus } from '../plan/types.js'
 import type { TraceProgress } from '../plan/trace.js'
+import { oneLine } from '../plan/render.js'
 import { downPathOf, isBlank } from './reverse.js'
 
 export type * from '../plan/types.js'
@@ -172,7 +173,6 @@ function filesAt(revision: string, dir: string): Set<string> {
 
 async function planFile(file: MigrationFile, findings: Finding[]): Promise<PlannedFile> {
   const statements = await statementsOf(normalize(file.content))
-  const { oneLine } = await import('../plan/trace.js')
   return {
     path: file.path,
     version: file.version,

@@ -222,6 +222,12 @@ export function renderPretty(plan: PlanResult, c: Paint = plain): string {
 
 // ---- shared ----
 
+/** A statement as the plan shows it: on one line, shortened. */
+export function oneLine(sql: string, max = 200): string {
+  const flat = sql.replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
 
 export function ms(n: number): string {

@@ -19,6 +19,7 @@ import type { StatementText } from '../sql/index.js'
 import { quoteIdent } from '../sql/quote.js'
 import { blocksWrites, flagsFor, shapeOf } from './advice.js'
 import { LOCK_MODES, observe, relationsNow, watchAutocommit, type Moment, type Relation } from './observe.js'
+import { oneLine } from './render.js'
 import { sampleRows } from './sample.js'
 import type { HeldLock, LockTaken, PlannedFile, PlannedStatement } from './types.js'
 
@@ -106,13 +107,12 @@ class Tracer {
     const text = normalize(file.content)
     const statements = await statementsOf(text)
     const before = await relationsNow(this.sql)
-    const t0 = performance.now()
     const traced: TracedFile = { path: file.path, statements: [] }
-    const result = file.noTransaction
+    const steps = file.noTransaction
       ? await this.alone(file, text, statements, before, traced)
       : await this.inTransaction(file, text, statements, before, traced)
-    traced.ms = Math.round(performance.now() - t0)
-    if (!file.noTransaction && !traced.error) traced.holds = heldLocks(result)
+    traced.ms = round(steps.reduce((t, s) => t + s.ms, 0)) // the statements' own time, not our observing
+    if (!file.noTransaction && !traced.error) traced.holds = heldLocks(steps)
     return traced
   }
 
@@ -281,11 +281,6 @@ function heldLocks(steps: Step[]): HeldLock[] {
 function failure(e: unknown, file: MigrationFile, text: string, statement: StatementText | undefined): NonNullable<TracedFile['error']> {
   const err = migrationFailure(e, file, text, statement?.text ?? text, statement?.start ?? 0)
   return { line: err.facts.line, column: err.facts.column, message: err.message, sqlstate: err.facts.sqlstate }
-}
-
-export function oneLine(sql: string, max = 200): string {
-  const flat = sql.replace(/\s+/g, ' ').trim()
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10

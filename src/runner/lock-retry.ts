@@ -57,7 +57,7 @@ export async function retryOnLockTimeout<T>(options: LockRetryOptions, attempt: 
       if (attempts > options.retries || Date.now() + pause >= deadline)
         throw gaveUp(describeLockTimeout(error, source, blockers), attempts, options)
       const who = blockers?.sessions.length ? blockers.sessions.join('; ') : 'the session in the way has ended, or this user cannot see it'
-      const same = who === named
+      const same = !!blockers?.sessions.length && who === named
       named = who
       options.onWait(
         `${source.path}: a lock was not free within --lock-timeout ${seconds(options.lockTimeoutMs)}; rolled back so that other ` +
@@ -155,7 +155,7 @@ function gaveUp(err: StrataError, attempts: number, options: LockRetryOptions): 
 }
 
 /** Tables and views a statement names (RangeVar nodes, and the names of DROP), as `schema.name` or `name`. */
-export function relationsOf(nodes: unknown[]): string[] {
+function relationsOf(nodes: unknown[]): string[] {
   const found = new Set<string>()
   const add = (schema: string | undefined, name: string) => found.add(schema ? `${quoteName(schema)}.${quoteName(name)}` : quoteName(name))
   // A RangeVar comes wrapped (`{ RangeVar: {...} }`) in lists and bare in typed fields (`relation: {...}`).
