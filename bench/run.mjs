@@ -186,6 +186,10 @@ const latency = spawnSync(process.execPath, [join(root, 'bench/latency.mjs'), '1
 const latencyOut = (latency.stdout + latency.stderr).trim()
 console.log('\n' + latencyOut)
 
+// The lock queue: the application's reads while a migration waits behind a long transaction (bench/lock-queue.mjs).
+const lockQueue = spawnSync(process.execPath, [join(root, 'bench/lock-queue.mjs')], { cwd: root, encoding: 'utf8' })
+console.log('\n' + (lockQueue.stdout + lockQueue.stderr).trim())
+
 if (write) {
   const cpu = cpus()[0]?.model ?? 'unknown cpu'
   const md = `# Benchmarks

@@ -51,3 +51,5 @@ export { backupAtRisk, type BackupAtRiskOptions, type BackupResult } from './bac
 export { restoreBackup, type RestoreBackupOptions, type RestoreResult, type RestoredTable, type RestoreAction } from './backup/restore.js'
 export { type Manifest, type BackupTable } from './backup/manifest.js'
 export { describeConnection, type ConnectionDescription, type ConnectionKind } from './db/supabase.js'
+export { plan, type PlanOptions, type PlanProgress, type PlanResult, type PlannedFile, type PlannedStatement } from './commands/plan.js'
+export { renderMarkdown, renderPretty } from './plan/render.js'

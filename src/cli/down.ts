@@ -1,4 +1,4 @@
-import { common, durationMs, str, version, type Flags, type Register } from './options.js'
+import { common, count, durationMs, str, version, type Flags, type Register } from './options.js'
 import { c, ms } from './output.js'
 import type { DownStep } from '../commands/down.js'
 import { terminalConfirm } from './confirm.js'
@@ -8,9 +8,14 @@ export const registerDown: Register = (prog, wrap) => {
     .command('down', 'Roll back: run down files newest first, each in a transaction with its ledger row removed.')
     .option('--to', 'keep this version and below (0: roll back everything); default: only the newest applied file')
     .option('--dry-run', 'print what would be rolled back, touch nothing', false)
-    .option('--lock-timeout', 'SET LOCAL lock_timeout for each file: 500ms, 10s, 2min (a bare number is seconds); 0 is off', '10s')
-    .option('--statement-timeout', 'SET LOCAL statement_timeout for each file, same units; 0 is off', '0')
-    .option('--wait', 'how long to wait for another runner', '60s')
+    .option(
+      '--lock-timeout',
+      'lock_timeout of each attempt at a file (500ms, 1s, 2min; a bare number is seconds); on a timeout the file is rolled back and tried again; 0 is off',
+      '1s',
+    )
+    .option('--lock-retries', 'attempts after a lock timeout, after growing pauses, within --wait', '10')
+    .option('--statement-timeout', 'statement_timeout for each file, same units; 0 is off', '0')
+    .option('--wait', 'how long to wait for another runner, and for a busy table in all', '60s')
     .example('down')
     .example('down --to 5 --dry-run')
     .action(
@@ -24,6 +29,7 @@ export const registerDown: Register = (prog, wrap) => {
           yes: !!f.yes,
           confirm: asker(!!f.json),
           lockTimeout: str(f, 'lock-timeout'),
+          lockRetries: count(f, 'lock-retries'),
           statementTimeout: str(f, 'statement-timeout'),
           waitMs: durationMs(f, 'wait'),
           onProgress: (e) => {

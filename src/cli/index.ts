@@ -24,6 +24,7 @@ import { registerAdopt } from './adopt.js'
 import { registerReverse } from './reverse.js'
 import { registerDown } from './down.js'
 import { registerCheckReverse } from './check-reverse.js'
+import { registerPlan } from './plan.js'
 
 const registrations: Register[] = [
   registerMigrate,
@@ -39,6 +40,7 @@ const registrations: Register[] = [
   registerReverse,
   registerDown,
   registerCheckReverse,
+  registerPlan,
 ]
 
 const GLOBAL_FLAGS: [string, string, unknown?][] = [
@@ -54,7 +56,7 @@ const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ],
   ['--json', 'print one JSON document on stdout', false],
   ['--yes', 'confirm without a prompt', false],
-  ['--format', 'pretty, or github: failures also become GitHub annotations (automatic under GitHub Actions); lint: also json'],
+  ['--format', 'pretty, or github (failures become annotations, automatic in GitHub Actions); lint: also json; plan: json, markdown'],
   ['--expect-host', 'refuse to run unless every database host matches this glob (else STRATA_EXPECT_HOST)'],
   ['--connect-timeout', 'give up a login that takes longer, over all hosts: 10s, 500ms (else STRATA_CONNECT_TIMEOUT, default 10s)'],
 ]

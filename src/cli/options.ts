@@ -52,6 +52,14 @@ export function version(flags: Flags, key: string): number | undefined {
   return Number(v)
 }
 
+/** A whole number of something (`--lock-retries 3`, `--sample-rows 1000`). */
+export function count(flags: Flags, key: string): number | undefined {
+  const v = str(flags, key)
+  if (v === undefined) return undefined
+  if (!/^\d+$/.test(v)) throw new StrataError('usage', `--${key} ${JSON.stringify(v)} is not a whole number`)
+  return Number(v)
+}
+
 /** A duration flag in milliseconds, in the one grammar of src/config/duration.ts (a bare number is seconds). */
 export function durationMs(flags: Flags, key: string): number | undefined {
   const v = str(flags, key)

@@ -16,6 +16,7 @@ import { parseDuration } from '../config/duration.js'
 import { readLedger, type LedgerRow } from '../runner/ledger.js'
 import { explainFailure, runSteps, type ApplyContext, type Step } from '../runner/apply.js'
 import { readStubHeader } from '../reverse/stub.js'
+import { DEFAULT_LOCK_TIMEOUT } from '../runner/lock-retry.js'
 import { downPathOf, isBlank } from './reverse.js'
 
 export interface DownOptions extends CommonOptions {
@@ -26,8 +27,10 @@ export interface DownOptions extends CommonOptions {
   yes?: boolean
   /** Asked when `yes` is not set; without it, down refuses (there is no one to ask). */
   confirm?: (plan: DownStep[], target: string) => Promise<boolean>
-  /** SET LOCAL lock_timeout for each file, e.g. '10s'; '0' turns it off. */
+  /** SET LOCAL lock_timeout of each attempt at a file, e.g. '1s' (the default); '0' turns it off. */
   lockTimeout?: string
+  /** Attempts after a lock timeout (default 10), within waitMs, as migrate does. */
+  lockRetries?: number
   /** SET LOCAL statement_timeout for each file; default off. */
   statementTimeout?: string
   /** How long to wait for another runner's lock, in milliseconds (default 60 000). */
@@ -68,7 +71,7 @@ export async function down(options: DownOptions = {}): Promise<DownResult> {
   const cfg = resolveOptions(options)
   const files = readMigrations(cfg.dir, cfg.cwd)
   const timeouts = {
-    lockTimeoutMs: parseDuration(options.lockTimeout ?? '10s', '--lock-timeout'),
+    lockTimeoutMs: parseDuration(options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT, '--lock-timeout'),
     statementTimeoutMs: parseDuration(options.statementTimeout ?? '0', '--statement-timeout'),
   }
   const progress = options.onProgress ?? (() => {})
@@ -95,6 +98,7 @@ export async function down(options: DownOptions = {}): Promise<DownResult> {
       schema: cfg.schema,
       timeouts,
       waitMs: options.waitMs ?? 60_000,
+      lockRetries: options.lockRetries,
       openSide: () => target.side(),
       onWait: (message) => progress({ type: 'waiting', message }),
       onNote: (message) => progress({ type: 'note', message }),

@@ -16,6 +16,7 @@ import { lintPending, type LintSummary } from '../runner/lint-gate.js'
 import { parseDuration } from '../config/duration.js'
 import { claimIsHeld, sleep } from '../runner/lock.js'
 import { describeInterrupted } from '../runner/no-transaction.js'
+import { DEFAULT_LOCK_TIMEOUT } from '../runner/lock-retry.js'
 import {
   explainFailure,
   runAllInOneTransaction,
@@ -43,11 +44,13 @@ export interface MigrateOptions extends CommonOptions {
   outOfOrder?: boolean
   /** All pending files in one transaction: all or nothing. */
   singleTransaction?: boolean
-  /** lock_timeout for each file's transaction, e.g. '10s'; '0' turns it off. */
+  /** lock_timeout of each attempt at a file, e.g. '1s' (the default); '0' turns it off (and with it the retries). */
   lockTimeout?: string
+  /** Attempts after a lock timeout, each after a growing pause, within waitMs (default 10; src/runner/lock-retry.ts). */
+  lockRetries?: number
   /** statement_timeout for each file's transaction; default off. */
   statementTimeout?: string
-  /** How long to wait for another runner's lock, in milliseconds (default 60 000). */
+  /** How long to wait for another runner's lock, and for a busy table's lock in all, in milliseconds (default 60 000). */
   waitMs?: number
   /** Let destructive lint findings through. */
   allowDestructive?: boolean
@@ -90,7 +93,7 @@ export interface MigrateResult {
 export async function migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
   const cfg = resolveOptions(options)
   const timeouts: Timeouts = {
-    lockTimeoutMs: parseDuration(options.lockTimeout ?? '10s', '--lock-timeout'),
+    lockTimeoutMs: parseDuration(options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT, '--lock-timeout'),
     statementTimeoutMs: parseDuration(options.statementTimeout ?? '0', '--statement-timeout'),
   }
   const waitMs = options.waitMs ?? 60_000
@@ -146,6 +149,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         schema: cfg.schema,
         timeouts,
         waitMs,
+        lockRetries: options.lockRetries,
         openSide: () => target.side(),
         onWait,
         onNote: (message) => progress({ type: 'note', message }),

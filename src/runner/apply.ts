@@ -17,6 +17,9 @@
  * one before it committed: the server runs one connection's queries in order, a failed transaction leaves the
  * session refusing everything until our ROLLBACK, and the guard's predecessor check stops a step whose
  * predecessor is not done whatever the transport did (a pooler, a body that ended its own transaction).
+ *
+ * A file that waits for a table lock longer than --lock-timeout (short, 1s by default) is rolled back and run
+ * again alone after a pause, so that the application's queries do not queue behind it (lock-retry.ts).
  */
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
@@ -26,6 +29,7 @@ import type { MigrationFile } from './file-format.js'
 import { appliedRowSql, appliedRowsSql, recordEvent, rolledBackRowSql, runTimesSql, type LedgerRow, type RunTimes } from './ledger.js'
 import { locate, type Timeouts } from './locate.js'
 import { lockKey, waitForLock } from './lock.js'
+import { DEFAULT_LOCK_RETRIES, isLockTimeout, retryOnLockTimeout, type LockRetryOptions } from './lock-retry.js'
 import { connectionLostFailure, isConnectionLost } from './failure.js'
 import { runWithoutTransaction } from './no-transaction.js'
 
@@ -52,7 +56,10 @@ export interface ApplyContext {
   sql: Sql
   schema: string
   timeouts: Timeouts
+  /** How long to wait for another runner's lock, and for a table lock in all (lock-retry.ts). */
   waitMs: number
+  /** Attempts after a lock timeout, each with --lock-timeout (default DEFAULT_LOCK_RETRIES). */
+  lockRetries?: number
   /** A connection of its own, opened while a no-transaction file runs, to hold its claim (src/runner/lock.ts). */
   openSide(): Promise<{ sql: Sql; close(): Promise<void> }>
   onWait(message: string): void
@@ -246,8 +253,9 @@ export async function runSteps(ctx: ApplyContext, steps: Step[]): Promise<void> 
     await rollback(ctx)
     next = head.index + 1
     const code = (error as { code?: string }).code ?? ''
-    if (code === LOCK_BUSY || code === ALREADY_DONE) {
-      await runAfterWaiting(ctx, head.step)
+    if (code === LOCK_BUSY || code === ALREADY_DONE || isLockTimeout(error)) {
+      // Busy runner lock: wait for it. A table lock not free within --lock-timeout: pause so the application's queries go on, retry.
+      await runAfterWaiting(ctx, head.step, isLockTimeout(error) ? queryFailure(error, head.query) : undefined)
       lastDone = performance.now()
     } else if (AFTER_FAILURE.has(code) && resent !== head.step) {
       // Only a pooler that reorders pipelined queries gets here: its predecessor did commit. Send it again, once.
@@ -267,8 +275,20 @@ export async function runSteps(ctx: ApplyContext, steps: Step[]): Promise<void> 
   }
 }
 
-/** Another runner holds the lock or got here first: wait for the lock (saying who holds it), re-read, then run or skip. */
-async function runAfterWaiting(ctx: ApplyContext, step: Step): Promise<void> {
+/**
+ * Another runner holds the lock or got here first, or a table lock was not free in time (`lockTimedOut`): run the
+ * step alone, retrying after lock timeouts (lock-retry.ts).
+ */
+async function runAfterWaiting(ctx: ApplyContext, step: Step, lockTimedOut?: StrataError): Promise<void> {
+  await retryOnLockTimeout(
+    lockRetryOptions(ctx, () => step.source),
+    () => runAlone(ctx, step),
+    lockTimedOut,
+  )
+}
+
+/** Wait for the runners' lock, re-read the step's row, then run or skip it. A lock timeout is thrown unlocated, for a retry. */
+async function runAlone(ctx: ApplyContext, step: Step): Promise<void> {
   const rows = await beginLocked(ctx, [step.file.version])
   let query: FileQuery | undefined
   const t0 = performance.now()
@@ -284,7 +304,20 @@ async function runAfterWaiting(ctx: ApplyContext, step: Step): Promise<void> {
     if (isConnectionLost(e)) throw await connectionLostFailure(ctx, e, step, [step])
     await rollback(ctx)
     if (!query || e instanceof StrataError) throw e
+    if (isLockTimeout(e)) throw queryFailure(e, query)
     throw await locate(ctx.sql, queryFailure(e, query), { source: step.source, timeouts: ctx.timeouts, ranMs: performance.now() - t0 })
+  }
+}
+
+/** How a step (or a run) retries after lock timeouts; `source`: the file that met the timeout, whose relations name the blocker. */
+export function lockRetryOptions(ctx: ApplyContext, source: (error: unknown) => Source): LockRetryOptions {
+  return {
+    sql: ctx.sql,
+    retries: ctx.timeouts.lockTimeoutMs ? (ctx.lockRetries ?? DEFAULT_LOCK_RETRIES) : 0,
+    waitMs: ctx.waitMs,
+    lockTimeoutMs: ctx.timeouts.lockTimeoutMs,
+    source,
+    onWait: ctx.onWait,
   }
 }
 
@@ -295,6 +328,11 @@ async function runAfterWaiting(ctx: ApplyContext, step: Step): Promise<void> {
  * transaction with its own COMMIT (which lint's explicit-transaction-control refuses unless ignored).
  */
 export async function runAllInOneTransaction(ctx: ApplyContext, steps: Step[]): Promise<void> {
+  const sourceOf = (e: unknown) => steps.find((s) => s.file.path === (e as StrataError).facts?.failedFile)?.source ?? steps[0].source
+  await retryOnLockTimeout(lockRetryOptions(ctx, sourceOf), () => runAllOnce(ctx, steps))
+}
+
+async function runAllOnce(ctx: ApplyContext, steps: Step[]): Promise<void> {
   const rows = await beginLocked(
     ctx,
     steps.map((s) => s.file.version),
@@ -330,6 +368,7 @@ export async function runAllInOneTransaction(ctx: ApplyContext, steps: Step[]): 
       if (isConnectionLost(error)) throw error
       if (String((error as Error).message).includes(MARK_LOST)) throw markLost(todo[head.index - 1], head.step)
       await rollback(ctx)
+      if (isLockTimeout(error)) throw queryFailure(error, head.query) // the whole run is tried again (runAllInOneTransaction)
       const before = done.map((d) => d.step.source)
       throw await locate(ctx.sql, queryFailure(error, head.query), {
         source: head.step.source,

@@ -68,6 +68,8 @@ export interface StatementHooks {
   before?(statement: StatementText, index: number, total: number): Promise<void> | void
   /** After each statement took effect. */
   after?(statement: StatementText, index: number, total: number): Promise<void> | void
+  /** Runs the statement instead of sending its text alone (the runner adds timeouts and lock retries). */
+  run?(statement: StatementText, statements: StatementText[]): Promise<void>
 }
 
 /**
@@ -80,7 +82,8 @@ export async function runStatements(sql: Sql, source: Source, hooks: StatementHo
   for (const [i, statement] of statements.entries()) {
     await hooks.before?.(statement, i, statements.length)
     try {
-      await sql.unsafe(statement.text)
+      if (hooks.run) await hooks.run(statement, statements)
+      else await sql.unsafe(statement.text)
     } catch (e) {
       const error = migrationFailure(e, source, text, statement.text, statement.start)
       Object.assign(error.facts, { statementsDone: i, statementsTotal: statements.length })

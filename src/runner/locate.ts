@@ -1,24 +1,24 @@
 /**
  * Finding the statement that failed, when the server did not say. A file runs as one query, and for many
- * run-time errors (a unique violation, a division by zero, a lock timeout, a missing column in a function
- * call) the server gives no position. After such a failure, and only then, the file is run again statement
+ * run-time errors (a unique violation, a division by zero, a missing column in a function call) the server
+ * gives no position. After such a failure, and only then, the file is run again statement
  * by statement in a transaction that is always rolled back, until a statement fails the same way: that one
  * is named, with its line and column. Statements are sent in chunks under a savepoint, so a large file costs
  * a round trip per chunk, and only the failing chunk is taken apart.
  *
  * What a replay cannot do is undone by its rollback, except what nothing undoes (sequence values, work sent
  * elsewhere by a function): the same as the failed run itself did. A file that ran long before it failed is
- * not replayed (it would take as long again), nor one with its own transaction control.
+ * not replayed (it would take as long again), nor one with its own transaction control, nor a lock timeout
+ * (lock-retry.ts names the statement and the session in the way from pg_locks instead).
  */
 import type { Sql } from '../db/connect.js'
 import type { StrataError } from '../errors.js'
 import type { StatementText } from '../sql/index.js'
 import { caretLines } from '../location.js'
 import { lineColumn } from '../sql/position.js'
-import { quoteLiteral } from '../sql/quote.js'
 import { normalize } from './file-format.js'
 import { statementsOf, type Source } from './execute.js'
-import { describeSession, type SessionRow } from './lock.js'
+import { explainLockTimeout, LOCK_TIMEOUT } from './lock-retry.js'
 
 export interface Timeouts {
   /** Milliseconds; 0 is off. */
@@ -51,6 +51,8 @@ const TRANSACTION_CONTROL = /^(begin|commit|rollback|abort|end|start\s+transacti
 export async function locate(sql: Sql, error: StrataError, options: LocateOptions): Promise<StrataError> {
   if (error.code !== 'migration' || error.facts.line !== undefined || !error.facts.sqlstate) return error
   if (/^(08|57P)/.test(error.facts.sqlstate)) return error // the connection is gone: nothing to replay on
+  // A replay would queue another lock request behind the same transaction, the very thing that stops an application.
+  if (error.facts.sqlstate === LOCK_TIMEOUT) return explainLockTimeout(sql, error, options.source)
   const text = normalize(options.source.content)
   let statements: StatementText[]
   try {
@@ -75,9 +77,7 @@ export async function locate(sql: Sql, error: StrataError, options: LocateOption
         `replaying the file, ${options.source.path}:${statement.line}:${statement.column} failed instead: ${failure.message} [${failure.code}]`,
       )
     }
-    const located = pin(error, text, statement, failure.position ? Number(failure.position) - 1 : undefined)
-    if (failure.code === '55P03') await nameBlockers(sql, located, statement.text)
-    return located
+    return pin(error, text, statement, failure.position ? Number(failure.position) - 1 : undefined)
   } catch {
     return error
   }
@@ -151,42 +151,3 @@ function note(error: StrataError, text: string): StrataError {
   error.facts.context = [...(error.facts.context ?? []), text]
   return error
 }
-
-/** After a lock timeout: who holds a lock on the relations the statement touches. */
-async function nameBlockers(sql: Sql, error: StrataError, statement: string): Promise<void> {
-  const relations = await relationsOf(statement)
-  if (!relations.length) return
-  const names = relations.map((r) => quoteLiteral(r)).join(', ')
-  const rows = (await sql.unsafe(
-    `select distinct on (a.pid) a.pid, a.application_name, a.usename, a.client_addr::text as addr, a.xact_start, a.query_start, a.state, a.query,
-            l.mode, l.relation::regclass::text as relation
-       from pg_locks l join pg_stat_activity a on a.pid = l.pid
-      where l.granted and l.pid <> pg_backend_pid() and l.locktype = 'relation'
-        and l.relation in (select to_regclass(n) from unnest(array[${names}]::text[]) n)
-      order by a.pid, l.mode`,
-  )) as unknown as (SessionRow & { mode: string; relation: string })[]
-  if (!rows.length) return
-  const blockers = rows.map((r) => `${r.relation} is locked (${r.mode}) by ${describeSession(r)}`)
-  error.facts.blockers = blockers
-  error.facts.context = [...(error.facts.context ?? []), ...blockers]
-}
-
-/** Tables and views a statement names (RangeVar nodes), as `schema.name` or `name`. */
-async function relationsOf(statement: string): Promise<string[]> {
-  const { parseSql } = await import('../sql/index.js')
-  const parsed = await parseSql(statement)
-  const found = new Set<string>()
-  // A RangeVar comes wrapped (`{ RangeVar: {...} }`) in lists and bare in typed fields (`relation: {...}`).
-  const walk = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return
-    if (Array.isArray(node)) return node.forEach(walk)
-    const rv = node as { schemaname?: string; relname?: unknown }
-    if (typeof rv.relname === 'string')
-      found.add(rv.schemaname ? `${quoteName(rv.schemaname)}.${quoteName(rv.relname)}` : quoteName(rv.relname))
-    for (const value of Object.values(node)) walk(value)
-  }
-  for (const s of parsed.statements) walk(s.node)
-  return [...found]
-}
-
-const quoteName = (name: string) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`)

@@ -13,9 +13,11 @@
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import type { StatementText } from '../sql/index.js'
-import { beginLocked, decide, skipReason, type ApplyContext, type Step } from './apply.js'
+import { beginLocked, beginSql, decide, lockRetryOptions, skipReason, type ApplyContext, type Step } from './apply.js'
 import { runStatements } from './execute.js'
-import { connectionLostFailure, isConnectionLost } from './failure.js'
+import { normalize } from './file-format.js'
+import { connectionLostFailure, isConnectionLost, migrationFailure } from './failure.js'
+import { retryOnLockTimeout } from './lock-retry.js'
 import {
   claimDownSql,
   claimUpSql,
@@ -91,6 +93,7 @@ async function runClaimed(ctx: ApplyContext, step: Step): Promise<void> {
         await recordProgress(ctx.sql, ctx.schema, step.file.version, progress)
         await dropInvalidIndex(ctx, statement)
       },
+      run: (statement, statements) => runStatement(ctx, step, statement, statements),
     })
   } catch (e) {
     throw await failed(ctx, step, e, progress)
@@ -100,6 +103,50 @@ async function runClaimed(ctx: ApplyContext, step: Step): Promise<void> {
   if (step.direction === 'up') await finishApplied(ctx.sql, ctx.schema, step.file, ms, details)
   else await finishRolledBack(ctx.sql, ctx.schema, step.file, ms, { ...details, down_path: step.source.path })
   ctx.onDone({ step, ms: Math.round(ms) })
+}
+
+/**
+ * One statement of a no-transaction file. A statement that may run in a transaction block runs in one of its
+ * own, which is what autocommit does anyway, so that --lock-timeout and --statement-timeout apply with
+ * SET LOCAL (a session SET would leak through a transaction pooler) and a lock timeout can be retried. One
+ * that may not (CREATE INDEX CONCURRENTLY, VACUUM: 25001) runs alone, as before; so does every statement of a
+ * file that controls its own transactions.
+ */
+async function runStatement(ctx: ApplyContext, step: Step, statement: StatementText, statements: StatementText[]): Promise<void> {
+  const timeouts = ctx.timeouts.lockTimeoutMs || ctx.timeouts.statementTimeoutMs
+  if (!timeouts || statements.some((s) => s.kind === 'TransactionStmt')) {
+    await ctx.sql.unsafe(statement.text)
+    return
+  }
+  await retryOnLockTimeout(
+    lockRetryOptions(ctx, () => step.source),
+    () => inOwnTransaction(ctx, step, statement),
+  )
+}
+
+const ACTIVE_SQL_TRANSACTION = '25001'
+
+async function inOwnTransaction(ctx: ApplyContext, step: Step, statement: StatementText): Promise<void> {
+  const prefix = beginSql(ctx.timeouts)
+  try {
+    await ctx.sql.unsafe(`${prefix}${statement.text}\n;\ncommit;`)
+  } catch (e) {
+    await ctx.sql.unsafe('rollback').catch(() => {})
+    if (isConnectionLost(e)) throw e
+    if ((e as { code?: string }).code === ACTIVE_SQL_TRANSACTION) {
+      await ctx.sql.unsafe(statement.text) // cannot run in a transaction block: alone, without the timeouts
+      return
+    }
+    // The server counts the position from the start of what it was sent: make it the statement's own.
+    const err = e as { position?: string }
+    if (err.position) {
+      const inStatement = Number(err.position) - prefix.length
+      if (inStatement >= 1 && inStatement <= statement.text.length + 1) err.position = String(inStatement)
+      else delete err.position
+    }
+    const text = normalize(step.source.content)
+    throw migrationFailure(e, step.source, text, statement.text, statement.start)
+  }
 }
 
 /** Mark the row failed (connecting again if the connection is what failed) and say truthfully what took effect. */

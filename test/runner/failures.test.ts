@@ -97,7 +97,7 @@ test('a lock timeout names the statement and the session that holds the lock', a
   try {
     await reserved`begin`
     await reserved`select * from fail_busy`
-    const err = await failure(migrate({ url: db.url, cwd: t.cwd, schema: t.schema, lockTimeout: '300ms' }))
+    const err = await failure(migrate({ url: db.url, cwd: t.cwd, schema: t.schema, lockTimeout: '300ms', lockRetries: 0 }))
     assert.is(err.facts.sqlstate, '55P03')
     assert.is(err.facts.line, 2)
     const blockers = (err.facts.blockers as string[]).join('\n')

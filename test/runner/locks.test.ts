@@ -67,12 +67,12 @@ test('--wait gives up with a lock error (exit 1) that names the holder, and appl
   assert.is((await db.sql`select to_regclass('lock_give_up_t') as t`)[0].t, null)
 })
 
-test('--lock-timeout stops a file that waits on a busy table, and rolls it back', async () => {
+test('--lock-timeout with --lock-retries 0 stops a file that waits on a busy table, and rolls it back', async () => {
   await db.sql`create table if not exists busy_t (id int)`
   const t = files('lock_timeout', { '001_alter.sql': 'alter table busy_t add column if not exists extra int;' })
   const lock = await holder('lock table busy_t in access share mode')
   try {
-    const err = await failure(migrate({ url: db.url, ...t, lockTimeout: '200ms' }))
+    const err = await failure(migrate({ url: db.url, ...t, lockTimeout: '200ms', lockRetries: 0 }))
     assert.is(err.code, 'migration')
     assert.is(err.facts.sqlstate, '55P03')
     assert.match(err.message, /migrations\/001_alter\.sql/)
