@@ -10,22 +10,13 @@ import { StrataError } from '../errors.js'
 import type { Finding } from '../lint/index.js'
 import { readMigrationsMeanwhile } from '../runner/files.js'
 import type { MigrationFile } from '../runner/file-format.js'
-import { ensureLedger, readLedgerState, readProgress, type LedgerRow } from '../runner/ledger.js'
+import { describeInterrupted, ensureLedger, readLedgerState, readProgress, type LedgerRow } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type Plan } from '../runner/plan.js'
 import { lintPending, type LintSummary } from '../runner/lint-gate.js'
 import { parseDuration } from '../config/duration.js'
-import { claimIsHeld, sleep } from '../runner/lock.js'
-import { describeInterrupted } from '../runner/no-transaction.js'
-import { DEFAULT_LOCK_TIMEOUT } from '../runner/lock-retry.js'
-import {
-  explainFailure,
-  runAllInOneTransaction,
-  runSteps,
-  type ApplyContext,
-  type Step,
-  type Timeouts,
-  type TransactionMode,
-} from '../runner/apply.js'
+import { claimIsHeld, DEFAULT_LOCK_TIMEOUT, sleep } from '../runner/lock.js'
+// The apply code loads only when something is pending: a no-op run reads the ledger and stops.
+import type { ApplyContext, Step, Timeouts, TransactionMode } from '../runner/apply.js'
 
 export type { TransactionMode }
 
@@ -168,6 +159,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         },
       }
       const mode: TransactionMode = options.singleTransaction ? 'single-transaction' : 'transaction'
+      const { explainFailure, runAllInOneTransaction, runSteps } = await import('../runner/apply.js')
       try {
         if (options.singleTransaction) await runAllInOneTransaction(ctx, steps)
         else await runSteps(ctx, steps)

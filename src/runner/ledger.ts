@@ -33,6 +33,17 @@ export interface Progress {
   running?: { line: number; sql: string }
 }
 
+/** What an interrupted no-transaction run left, from its row: how many statements ran, which one was running. */
+export function describeInterrupted(row: Pick<LedgerRow, 'started_at'>, progress: Progress | undefined): string {
+  const since = row.started_at ? ` (started ${new Date(row.started_at).toISOString()})` : ''
+  if (!progress?.total)
+    return `a run without a transaction stopped before it finished${since}; its row stays 'running' and nothing records how far it got`
+  const running = progress.running
+    ? `statement ${progress.done + 1} (line ${progress.running.line}: ${progress.running.sql}) was running and may or may not have taken effect`
+    : ''
+  return `a run without a transaction stopped part-way${since}: ${progress.done} of ${progress.total} statements took effect; ${running}; its row stays 'running'`
+}
+
 export type EventAction = 'apply' | 'fail' | 'rollback' | 'baseline' | 'repair' | 'adopt'
 
 export function ledgerSql(schema: string): string {

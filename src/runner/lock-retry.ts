@@ -15,11 +15,10 @@ import { caretLines } from '../location.js'
 import { quoteLiteral } from '../sql/quote.js'
 import { normalize } from './file-format.js'
 import { describeSession, sleep, type SessionRow } from './lock.js'
+export { DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT } from './lock.js'
 
 /** lock_not_available: lock_timeout ran out, or a NOWAIT found the lock taken. */
 export const LOCK_TIMEOUT = '55P03'
-export const DEFAULT_LOCK_TIMEOUT = '1s'
-export const DEFAULT_LOCK_RETRIES = 10
 /** The first pause after a lock timeout, and the longest: the pause doubles in between, with ±50% jitter. */
 const FIRST_PAUSE_MS = 250
 const LONGEST_PAUSE_MS = 10_000

@@ -12,6 +12,10 @@ import type { Sql } from '../db/connect.js'
 import { inTransaction } from '../db/transaction.js'
 import { StrataError } from '../errors.js'
 
+/** Each attempt at a file waits this long for a table lock before it is rolled back and retried (lock-retry.ts). */
+export const DEFAULT_LOCK_TIMEOUT = '1s'
+export const DEFAULT_LOCK_RETRIES = 10
+
 /** A stable 64-bit key per ledger schema, so two apps with different schemas in one database do not block each other. */
 export function lockKey(schema: string): string {
   return keyOf(`strata:${schema}`)

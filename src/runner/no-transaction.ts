@@ -28,6 +28,7 @@ import {
   readRows,
   recordProgress,
   type LedgerRow,
+  describeInterrupted,
   type Progress,
 } from './ledger.js'
 import { claimKey, waitForLockKey } from './lock.js'
@@ -186,17 +187,6 @@ async function interrupted(ctx: ApplyContext, step: Step, row: LedgerRow): Promi
     file: step.file.path,
     hint: `check what took effect (strata verify lists invalid indexes), then strata repair --rolled-back ${step.file.version} to run it again, or --applied ${step.file.version}`,
   })
-}
-
-/** What an interrupted no-transaction run left, from its row: how many statements ran, which one was running. */
-export function describeInterrupted(row: Pick<LedgerRow, 'started_at'>, progress: Progress | undefined): string {
-  const since = row.started_at ? ` (started ${new Date(row.started_at).toISOString()})` : ''
-  if (!progress?.total)
-    return `a run without a transaction stopped before it finished${since}; its row stays 'running' and nothing records how far it got`
-  const running = progress.running
-    ? `statement ${progress.done + 1} (line ${progress.running.line}: ${progress.running.sql}) was running and may or may not have taken effect`
-    : ''
-  return `a run without a transaction stopped part-way${since}: ${progress.done} of ${progress.total} statements took effect; ${running}; its row stays 'running'`
 }
 
 const CONCURRENT_INDEX = /^\s*create\s+(unique\s+)?index\s+concurrently\b/i
