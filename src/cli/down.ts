@@ -1,21 +1,12 @@
-import { common, count, durationMs, str, version, type Flags, type Register } from './options.js'
+import { common, version, type Flags, type Register, withLockFlags, lockOptions } from './options.js'
 import { c, ms } from './output.js'
 import type { DownStep } from '../commands/down.js'
 import { terminalConfirm } from './confirm.js'
 
 export const registerDown: Register = (prog, wrap) => {
-  prog
-    .command('down', 'Roll back: run down files newest first, each in a transaction with its ledger row removed.')
+  withLockFlags(prog.command('down', 'Roll back: run down files newest first, each in a transaction with its ledger row removed.'))
     .option('--to', 'keep this version and below (0: roll back everything); default: only the newest applied file')
     .option('--dry-run', 'print what would be rolled back, touch nothing', false)
-    .option(
-      '--lock-timeout',
-      'lock_timeout of each attempt at a file (500ms, 1s, 2min; a bare number is seconds); on a timeout the file is rolled back and tried again; 0 is off',
-      '1s',
-    )
-    .option('--lock-retries', 'attempts after a lock timeout, after growing pauses, within --wait', '10')
-    .option('--statement-timeout', 'statement_timeout for each file, same units; 0 is off', '0')
-    .option('--wait', 'how long to wait for another runner, and for a busy table in all', '60s')
     .example('down')
     .example('down --to 5 --dry-run')
     .action(
@@ -28,10 +19,7 @@ export const registerDown: Register = (prog, wrap) => {
           dryRun: !!f['dry-run'],
           yes: !!f.yes,
           confirm: asker(!!f.json),
-          lockTimeout: str(f, 'lock-timeout'),
-          lockRetries: count(f, 'lock-retries'),
-          statementTimeout: str(f, 'statement-timeout'),
-          waitMs: durationMs(f, 'wait'),
+          ...lockOptions(f),
           onProgress: (e) => {
             if (e.type === 'waiting') out.note(c.yellow(e.message))
             else if (e.type === 'rolled-back')

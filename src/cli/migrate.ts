@@ -1,4 +1,4 @@
-import { common, count, durationMs, list, str, version, type Flags, type Register } from './options.js'
+import { common, list, version, type Flags, type Register, withLockFlags, lockOptions } from './options.js'
 import { c, githubAnnotations, ms } from './output.js'
 import { terminalConfirm } from './confirm.js'
 import { printFindings } from './findings.js'
@@ -6,22 +6,13 @@ import { ticker } from './ticker.js'
 import { collectEvery } from './gc.js'
 
 export const registerMigrate: Register = (prog, wrap) => {
-  prog
-    .command('migrate', 'Apply pending migrations in order, each in a transaction with its ledger row.', { alias: 'up' })
+  withLockFlags(prog.command('migrate', 'Apply pending migrations in order, each in a transaction with its ledger row.', { alias: 'up' }))
     .option('--to', 'stop after this version')
     .option('--dry-run', 'print the plan and lint findings, touch nothing; exit 1 when lint would stop a real run', false)
     .option('--single-transaction', 'all pending files in one transaction: all or nothing', false)
     .option('--out-of-order', 'apply pending files that sort before the last applied one', false)
     .option('--allow-destructive', 'let destructive statements (DROP, TRUNCATE, ...) through', false)
     .option('--backup', 'before destructive statements run, copy the data they put at risk into .strata/backups/', false)
-    .option(
-      '--lock-timeout',
-      'lock_timeout of each attempt at a file (500ms, 1s, 2min; a bare number is seconds); on a timeout the file is rolled back and tried again; 0 is off',
-      '1s',
-    )
-    .option('--lock-retries', 'attempts after a lock timeout, after growing pauses, within --wait', '10')
-    .option('--statement-timeout', 'statement_timeout for each file, same units; 0 is off', '0')
-    .option('--wait', 'how long to wait for another runner, and for a busy table in all', '60s')
     .option('--rule', 'set a lint rule: <rule>=off|warning|error (repeatable)')
     .example('migrate --url postgres://app@localhost/app')
     .example('migrate --dry-run')
@@ -40,10 +31,7 @@ export const registerMigrate: Register = (prog, wrap) => {
             singleTransaction: !!f['single-transaction'],
             outOfOrder: !!f['out-of-order'],
             allowDestructive: !!f['allow-destructive'],
-            lockTimeout: str(f, 'lock-timeout'),
-            lockRetries: count(f, 'lock-retries'),
-            statementTimeout: str(f, 'statement-timeout'),
-            waitMs: durationMs(f, 'wait'),
+            ...lockOptions(f),
             rules: list(f, 'rule'),
             backup: !!f.backup,
             yes: !!f.yes,

@@ -65,3 +65,26 @@ export function durationMs(flags: Flags, key: string): number | undefined {
   const v = str(flags, key)
   return v === undefined ? undefined : parseDuration(v, `--${key}`)
 }
+
+/** The flags of commands that run files on a database (migrate, down): timeouts, lock retries, the wait. */
+export function withLockFlags<T extends { option(flag: string, description: string, value?: string): T }>(command: T): T {
+  return command
+    .option(
+      '--lock-timeout',
+      'lock_timeout of each attempt at a file (500ms, 1s, 2min; a bare number is seconds); on a timeout the file is rolled back and tried again; 0 is off',
+      '1s',
+    )
+    .option('--lock-retries', 'attempts after a lock timeout, after growing pauses, within --wait', '10')
+    .option('--statement-timeout', 'statement_timeout for each file, same units; 0 is off', '0')
+    .option('--wait', 'how long to wait for another runner, and for a busy table in all', '60s')
+}
+
+/** What withLockFlags declared, as library options. */
+export function lockOptions(flags: Flags) {
+  return {
+    lockTimeout: str(flags, 'lock-timeout'),
+    lockRetries: count(flags, 'lock-retries'),
+    statementTimeout: str(flags, 'statement-timeout'),
+    waitMs: durationMs(flags, 'wait'),
+  }
+}
