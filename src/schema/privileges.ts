@@ -14,33 +14,35 @@ const RELATION_TARGET: Record<string, string> = { r: 'table', p: 'table', f: 'ta
 
 export async function readGrants(r: Reader): Promise<void> {
   // The owner's own privileges are implicit and depend on who ran the files; only grants to others are compared.
+  // An object never granted on has no ACL: its defaults (EXECUTE and USAGE for PUBLIC) are spelled out, so that
+  // the first GRANT, which writes them into the ACL, does not look like a grant to PUBLIC.
   const grantee = roleName('a.grantee')
   const qgrantee = quotedRole('a.grantee')
   const rows = await run(
     r,
-    `select 'relation' as on_kind, c.relkind as sub, n.nspname, c.relname as name, format('%I.%I', n.nspname, c.relname) as target, null as col,
+    `select 'relation' as on_kind, c.relkind::text as sub, n.nspname, c.relname as name, format('%I.%I', n.nspname, c.relname) as target, null as col,
             ${grantee} as grantee, ${qgrantee} as qgrantee, a.privilege_type, a.is_grantable
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) a
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(coalesce(c.relacl, acldefault(case when c.relkind = 'S' then 's' else 'r' end::"char", c.relowner))) a
       where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S') and a.grantee <> c.relowner and ${schemaFilter('n')} and ${notInExtension('pg_class', 'c.oid')}
      union all
-     select 'column', c.relkind, n.nspname, c.relname || '.' || at.attname, format('%I.%I', n.nspname, c.relname), format('%I', at.attname),
+     select 'column', c.relkind::text, n.nspname, c.relname || '.' || at.attname, format('%I.%I', n.nspname, c.relname), format('%I', at.attname),
             ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable
        from pg_attribute at join pg_class c on c.oid = at.attrelid join pg_namespace n on n.oid = c.relnamespace, aclexplode(at.attacl) a
       where at.attnum > 0 and not at.attisdropped and a.grantee <> c.relowner and ${schemaFilter('n')} and ${notInExtension('pg_class', 'c.oid')}
      union all
-     select 'schema', null, n.nspname, n.nspname, format('%I', n.nspname), null, ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable
-       from pg_namespace n, aclexplode(n.nspacl) a
+     select 'schema', null::text, n.nspname, n.nspname::text, format('%I', n.nspname), null::text, ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable
+       from pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
       where a.grantee <> n.nspowner and ${schemaFilter('n')}
      union all
      select 'routine', p.prokind::text, n.nspname, p.proname || '(' || oidvectortypes(p.proargtypes) || ')',
             format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)), null,
             ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable
-       from pg_proc p join pg_namespace n on n.oid = p.pronamespace, aclexplode(p.proacl) a
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
       where a.grantee <> p.proowner and ${schemaFilter('n')} and ${notInExtension('pg_proc', 'p.oid')}
      union all
      select 'type', t.typtype::text, n.nspname, t.typname, format('%I.%I', n.nspname, t.typname), null,
             ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable
-       from pg_type t join pg_namespace n on n.oid = t.typnamespace, aclexplode(t.typacl) a
+       from pg_type t join pg_namespace n on n.oid = t.typnamespace, aclexplode(coalesce(t.typacl, acldefault('T', t.typowner))) a
       where t.typtype in ('e', 'd', 'r', 'c') and (t.typrelid = 0 or (select relkind from pg_class where oid = t.typrelid) = 'c')
         and a.grantee <> t.typowner and ${schemaFilter('n')} and ${notInExtension('pg_type', 't.oid')}`,
   )
@@ -57,6 +59,7 @@ export async function readGrants(r: Reader): Promise<void> {
       key,
       schema: row.nspname,
       name: row.name,
+      parent: grantParent(row),
       definition: describePrivileges(privileges),
       facts: { on: grantTarget(row), column: row.col ?? undefined, grantee: row.qgrantee, privileges },
     })
@@ -81,6 +84,17 @@ function grantSubject(row: Row): string {
   if (row.on_kind === 'type') return `type ${row.nspname}.${row.name}`
   return `${row.nspname}.${row.name}`
 }
+
+/** The key of the object granted on, so that a missing or extra object is reported once, with its grants. */
+function grantParent(row: Row): string {
+  if (row.on_kind === 'schema') return `schema ${row.nspname}`
+  if (row.on_kind === 'column') return `column ${row.nspname}.${row.name}`
+  if (row.on_kind === 'routine') return `${row.sub === 'p' ? 'procedure' : row.sub === 'a' ? 'aggregate' : 'function'} ${row.nspname}.${row.name}`
+  if (row.on_kind === 'type') return `${row.sub === 'd' ? 'domain' : 'type'} ${row.nspname}.${row.name}`
+  return `${RELATION_KEY[row.sub] ?? 'table'} ${row.nspname}.${row.name}`
+}
+
+const RELATION_KEY: Record<string, string> = { r: 'table', p: 'table', f: 'table', v: 'view', m: 'materialized view', S: 'sequence' }
 
 /** The object as GRANT and REVOKE name it after ON. */
 function grantTarget(row: Row): string {

@@ -156,7 +156,12 @@ async function readRelations(r: Reader) {
             (select ic.relname from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = c.oid and i.indisreplident) as replindex,
             case when c.relkind = 'v' then
               (select string_agg(format('%I', a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
-                 from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) end as viewcolumns
+                 from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) end as viewcolumns,
+            case when c.relkind in ('v', 'm') then
+              array(select distinct dn.nspname || '.' || dc.relname
+                      from pg_rewrite w join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid and d.refclassid = 'pg_class'::regclass
+                      join pg_class dc on dc.oid = d.refobjid join pg_namespace dn on dn.oid = dc.relnamespace
+                     where w.ev_class = c.oid and d.refobjid <> c.oid and dc.relkind in ('v', 'm')) end as reads
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r', 'p', 'f', 'v', 'm') and ${schemaFilter('n')} and ${notInExtension('pg_class', 'c.oid')}`,
   )
@@ -181,6 +186,8 @@ async function readRelations(r: Reader) {
         replicaIdentity: replicaIdentity(row),
         viewdef: row.viewdef ?? undefined,
         viewColumns: row.viewcolumns ?? undefined,
+        /** Views and materialized views this one reads (schema.name), to create them in order. */
+        reads: row.reads ?? undefined,
       },
     })
     if (row.relrowsecurity || row.relforcerowsecurity) {
@@ -231,7 +238,7 @@ async function readColumns(r: Reader) {
             ${statistics} as statistics, case when a.attstorage <> t.typstorage then a.attstorage end as storage,
             case when a.attcollation <> t.typcollation then co.collname end as collation,
             case when a.attcollation <> t.typcollation then format('%I.%I', con.nspname, co.collname) end as qcollation,
-            format('%I.%I', n.nspname, c.relname) as qtable, format('%I', a.attname) as qname
+            format('%I.%I', n.nspname, c.relname) as qtable, format('%I', a.attname) as qname, a.attnum
        from pg_attribute a
        join pg_class c on c.oid = a.attrelid
        join pg_namespace n on n.oid = c.relnamespace
@@ -264,6 +271,7 @@ async function readColumns(r: Reader) {
         statistics: row.statistics,
         storage: STORAGE[row.storage],
         inherited: !row.attislocal,
+        position: row.attnum,
         qtable: row.qtable,
         qname: row.qname,
       },
