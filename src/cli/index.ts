@@ -23,6 +23,7 @@ import { registerAdopt } from './adopt.js'
 import { registerReverse } from './reverse.js'
 import { registerDown } from './down.js'
 import { registerCheckReverse } from './check-reverse.js'
+import { registerDiff } from './diff.js'
 
 const registrations: Register[] = [
   registerMigrate,
@@ -38,6 +39,7 @@ const registrations: Register[] = [
   registerReverse,
   registerDown,
   registerCheckReverse,
+  registerDiff,
 ]
 
 const GLOBAL_FLAGS: [string, string, unknown?][] = [

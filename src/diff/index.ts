@@ -65,7 +65,8 @@ export function planMigration(expected: Snapshot, actual: Snapshot): MigrationPl
   for (const key of keys) {
     let want: SnapshotObject | undefined = expected.objects[key]
     const have = actual.objects[key]
-    if (forced.has(key)) want = undefined // its relation is dropped and created again: so is it
+    if (forced.has(key))
+      want = undefined // its relation is dropped and created again: so is it
     else if (want && have && want.definition === have.definition && !recreate.has(key)) continue
     if (!have && want && ancestorMissing(want, actual)) continue // a DROP of what it belongs to takes it along
     planObject({ key, want, have }, expected, actual, recreate, plan)
@@ -109,7 +110,8 @@ function planObject(pair: Pair, expected: Snapshot, actual: Snapshot, recreate: 
     case 'procedure':
     case 'aggregate':
       if (!have) return add('drops', 'drop', [ddl.dropRoutine(want!)], { order: 65 })
-      if (have.kind === 'aggregate') return unsupported('aggregates are not written by strata diff: write CREATE OR REPLACE AGGREGATE by hand')
+      if (have.kind === 'aggregate')
+        return unsupported('aggregates are not written by strata diff: write CREATE OR REPLACE AGGREGATE by hand')
       if (want && ddl.mustDropRoutine(want, have)) return add('functions', 'replace', [ddl.dropRoutine(want), ddl.routineDef(have)])
       return add('functions', want ? 'replace' : 'create', [ddl.routineDef(have)])
     case 'table':
@@ -171,7 +173,8 @@ function planTable({ want, have }: Pair, actual: Snapshot, add: Add, unsupported
     return add('drops', 'drop', [ddl.dropTable(want!)], { ignore: ['drop-table'], order })
   }
   if (!want) {
-    if (facts(have).relkind === 'f') return unsupported('foreign tables are not written by strata diff (they need their server): write it by hand')
+    if (facts(have).relkind === 'f')
+      return unsupported('foreign tables are not written by strata diff (they need their server): write it by hand')
     const columns = Object.values(actual.objects).filter((c) => c.kind === 'column' && c.parent === `table ${have.schema}.${have.name}`)
     // Partitions after the tables they belong to; settings CREATE TABLE cannot carry right after.
     add('tables', 'create', [ddl.createTable(have, columns), ...columns.flatMap(ddl.columnSettings)], {
@@ -196,7 +199,10 @@ function planColumn({ key, want, have }: Pair, expected: Snapshot, add: Add): vo
     // A generated column cannot be made from a plain one: it is dropped and added again (its values are computed).
     return add('columns', 'replace', [ddl.dropColumn(want), ddl.addColumn(have)], { ignore: ['drop-column'], order: facts(have).position })
   }
-  add('columns', 'alter', altered.statements, { ignore: altered.typeChanged ? ['alter-column-type'] : undefined, order: facts(have).position })
+  add('columns', 'alter', altered.statements, {
+    ignore: altered.typeChanged ? ['alter-column-type'] : undefined,
+    order: facts(have).position,
+  })
   void key
 }
 
@@ -243,12 +249,12 @@ function relationsToRecreate(expected: Snapshot, actual: Snapshot): Set<string> 
     if (have.kind === 'materialized view' && facts(want).viewdef !== facts(have).viewdef) out.add(have.key)
     if (have.kind === 'view' && ddl.viewNeedsDrop(want, have)) out.add(have.key)
   }
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false
     for (const o of Object.values(actual.objects)) {
       if ((o.kind !== 'view' && o.kind !== 'materialized view') || out.has(o.key) || !(o.key in expected.objects)) continue
       const reads = (facts(o).reads ?? []) as string[]
-      if (reads.some((name) => out.has(`view ${name}`) || out.has(`materialized view ${name}`))) out.add(o.key), (grew = true)
+      if (reads.some((name) => out.has(`view ${name}`) || out.has(`materialized view ${name}`))) (out.add(o.key), (grew = true))
     }
   }
   return out
@@ -257,7 +263,7 @@ function relationsToRecreate(expected: Snapshot, actual: Snapshot): Set<string> 
 /** Everything that hangs on the given objects (indexes, triggers, grants, comments, and what hangs on those). */
 function childrenOf(snap: Snapshot, roots: Set<string>): Set<string> {
   const out = new Set<string>()
-  for (let grew = roots.size > 0; grew; ) {
+  for (let grew = roots.size > 0; grew;) {
     grew = false
     for (const o of Object.values(snap.objects)) {
       if (!o.parent || out.has(o.key) || !(roots.has(o.parent) || out.has(o.parent))) continue

@@ -72,8 +72,7 @@ export function alterDomain(want: SnapshotObject, have: SnapshotObject): string[
   const h = facts(have)
   if (w.base !== h.base) return undefined
   const out: string[] = []
-  if (w.default !== h.default)
-    out.push(`alter domain ${h.qname} ${h.default === undefined ? 'drop default' : `set default ${h.default}`};`)
+  if (w.default !== h.default) out.push(`alter domain ${h.qname} ${h.default === undefined ? 'drop default' : `set default ${h.default}`};`)
   if (w.notNull !== h.notNull) out.push(`alter domain ${h.qname} ${h.notNull ? 'set' : 'drop'} not null;`)
   const old = new Map((w.constraints as DomainConstraint[]).map((c) => [c.name, c.def]))
   const now = new Map((h.constraints as DomainConstraint[]).map((c) => [c.name, c]))
@@ -125,7 +124,8 @@ export function columnSpec(o: SnapshotObject): string {
 export function columnSettings(o: SnapshotObject): string[] {
   const f = facts(o)
   const out: string[] = []
-  if (f.statistics !== null && f.statistics !== undefined) out.push(`alter table ${f.qtable} alter column ${f.qname} set statistics ${f.statistics};`)
+  if (f.statistics !== null && f.statistics !== undefined)
+    out.push(`alter table ${f.qtable} alter column ${f.qname} set statistics ${f.statistics};`)
   if (f.storage) out.push(`alter table ${f.qtable} alter column ${f.qname} set storage ${f.storage};`)
   return out
 }
@@ -144,7 +144,8 @@ export function createTable(o: SnapshotObject, columns: SnapshotObject[]): strin
 export function alterTable(want: SnapshotObject, have: SnapshotObject): string[] | undefined {
   const w = facts(want)
   const h = facts(have)
-  if (w.partitionBy !== h.partitionBy || w.partitionOf !== h.partitionOf || w.bound !== h.bound || w.inherits !== h.inherits) return undefined
+  if (w.partitionBy !== h.partitionBy || w.partitionOf !== h.partitionOf || w.bound !== h.bound || w.inherits !== h.inherits)
+    return undefined
   const out: string[] = []
   if (w.persistence !== h.persistence) out.push(`alter table ${h.qname} set ${h.persistence === 'u' ? 'unlogged' : 'logged'};`)
   out.push(...optionChanges(`alter table ${h.qname}`, w.options, h.options))
@@ -187,8 +188,7 @@ export function alterColumn(want: SnapshotObject, have: SnapshotObject): { state
   const typeChanged = w.type !== h.type || w.collation !== h.collation
   if (w.identity && !h.identity) out.push(`${at} drop identity if exists;`)
   if (w.default !== h.default && w.default !== null && !h.generated) out.push(`${at} drop default;`)
-  if (typeChanged)
-    out.push(`${at} type ${h.type}${h.collation ? ` collate ${h.collation}` : ''} using ${h.qname}::${h.type};`)
+  if (typeChanged) out.push(`${at} type ${h.type}${h.collation ? ` collate ${h.collation}` : ''} using ${h.qname}::${h.type};`)
   if (w.generated && h.generated && w.expression !== h.expression) out.push(`${at} set expression as (${h.expression});`)
   if (w.default !== h.default && h.default !== null) out.push(`${at} set default ${h.default};`)
   if (w.notNull !== h.notNull) out.push(`${at} ${h.notNull ? 'set' : 'drop'} not null;`)
@@ -287,7 +287,8 @@ export function grantChanges(want: SnapshotObject | undefined, have: SnapshotObj
     return out
   }
   if (revoked.length) out.push(`revoke ${names(revoked)} on ${f.on} from ${f.grantee};`)
-  for (const [grantable, list] of split(granted)) out.push(`grant ${names(list)} on ${f.on} to ${f.grantee}${grantable ? ' with grant option' : ''};`)
+  for (const [grantable, list] of split(granted))
+    out.push(`grant ${names(list)} on ${f.on} to ${f.grantee}${grantable ? ' with grant option' : ''};`)
   return out
 }
 

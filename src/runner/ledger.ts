@@ -33,7 +33,7 @@ export interface Progress {
   running?: { line: number; sql: string }
 }
 
-export type EventAction = 'apply' | 'fail' | 'rollback' | 'baseline' | 'repair' | 'adopt'
+export type EventAction = 'apply' | 'fail' | 'rollback' | 'baseline' | 'repair' | 'adopt' | 'diff'
 
 export function ledgerSql(schema: string): string {
   const s = quoteIdent(schema)

@@ -89,7 +89,8 @@ function grantSubject(row: Row): string {
 function grantParent(row: Row): string {
   if (row.on_kind === 'schema') return `schema ${row.nspname}`
   if (row.on_kind === 'column') return `column ${row.nspname}.${row.name}`
-  if (row.on_kind === 'routine') return `${row.sub === 'p' ? 'procedure' : row.sub === 'a' ? 'aggregate' : 'function'} ${row.nspname}.${row.name}`
+  if (row.on_kind === 'routine')
+    return `${row.sub === 'p' ? 'procedure' : row.sub === 'a' ? 'aggregate' : 'function'} ${row.nspname}.${row.name}`
   if (row.on_kind === 'type') return `${row.sub === 'd' ? 'domain' : 'type'} ${row.nspname}.${row.name}`
   return `${RELATION_KEY[row.sub] ?? 'table'} ${row.nspname}.${row.name}`
 }

@@ -71,7 +71,6 @@ export interface SnapshotOptions {
 
 const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast']
 
-
 export async function snapshotSchema(sql: Sql, opts: SnapshotOptions = {}): Promise<Snapshot> {
   const excluded = [...SYSTEM_SCHEMAS, ...(opts.exclude ?? [])]
   const q = sql
