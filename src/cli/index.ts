@@ -24,6 +24,7 @@ import { registerReverse } from './reverse.js'
 import { registerDown } from './down.js'
 import { registerCheckReverse } from './check-reverse.js'
 import { registerDiff } from './diff.js'
+import { registerReset } from './reset.js'
 
 const registrations: Register[] = [
   registerMigrate,
@@ -40,6 +41,7 @@ const registrations: Register[] = [
   registerDown,
   registerCheckReverse,
   registerDiff,
+  registerReset,
 ]
 
 const GLOBAL_FLAGS: [string, string, unknown?][] = [

@@ -14,7 +14,7 @@ import { ensureLedger, readLedger, recordWithoutRunning } from '../runner/ledger
 import { underLock } from '../runner/lock.js'
 import { makePlan } from '../runner/plan.js'
 import { runWhole } from '../runner/execute.js'
-import { diffSnapshots, snapshotSchema, type SchemaDifference, type Snapshot } from '../schema/index.js'
+import { alignPrivileges, diffSnapshots, snapshotSchema, type SchemaDifference, type Snapshot } from '../schema/index.js'
 import { withoutLedger } from '../verify/index.js'
 import { comparisonScope, readSetupFiles, replayHistory, targetRoles, type Scope } from '../verify/shadow.js'
 import type { Finding } from '../lint/index.js'

@@ -10,7 +10,7 @@ import { readMigrations } from '../runner/files.js'
 import { type MigrationFile } from '../runner/file-format.js'
 import { readLedger } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type EntryState, type PlanEntry } from '../runner/plan.js'
-import { diffSnapshots, snapshotSchema, type SchemaDifference } from '../schema/index.js'
+import { alignPrivileges, diffSnapshots, snapshotSchema, type SchemaDifference } from '../schema/index.js'
 import { findObjectDrift, withoutLedger, type ObjectProblem, type Unchecked } from '../verify/index.js'
 
 export interface VerifyOptions extends CommonOptions {
@@ -70,13 +70,14 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
       const scope = await comparisonScope(target.sql, target.url, options)
       const compared = { exclude: scope.exclude, excludeExtensions: scope.excludeExtensions, grants: true }
       const [actual, roles] = await Promise.all([snapshotSchema(target.sql, compared), targetRoles(target.sql)])
-      const expected = await shadowSnapshot(files, {
+      const replayed = await shadowSnapshot(files, {
         ...compared,
         roles,
         setup,
         scratchUrl: options.scratchUrl,
         onFile: (file) => options.onProgress?.({ type: 'shadow', file }),
       })
+      const expected = alignPrivileges(replayed, actual.serverVersion)
       shadow = {
         differences: diffSnapshots(expected, withoutLedger(actual, cfg.schema)),
         ...(scope.platform && { platform: scope.platform, excluded: scope.exclude }),

@@ -8,6 +8,7 @@
  * `owner <key of the object>`. Definitions list the privileges, lower case, sorted, each `with grant option` when it has it.
  */
 import { notInExtension, quotedRole, roleName, run, schemaFilter, type Reader, type Row } from './catalog.js'
+import type { Snapshot, SnapshotObject } from './snapshot.js'
 
 /** What GRANT says after ON for each kind of object, by pg_class.relkind or pg_proc.prokind. */
 const RELATION_TARGET: Record<string, string> = { r: 'table', p: 'table', f: 'table', v: 'table', m: 'table', S: 'sequence' }
@@ -195,4 +196,26 @@ export async function readOwners(r: Reader): Promise<void> {
       facts: { target: row.target, owner: owner?.qname },
     })
   }
+}
+
+/** Privileges by the server version that introduced them: a snapshot from an older server cannot have them. */
+const NEWER_PRIVILEGES: [string, number][] = [['maintain', 170000]]
+
+/**
+ * A snapshot from a newer server (the scratch one) as an older server (the target) would have it: without
+ * privileges the older one does not know, so that `GRANT ALL` compares equal on both.
+ */
+export function alignPrivileges(snapshot: Snapshot, version: number): Snapshot {
+  const unknown = NEWER_PRIVILEGES.filter(([, since]) => version < since).map(([name]) => name)
+  if (!unknown.length) return snapshot
+  const objects: Record<string, SnapshotObject> = {}
+  for (const [key, o] of Object.entries(snapshot.objects)) {
+    if (o.kind !== 'grant' && o.kind !== 'default privileges') {
+      objects[key] = o
+      continue
+    }
+    const privileges = (o.facts!.privileges as Privilege[]).filter((p) => !unknown.includes(p.name))
+    if (privileges.length) objects[key] = { ...o, definition: describePrivileges(privileges), facts: { ...o.facts, privileges } }
+  }
+  return { ...snapshot, objects }
 }
