@@ -9,7 +9,7 @@ export const registerDiff: Register = (prog, wrap) => {
       "Capture drift: write the next migration with the DDL that turns the files' schema into the live one, and record it as applied there.",
     )
     .option('--check', 'only compare: exit 1 and a summary when the database differs from its history, 0 when not', false)
-    .option('--no-record', 'only write the file; do not record it as applied')
+    .option('--record', 'record the written file as applied on the database; --no-record only writes it', true)
     .option('--setup', "SQL file run on the scratch database before the history (repeatable); supabase: Strata's Supabase stand-in")
     .option('--scratch-url', 'an empty database to replay the history into (default: an embedded Postgres in a temporary directory)')
     .option('--exclude-schema', 'leave a schema out of the comparison (repeatable)')

@@ -139,8 +139,10 @@ function planObject(pair: Pair, expected: Snapshot, actual: Snapshot, recreate: 
       if (!have) return add('drops', 'drop', [ddl.dropPolicy(want!)], { order: 1 })
       return add('policies', want ? 'replace' : 'create', [ddl.createPolicy(have)])
     case 'grant':
+      if (!want && facts(have).implicit) return // the defaults a new object comes with
+      return add('privileges', 'alter', ddl.grantChanges(want, have))
     case 'default privileges':
-      return add('privileges', 'alter', ddl.grantChanges(want, have), { order: o.kind === 'grant' ? 0 : 1 })
+      return add('privileges', 'alter', ddl.grantChanges(want, have), { order: 1 })
     case 'comment':
       return add('comments', 'alter', [ddl.comment(o, have ? have.definition : null)])
     case 'owner':

@@ -22,27 +22,27 @@ export async function readGrants(r: Reader): Promise<void> {
   const rows = await run(
     r,
     `select 'relation' as on_kind, c.relkind::text as sub, n.nspname, c.relname as name, format('%I.%I', n.nspname, c.relname) as target, null as col,
-            ${grantee} as grantee, ${qgrantee} as qgrantee, a.privilege_type, a.is_grantable
+            ${grantee} as grantee, ${qgrantee} as qgrantee, a.privilege_type, a.is_grantable, c.relacl is null as implicit
        from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(coalesce(c.relacl, acldefault(case when c.relkind = 'S' then 's' else 'r' end::"char", c.relowner))) a
       where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S') and a.grantee <> c.relowner and ${schemaFilter('n')} and ${notInExtension('pg_class', 'c.oid')}
      union all
      select 'column', c.relkind::text, n.nspname, c.relname || '.' || at.attname, format('%I.%I', n.nspname, c.relname), format('%I', at.attname),
-            ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable
+            ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable, false
        from pg_attribute at join pg_class c on c.oid = at.attrelid join pg_namespace n on n.oid = c.relnamespace, aclexplode(at.attacl) a
       where at.attnum > 0 and not at.attisdropped and a.grantee <> c.relowner and ${schemaFilter('n')} and ${notInExtension('pg_class', 'c.oid')}
      union all
-     select 'schema', null::text, n.nspname, n.nspname::text, format('%I', n.nspname), null::text, ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable
+     select 'schema', null::text, n.nspname, n.nspname::text, format('%I', n.nspname), null::text, ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable, n.nspacl is null
        from pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
       where a.grantee <> n.nspowner and ${schemaFilter('n')}
      union all
      select 'routine', p.prokind::text, n.nspname, p.proname || '(' || oidvectortypes(p.proargtypes) || ')',
             format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)), null,
-            ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable
+            ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable, p.proacl is null
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
       where a.grantee <> p.proowner and ${schemaFilter('n')} and ${notInExtension('pg_proc', 'p.oid')}
      union all
      select 'type', t.typtype::text, n.nspname, t.typname, format('%I.%I', n.nspname, t.typname), null,
-            ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable
+            ${grantee}, ${qgrantee}, a.privilege_type, a.is_grantable, t.typacl is null
        from pg_type t join pg_namespace n on n.oid = t.typnamespace, aclexplode(coalesce(t.typacl, acldefault('T', t.typowner))) a
       where t.typtype in ('e', 'd', 'r', 'c') and (t.typrelid = 0 or (select relkind from pg_class where oid = t.typrelid) = 'c')
         and a.grantee <> t.typowner and ${schemaFilter('n')} and ${notInExtension('pg_type', 't.oid')}`,
@@ -62,7 +62,8 @@ export async function readGrants(r: Reader): Promise<void> {
       name: row.name,
       parent: grantParent(row),
       definition: describePrivileges(privileges),
-      facts: { on: grantTarget(row), column: row.col ?? undefined, grantee: row.qgrantee, privileges },
+      // implicit: the object's built-in defaults (no ACL yet), which a new object gets without a GRANT.
+      facts: { on: grantTarget(row), column: row.col ?? undefined, grantee: row.qgrantee, privileges, implicit: row.implicit },
     })
   }
   await readDefaultPrivileges(r)
