@@ -119,7 +119,7 @@ async function readDefaultPrivileges(r: Reader): Promise<void> {
     r,
     `select d.defaclobjtype as objtype, pg_get_userbyid(d.defaclrole) as role, format('%I', pg_get_userbyid(d.defaclrole)) as qrole,
             d.defaclrole = (select oid from pg_roles where rolname = current_user) as mine,
-            n.nspname, format('%I', n.nspname) as qschema,
+            n.nspname, case when n.oid is not null then format('%I', n.nspname) end as qschema,
             ${roleName('a.grantee')} as grantee, ${quotedRole('a.grantee')} as qgrantee, a.privilege_type, a.is_grantable
        from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
       where a.grantee <> d.defaclrole and (n.oid is null or ${schemaFilter('n')})`,
