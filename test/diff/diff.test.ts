@@ -241,7 +241,10 @@ test('a change ALTER cannot make (an enum label removed) is listed for writing b
   await s.sql(`drop type app.size; create type app.size as enum ('s', 'l')`)
   const run = await s.json('diff', 'sizes_again', '--yes')
   assert.is(run.code, 1)
-  assert.equal(run.doc.unsupported.map((u: any) => u.object), ['type app.size'])
+  assert.equal(
+    run.doc.unsupported.map((u: any) => u.object),
+    ['type app.size'],
+  )
   assert.is(run.doc.recorded, false)
   assert.match(readFileSync(join(s.cwd, run.doc.path), 'utf8'), /NOT CAPTURED[\s\S]*type app\.size: enum labels were removed/)
 })

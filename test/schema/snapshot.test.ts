@@ -257,7 +257,12 @@ test('alignPrivileges leaves out what an older server does not have (MAINTAIN be
         schema: 'public',
         name: 't',
         definition: 'maintain, select',
-        facts: { privileges: [{ name: 'select', grantable: false }, { name: 'maintain', grantable: false }] },
+        facts: {
+          privileges: [
+            { name: 'select', grantable: false },
+            { name: 'maintain', grantable: false },
+          ],
+        },
       },
     },
   }
