@@ -186,6 +186,10 @@ const latency = spawnSync(process.execPath, [join(root, 'bench/latency.mjs'), '1
 const latencyOut = (latency.stdout + latency.stderr).trim()
 console.log('\n' + latencyOut)
 
+// strata diff: replay, compare and plan on a drifted database (bench/diff.mjs).
+const diffRun = spawnSync(process.execPath, [join(root, 'bench/diff.mjs'), '200'], { cwd: root, encoding: 'utf8' })
+console.log('\n' + (diffRun.stdout + diffRun.stderr).trim())
+
 if (write) {
   const cpu = cpus()[0]?.model ?? 'unknown cpu'
   const md = `# Benchmarks
