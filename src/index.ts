@@ -51,3 +51,6 @@ export { backupAtRisk, type BackupAtRiskOptions, type BackupResult } from './bac
 export { restoreBackup, type RestoreBackupOptions, type RestoreResult, type RestoredTable, type RestoreAction } from './backup/restore.js'
 export { type Manifest, type BackupTable } from './backup/manifest.js'
 export { describeConnection, type ConnectionDescription, type ConnectionKind } from './db/supabase.js'
+export { diff, type DiffOptions, type DiffResult, type DiffProgress } from './commands/diff.js'
+export { planMigration, renderMigration, type MigrationPlan, type Change, type Unsupported } from './diff/index.js'
+export { reset, type ResetOptions, type ResetResult } from './commands/reset.js'
