@@ -11,6 +11,7 @@ import * as ddl from './statements.js'
 
 /** Sections of the file, in the order they run. */
 export const STEPS = [
+  'views dropped to be created again',
   'schemas',
   'extensions',
   'types and domains',
@@ -218,8 +219,10 @@ function planView({ want, have }: Pair, expected: Snapshot, actual: Snapshot, re
   const depth = viewDepth(have, actual)
   const create = materialized ? ddl.createMaterializedView(have) : ddl.createView(have)
   if (want && recreate.has(`${o.kind} ${o.schema}.${o.name}`)) {
-    // Dropped before any is created again, dependents first (a lower order runs earlier).
-    add('views', 'drop', [materialized ? ddl.dropMaterializedView(want) : ddl.dropView(want)], { order: -1000 - depth })
+    // Dropped before anything else changes (a column they read may change type), dependents first.
+    add('views dropped to be created again', 'drop', [materialized ? ddl.dropMaterializedView(want) : ddl.dropView(want)], {
+      order: -viewDepth(want, expected),
+    })
     return add('views', 'create', [create], { order: depth })
   }
   if (want && facts(want).viewdef === facts(have).viewdef) return add('views', 'alter', ddl.viewOptions(want, have), { order: depth })
@@ -241,15 +244,25 @@ function viewDepth(o: SnapshotObject, snap: Snapshot, seen = new Set<string>()):
 
 /**
  * Relations that cannot be changed in place: a materialized view whose query changed, a view whose columns
- * changed other than by new ones at the end; and every view that reads one of them.
+ * changed other than by new ones at the end, a view reading a column whose type changes (ALTER COLUMN TYPE
+ * refuses while a view uses it); and every view that reads one of them.
  */
 function relationsToRecreate(expected: Snapshot, actual: Snapshot): Set<string> {
   const out = new Set<string>()
+  const retyped = new Set<string>()
   for (const have of Object.values(actual.objects)) {
     const want = expected.objects[have.key]
     if (!want || want.definition === have.definition) continue
     if (have.kind === 'materialized view' && facts(want).viewdef !== facts(have).viewdef) out.add(have.key)
     if (have.kind === 'view' && ddl.viewNeedsDrop(want, have)) out.add(have.key)
+    if (have.kind === 'column' && (facts(want).type !== facts(have).type || facts(want).collation !== facts(have).collation))
+      retyped.add(have.parent!.replace(/^table /, ''))
+  }
+  for (const o of Object.values(actual.objects)) {
+    if ((o.kind === 'view' || o.kind === 'materialized view') && o.key in expected.objects) {
+      const reads = (facts(expected.objects[o.key]).reads ?? []) as string[]
+      if (reads.some((name) => retyped.has(name))) out.add(o.key)
+    }
   }
   for (let grew = true; grew;) {
     grew = false

@@ -160,7 +160,7 @@ async function readRelations(r: Reader) {
               array(select distinct dn.nspname || '.' || dc.relname
                       from pg_rewrite w join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid and d.refclassid = 'pg_class'::regclass
                       join pg_class dc on dc.oid = d.refobjid join pg_namespace dn on dn.oid = dc.relnamespace
-                     where w.ev_class = c.oid and d.refobjid <> c.oid and dc.relkind in ('v', 'm')) end as reads
+                     where w.ev_class = c.oid and d.refobjid <> c.oid) end as reads
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r', 'p', 'f', 'v', 'm') and ${schemaFilter('n')} and ${notInExtension('pg_class', 'c.oid')}`,
   )
@@ -185,7 +185,7 @@ async function readRelations(r: Reader) {
         replicaIdentity: replicaIdentity(row),
         viewdef: row.viewdef ?? undefined,
         viewColumns: row.viewcolumns ?? undefined,
-        /** Views and materialized views this one reads (schema.name), to create them in order. */
+        /** Relations this view reads (schema.name): views are created after those they read, and again when a column they read changes type. */
         reads: row.reads ?? undefined,
       },
     })

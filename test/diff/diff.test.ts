@@ -235,6 +235,23 @@ test('--no-record writes the file and leaves it pending; a pending file makes di
   assert.is((await s.cli('diff', '--check')).code, 0)
 })
 
+test('a column retyped under a view that reads it: the view is dropped first and created again after', async () => {
+  await s.sql(`create view app.short_tags as select id from app.tags where length(name) < 10`)
+  assert.is((await s.cli('diff', 'short_tags', '--yes')).code, 0)
+  await s.sql(`drop view app.short_tags; alter table app.tags alter column name type varchar(40);
+    create view app.short_tags as select id from app.tags where length(name) < 10`)
+  const run = await s.json('diff', 'retype', '--yes')
+  assert.is(run.code, 0, JSON.stringify(run.doc, null, 2))
+  assert.equal(run.doc.residual, [])
+  const text = readFileSync(join(s.cwd, run.doc.path), 'utf8')
+  const drop = text.indexOf('drop view if exists app.short_tags;')
+  assert.ok(
+    drop >= 0 &&
+      drop < text.indexOf('alter column name type') &&
+      text.indexOf('alter column name type') < text.indexOf('create or replace view app.short_tags'),
+  )
+})
+
 test('a change ALTER cannot make (an enum label removed) is listed for writing by hand, and the file is not recorded', async () => {
   await s.sql(`create type app.size as enum ('s', 'm', 'l')`)
   assert.is((await s.cli('diff', 'sizes', '--yes')).code, 0)
