@@ -68,6 +68,8 @@ export interface DiffResult {
 export async function diff(options: DiffOptions = {}): Promise<DiffResult> {
   if (!options.check && !options.name)
     throw new StrataError('usage', 'strata diff needs a name for the new file, e.g. strata diff add_profiles; or --check to only compare')
+  if (options.name && !/^[A-Za-z0-9_-]+$/.test(options.name.trim().replace(/\s+/g, '_')))
+    throw new StrataError('usage', `migration name ${JSON.stringify(options.name)} may contain only letters, digits, _ and -`)
   const recording = !options.check && options.record !== false
   if (recording && !options.yes && !options.confirm)
     throw new StrataError(

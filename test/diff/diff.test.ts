@@ -164,6 +164,12 @@ test('diff --check exits 1 and names each difference after changes made by hand'
   assert.equal(readdirSync(join(s.cwd, 'migrations')), ['001_base.sql'], '--check writes nothing')
 })
 
+test('a name that cannot be a file name is refused before any replay', async () => {
+  const run = await s.cli('diff', 'bad/name', '--yes')
+  assert.is(run.code, 2)
+  assert.match(run.stderr, /may contain only letters, digits/)
+})
+
 test('without --yes and without a terminal, diff refuses before writing anything', async () => {
   const run = await s.cli('diff', 'capture')
   assert.is(run.code, 2)
