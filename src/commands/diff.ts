@@ -165,7 +165,8 @@ async function writeCapture(
   const text = renderMigration(plan, {
     header: [
       `${options.name}: captured by strata diff on ${new Date().toISOString().slice(0, 10)}`,
-      `from ${target.shown}: turns the schema the earlier files build into the live one.`,
+      // The database by name only: the file is committed, and a host or user name is nobody's business there.
+      `from database ${target.server.database}: turns the schema the earlier files build into the live one.`,
       recordNote,
     ],
   })
