@@ -157,11 +157,9 @@ export function replicaIdentity(want: SnapshotObject | undefined, have: Snapshot
   const w = want ? facts(want).replicaIdentity : undefined
   const h = facts(have).replicaIdentity
   if (w === h) return []
-  const what = h === undefined ? 'default' : h.startsWith('using index ') ? `using index ${quoteName(h.slice(12))}` : h
+  const what = h ?? 'default' // `using index <name>` comes quoted from the catalog
   return [`alter table ${facts(have).qname} replica identity ${what};`]
 }
-
-const quoteName = (name: string) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`)
 
 /** SET (...) for storage parameters added or changed, RESET (...) for those removed. */
 export function optionChanges(prefix: string, before: string[], after: string[]): string[] {

@@ -152,7 +152,7 @@ async function readRelations(r: Reader) {
             (select string_agg(format('%I.%I', pn.nspname, p.relname), ', ' order by i.inhseqno)
                from pg_inherits i join pg_class p on p.oid = i.inhparent join pg_namespace pn on pn.oid = p.relnamespace
               where i.inhrelid = c.oid) as qparents,
-            (select ic.relname from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = c.oid and i.indisreplident) as replindex,
+            (select format('%I', ic.relname) from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = c.oid and i.indisreplident) as replindex,
             case when c.relkind = 'v' then
               (select string_agg(format('%I', a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
                  from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) end as viewcolumns,

@@ -81,6 +81,7 @@ alter table app.posts add constraint posts_body_len check (length(body) < 2000);
 alter table app.posts drop column legacy;
 alter table app.posts replica identity full;
 create table app.rooms (id int primary key, during tsrange, exclude using gist (during with &&));
+alter table app.rooms replica identity using index rooms_pkey;
 create table app.tags (id int primary key, post_id int references app.posts (id) on delete cascade, name text);
 create table app.events_2025 partition of app.events for values from ('2025-01-01') to ('2026-01-01');
 create table app.measurements (id bigint, at date not null) partition by list (at);
