@@ -47,14 +47,7 @@ export async function readGrants(r: Reader): Promise<void> {
       where t.typtype in ('e', 'd', 'r', 'c') and (t.typrelid = 0 or (select relkind from pg_class where oid = t.typrelid) = 'c')
         and a.grantee <> t.typowner and ${schemaFilter('n')} and ${notInExtension('pg_type', 't.oid')}`,
   )
-  const grouped = new Map<string, { row: Row; privileges: Privilege[] }>()
-  for (const row of rows) {
-    const key = `grant ${grantSubject(row)} to ${row.grantee}`
-    const entry = grouped.get(key) ?? { row, privileges: [] }
-    entry.privileges.push({ name: row.privilege_type.toLowerCase(), grantable: row.is_grantable })
-    grouped.set(key, entry)
-  }
-  for (const [key, { row, privileges }] of grouped) {
+  for (const [key, { row, privileges }] of byGrantee(rows, (row) => `grant ${grantSubject(row)} to ${row.grantee}`)) {
     r.add({
       kind: 'grant',
       key,
@@ -67,6 +60,18 @@ export async function readGrants(r: Reader): Promise<void> {
     })
   }
   await readDefaultPrivileges(r)
+}
+
+/** aclexplode gives a row per privilege: one entry per key (object and grantee), with its privileges. */
+function byGrantee(rows: Row[], keyOf: (row: Row) => string): Map<string, { row: Row; privileges: Privilege[] }> {
+  const grouped = new Map<string, { row: Row; privileges: Privilege[] }>()
+  for (const row of rows) {
+    const key = keyOf(row)
+    const entry = grouped.get(key) ?? { row, privileges: [] }
+    entry.privileges.push({ name: row.privilege_type.toLowerCase(), grantable: row.is_grantable })
+    grouped.set(key, entry)
+  }
+  return grouped
 }
 
 export interface Privilege {
@@ -124,16 +129,12 @@ async function readDefaultPrivileges(r: Reader): Promise<void> {
        from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
       where a.grantee <> d.defaclrole and (n.oid is null or ${schemaFilter('n')})`,
   )
-  const grouped = new Map<string, { row: Row; privileges: Privilege[] }>()
-  for (const row of rows) {
+  const keyOf = (row: Row) => {
     const forRole = row.mine ? '' : `for role ${row.role} `
     const inSchema = row.nspname ? `in schema ${row.nspname} ` : ''
-    const key = `default privileges ${forRole}${inSchema}on ${DEFAULT_OBJECTS[row.objtype] ?? row.objtype} to ${row.grantee}`
-    const entry = grouped.get(key) ?? { row, privileges: [] }
-    entry.privileges.push({ name: row.privilege_type.toLowerCase(), grantable: row.is_grantable })
-    grouped.set(key, entry)
+    return `default privileges ${forRole}${inSchema}on ${DEFAULT_OBJECTS[row.objtype] ?? row.objtype} to ${row.grantee}`
   }
-  for (const [key, { row, privileges }] of grouped) {
+  for (const [key, { row, privileges }] of byGrantee(rows, keyOf)) {
     r.add({
       kind: 'default privileges',
       key,
