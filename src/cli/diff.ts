@@ -9,6 +9,7 @@ export const registerDiff: Register = (prog, wrap) => {
       "Capture drift: write the next migration with the DDL that turns the files' schema into the live one, and record it as applied there.",
     )
     .option('--check', 'only compare: exit 1 and a summary when the database differs from its history, 0 when not', false)
+    .option('--dry-run', 'print the SQL it would write (proven on the replay like a real file); write and record nothing', false)
     .option('--record', 'record the written file as applied on the database; --no-record only writes it', true)
     .option('--setup', "SQL file run on the scratch database before the history (repeatable); supabase: Strata's Supabase stand-in")
     .option('--scratch-url', 'an empty database to replay the history into (default: an embedded Postgres in a temporary directory)')
@@ -17,6 +18,7 @@ export const registerDiff: Register = (prog, wrap) => {
     .option('--wait', 'how long to wait for a running migrate before recording', '60s')
     .example('diff add_profiles')
     .example('diff --check')
+    .example('diff --dry-run')
     .example('diff dashboard_changes --setup supabase --yes')
     .action(
       wrap(async (out, name, flags) => {
@@ -27,6 +29,7 @@ export const registerDiff: Register = (prog, wrap) => {
           ...common(f),
           name: typeof name === 'string' ? name : undefined,
           check: !!f.check,
+          dryRun: !!f['dry-run'],
           record: f.record !== false,
           yes: !!f.yes,
           confirm: terminalConfirm(!!f.json),
@@ -52,18 +55,22 @@ export const registerDiff: Register = (prog, wrap) => {
           out.line(c.red(`drift: ${result.differences.length} difference(s); strata diff <name> captures them as a migration`))
           return 1
         }
-        out.line(
-          `${c.green('wrote')}     ${result.path}  (${result.statements} statement(s) for ${result.differences.length} difference(s))`,
-        )
+        const counts = `${result.statements} statement(s) for ${result.differences.length} difference(s)`
+        if (f['dry-run']) out.line(result.sql!.trimEnd())
+        else out.line(`${c.green('wrote')}     ${result.path}  (${counts})`)
         for (const u of result.unsupported) out.line(`${c.yellow('by hand')}   ${u.object}: ${u.reason}`)
         for (const l of result.lintErrors) out.line(`${c.red('lint')}      ${l.file}:${l.line}:${l.column} ${l.rule}: ${l.message}`)
         if (result.residual.length) {
-          out.line(c.red(`applied to the replayed history, ${result.path} leaves these differences from the live schema:`))
+          out.line(c.red(`applied to the replayed history, ${result.path ?? 'the SQL'} leaves these differences from the live schema:`))
           out.line(formatDifferences(result.residual).replace(/^/gm, '  '))
         }
         if (result.recorded) {
           out.line(`${c.green('recorded')}  version ${Number(result.version)} as applied on this database (its changes are already there)`)
           return 0
+        }
+        if (f['dry-run']) {
+          out.line(c.dim(`--dry-run: nothing written or recorded (${counts})`))
+          return isComplete(result) ? 0 : 1
         }
         if (!isComplete(result)) {
           out.line(c.red(`not recorded: finish ${result.path} by hand, then strata repair --applied ${Number(result.version)}`))

@@ -26,6 +26,8 @@ export interface DiffOptions extends CommonOptions {
   name?: string
   /** Only compare: the result says whether there is drift; nothing is written or recorded. */
   check?: boolean
+  /** Write nothing and record nothing: the result carries the file's text (`sql`), proven like a real one. */
+  dryRun?: boolean
   /** Record the new file as applied on the live database (default true); false only writes it. */
   record?: boolean
   /** Confirm recording without asking. */
@@ -55,6 +57,8 @@ export interface DiffResult {
   unsupported: Unsupported[]
   /** The file written, relative to the working directory; null when nothing was written. */
   path: string | null
+  /** The captured SQL (also with dryRun, when no file is written); null when there was nothing to capture. */
+  sql: string | null
   version: string | null
   /** What still differs after the file was applied to the files' schema on the scratch database (should be nothing). */
   residual: SchemaDifference[]
@@ -66,11 +70,11 @@ export interface DiffResult {
 }
 
 export async function diff(options: DiffOptions = {}): Promise<DiffResult> {
-  if (!options.check && !options.name)
+  if (!options.check && !options.name && !options.dryRun)
     throw new StrataError('usage', 'strata diff needs a name for the new file, e.g. strata diff add_profiles; or --check to only compare')
   if (options.name && !/^[A-Za-z0-9_-]+$/.test(options.name.trim().replace(/\s+/g, '_')))
     throw new StrataError('usage', `migration name ${JSON.stringify(options.name)} may contain only letters, digits, _ and -`)
-  const recording = !options.check && options.record !== false
+  const recording = !options.check && !options.dryRun && options.record !== false
   if (recording && !options.yes && !options.confirm)
     throw new StrataError(
       'usage',
@@ -105,14 +109,15 @@ export async function diff(options: DiffOptions = {}): Promise<DiffResult> {
       differences: captured.differences,
       statements: captured.file?.statements ?? 0,
       unsupported: captured.file?.unsupported ?? [],
-      path: captured.file?.path ?? null,
+      path: options.dryRun ? null : (captured.file?.path ?? null),
+      sql: captured.file?.text ?? null,
       version: captured.file?.version ?? null,
       residual: captured.residual ?? [],
       lintErrors: captured.file?.lintErrors ?? [],
       recorded: false,
       ...(scope.platform && { platform: scope.platform }),
     }
-    if (!captured.file || options.record === false || !isComplete(result)) return result
+    if (!captured.file || !recording || !isComplete(result)) return result
     await confirmed(options, `record ${result.path} as applied on ${target.shown} (its changes are already there)?`)
     await record(target, cfg.schema, cfg.dir, cfg.cwd, result, files, options.waitMs ?? 60_000)
     return { ...result, recorded: true }
@@ -158,19 +163,20 @@ async function writeCapture(
 ): Promise<Capture> {
   const { planMigration, renderMigration } = await import('../diff/index.js') // only strata diff pays for the engine
   const plan = planMigration(expected, actual)
+  const name = options.name ?? 'drift'
   const recordNote =
-    options.record === false
+    options.record === false || options.dryRun
       ? 'Not recorded anywhere: on the database that has these changes, run strata repair --applied <this version>.'
       : 'Recorded as applied there (it already has these changes); other databases get them from strata migrate.'
   const text = renderMigration(plan, {
     header: [
-      `${options.name}: captured by strata diff on ${new Date().toISOString().slice(0, 10)}`,
+      `${name}: captured by strata diff on ${new Date().toISOString().slice(0, 10)}`,
       // The database by name only: the file is committed, and a host or user name is nobody's business there.
       `from database ${target.server.database}: turns the schema the earlier files build into the live one.`,
       recordNote,
     ],
   })
-  const written = newMigration({ name: options.name!, dir, cwd, content: text })
+  const written = options.dryRun ? { path: `${name}.sql`, version: '' } : newMigration({ name, dir, cwd, content: text })
   const { lintSources } = await import('../lint/index.js')
   const findings = await lintSources([{ path: written.path, content: text }])
   return {

@@ -259,6 +259,19 @@ test('a column retyped under a view that reads it: the view is dropped first and
   )
 })
 
+test('--dry-run prints the proven SQL and writes and records nothing', async () => {
+  await s.sql(`create index tags_name on app.tags (name)`)
+  const before = readdirSync(join(s.cwd, 'migrations'))
+  const run = await s.json('diff', '--dry-run')
+  assert.is(run.code, 0, run.stderr)
+  assert.is(run.doc.path, null)
+  assert.equal(run.doc.residual, [])
+  assert.match(run.doc.sql, /CREATE INDEX IF NOT EXISTS tags_name ON app\.tags USING btree \(name\);/)
+  assert.equal(readdirSync(join(s.cwd, 'migrations')), before)
+  assert.is((await s.cli('diff', '--check')).code, 1, 'still drift: nothing was recorded')
+  assert.is((await s.cli('diff', 'tags_name', '--yes')).code, 0)
+})
+
 test('a change ALTER cannot make (an enum label removed) is listed for writing by hand, and the file is not recorded', async () => {
   await s.sql(`create type app.size as enum ('s', 'm', 'l')`)
   assert.is((await s.cli('diff', 'sizes', '--yes')).code, 0)
