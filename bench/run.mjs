@@ -189,6 +189,9 @@ console.log('\n' + latencyOut)
 // The lock queue: the application's reads while a migration waits behind a long transaction (bench/lock-queue.mjs).
 const lockQueue = spawnSync(process.execPath, [join(root, 'bench/lock-queue.mjs')], { cwd: root, encoding: 'utf8' })
 console.log('\n' + (lockQueue.stdout + lockQueue.stderr).trim())
+// strata diff: replay, compare and plan on a drifted database (bench/diff.mjs).
+const diffRun = spawnSync(process.execPath, [join(root, 'bench/diff.mjs'), '200'], { cwd: root, encoding: 'utf8' })
+console.log('\n' + (diffRun.stdout + diffRun.stderr).trim())
 
 if (write) {
   const cpu = cpus()[0]?.model ?? 'unknown cpu'

@@ -25,6 +25,8 @@ import { registerReverse } from './reverse.js'
 import { registerDown } from './down.js'
 import { registerCheckReverse } from './check-reverse.js'
 import { registerPlan } from './plan.js'
+import { registerDiff } from './diff.js'
+import { registerReset } from './reset.js'
 
 const registrations: Register[] = [
   registerMigrate,
@@ -41,6 +43,8 @@ const registrations: Register[] = [
   registerDown,
   registerCheckReverse,
   registerPlan,
+  registerDiff,
+  registerReset,
 ]
 
 const GLOBAL_FLAGS: [string, string, unknown?][] = [

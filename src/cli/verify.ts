@@ -1,4 +1,4 @@
-import { common, list, type Flags, type Register } from './options.js'
+import { common, list, str, type Flags, type Register } from './options.js'
 import { c } from './output.js'
 
 export const registerVerify: Register = (prog, wrap) => {
@@ -6,8 +6,12 @@ export const registerVerify: Register = (prog, wrap) => {
     .command('verify', 'Exit 0 only when the database matches its files: clean history and every object the files create.')
     .option('--shadow', 'also replay every file into an embedded scratch database and diff the two schemas', false)
     .option('--exclude-schema', 'leave a schema out of the --shadow diff (repeatable), e.g. auth')
+    .option('--setup', "SQL file run on the scratch database before the history (repeatable); supabase: Strata's Supabase stand-in")
+    .option('--scratch-url', 'an empty database for --shadow to replay into (default: an embedded Postgres in a temporary directory)')
+    .option('--all-schemas', 'on a Supabase database, compare the platform schemas (auth, storage...) too', false)
     .example('verify')
     .example('verify --shadow --json')
+    .example('verify --shadow --setup supabase')
     .action(
       wrap(async (out, flags) => {
         const f = flags as Flags
@@ -16,6 +20,9 @@ export const registerVerify: Register = (prog, wrap) => {
           ...common(f),
           shadow: !!f.shadow,
           excludeSchemas: list(f, 'exclude-schema'),
+          setup: list(f, 'setup'),
+          scratchUrl: str(f, 'scratch-url'),
+          allSchemas: !!f['all-schemas'],
         })
         out.result(result)
         for (const h of result.history) out.line(`${c.red(h.state.padEnd(12))} ${h.message}`)
@@ -25,6 +32,12 @@ export const registerVerify: Register = (prog, wrap) => {
         for (const u of result.unchecked) out.line(`${c.yellow('unchecked'.padEnd(12))} ${u.file}:${u.line}: ${u.statement}: ${u.reason}`)
         if (result.shadow) {
           const { formatDifferences } = await import('../schema/index.js')
+          if (result.shadow.platform)
+            out.line(
+              c.dim(
+                `--shadow: a Supabase database: platform schemas left out (${result.shadow.excluded!.length}); --all-schemas compares them`,
+              ),
+            )
           out.line(
             result.shadow.differences.length
               ? `${c.bold('--shadow')}: the files build (expected) versus this database (actual):`

@@ -8,8 +8,7 @@
  * empty: check-reverse runs down files on it). Files without a down file are checked with the stub that
  * `strata reverse` would write, so a stub can be checked before it is written.
  */
-import { readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Sql } from '../db/connect.js'
 import { refuseNonEmpty, withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
@@ -19,6 +18,7 @@ import { hasDirective, readMigrationText, type MigrationFile } from '../runner/f
 import { reverseHistory } from '../reverse/index.js'
 import { diffSnapshots, formatDifferences, snapshotSchema, type SchemaDifference, type Snapshot } from '../schema/index.js'
 import { downPathOf } from './reverse.js'
+import { readSetupFiles } from '../db/setup.js'
 
 export interface CheckReverseOptions {
   dir?: string
@@ -76,7 +76,7 @@ export async function checkReverse(options: CheckReverseOptions = {}): Promise<C
   const files = readMigrations(resolveDir(options.dir, cwd), cwd)
   const to = options.to ?? 0
   const checked = await downFiles(files, to, cwd)
-  const setup = (options.setup ?? []).map((path) => ({ path, content: readSetup(cwd, path) }))
+  const setup = readSetupFiles(options.setup ?? [], cwd)
   const progress = options.onProgress ?? (() => {})
   return withScratch(options.url, async (scratch) => {
     progress({ type: 'scratch', target: scratch.shown })
@@ -109,14 +109,6 @@ async function downFiles(files: MigrationFile[], to: number, cwd: string): Promi
   return checked
 }
 
-function readSetup(cwd: string, path: string): string {
-  try {
-    return readFileSync(resolve(cwd, path), 'utf8')
-  } catch (e) {
-    throw new StrataError('config', `cannot read the setup file ${path}: ${(e as Error).message}`, { file: path })
-  }
-}
-
 async function roundTrip(
   sql: Sql,
   shown: string,
@@ -130,7 +122,7 @@ async function roundTrip(
     const failed = await attempt(sql, s.path, s.content, false)
     if (failed) return { ...result, failure: { stage: 'setup', path: s.path, message: failed, differences: [] } }
   }
-  const snap = () => snapshotSchema(sql, { grants: true })
+  const snap = () => snapshotSchema(sql, { grants: true, owners: true })
   // The schema after the previous file; only read when a checked file needs it (files up to --to need none).
   let last: Snapshot | undefined
   for (const file of files) {

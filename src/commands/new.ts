@@ -14,6 +14,8 @@ export interface NewOptions {
   withDown?: boolean
   /** For tests: the clock used for timestamp-numbered directories. */
   now?: Date
+  /** The file's text, instead of the empty template (strata diff writes what it captured). */
+  content?: string
 }
 
 export interface NewResult {
@@ -34,7 +36,7 @@ export function newMigration(options: NewOptions): NewResult {
   const version = nextVersion(readdirSync(abs), options.now ?? new Date())
   const path = join(abs, `${version}_${name}.sql`)
   if (existsSync(path)) throw new StrataError('usage', `${relative(cwd, path)} already exists`)
-  writeFileSync(path, `-- ${name}\n-- Write idempotent SQL: CREATE ... IF NOT EXISTS, CREATE OR REPLACE, DROP ... IF EXISTS.\n\n`)
+  writeFileSync(path, options.content ?? template(name))
   const result: NewResult = { path: relative(cwd, path), version }
   if (options.withDown) {
     const down = join(abs, `${version}_${name}.down.sql`)
@@ -54,9 +56,12 @@ function newPrismaMigration(abs: string, cwd: string, name: string, options: New
   if (existsSync(folder)) throw new StrataError('usage', `${relative(cwd, folder)} already exists`)
   mkdirSync(folder)
   const path = join(folder, 'migration.sql')
-  writeFileSync(path, `-- ${name}\n-- Write idempotent SQL: CREATE ... IF NOT EXISTS, CREATE OR REPLACE, DROP ... IF EXISTS.\n\n`)
+  writeFileSync(path, options.content ?? template(name))
   return { path: relative(cwd, path), version }
 }
+
+const template = (name: string) =>
+  `-- ${name}\n-- Write idempotent SQL: CREATE ... IF NOT EXISTS, CREATE OR REPLACE, DROP ... IF EXISTS.\n\n`
 
 /**
  * max + 1, zero-padded to the width in use (3 in an empty directory); in a directory of timestamp

@@ -8,6 +8,7 @@
  * Which files are pending: the target's ledger; or, without a database or with --base, the files that a git
  * revision does not have (a pull request's new files); else every file.
  */
+import { readSetupFiles } from '../db/setup.js'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
@@ -65,7 +66,7 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   const dir = cfg?.dir ?? resolveDir(options.dir, cwd, env)
   const schema = cfg?.schema ?? options.schema ?? env.STRATA_SCHEMA ?? 'strata'
   const files = readMigrations(dir, cwd)
-  const setup = (options.setup ?? []).map((path) => ({ path, content: readSetup(cwd, path) }))
+  const setup = readSetupFiles(options.setup ?? [], cwd)
   const target = cfg ? await openTarget(cfg) : undefined
   try {
     const read = <T>(work: (sql: Sql) => Promise<T>) => readOnly(target!.sql, work)
@@ -322,12 +323,4 @@ async function sizesOf(sql: Sql, names: string[]): Promise<Record<string, Relati
     sizes[r.name] = { rows: count.rows, estimated: count.estimated, bytes: r.bytes }
   }
   return sizes
-}
-
-function readSetup(cwd: string, path: string): string {
-  try {
-    return readFileSync(resolve(cwd, path), 'utf8')
-  } catch (e) {
-    throw new StrataError('config', `cannot read the setup file ${path}: ${(e as Error).message}`, { file: path })
-  }
 }

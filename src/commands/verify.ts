@@ -10,14 +10,20 @@ import { readMigrations } from '../runner/files.js'
 import { type MigrationFile } from '../runner/file-format.js'
 import { readLedger } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type EntryState, type PlanEntry } from '../runner/plan.js'
-import { diffSnapshots, snapshotSchema, type SchemaDifference } from '../schema/index.js'
+import { alignPrivileges, diffSnapshots, snapshotSchema, type SchemaDifference } from '../schema/index.js'
 import { findObjectDrift, withoutLedger, type ObjectProblem, type Unchecked } from '../verify/index.js'
 
 export interface VerifyOptions extends CommonOptions {
   /** Replay every file into an embedded scratch database and diff its schema with this one. */
   shadow?: boolean
-  /** Schemas the --shadow diff leaves out besides the ledger's, e.g. platform schemas such as auth or storage. */
+  /** Schemas the --shadow diff leaves out besides the ledger's (and, on a Supabase database, the platform's). */
   excludeSchemas?: string[]
+  /** --shadow: compare the platform's schemas too (left out by default on a Supabase database). */
+  allSchemas?: boolean
+  /** --shadow: SQL files run on the scratch database before the history (`supabase` for Strata's Supabase stand-in). */
+  setup?: string[]
+  /** --shadow: an empty database to replay into instead of an embedded scratch Postgres. */
+  scratchUrl?: string
   onProgress?: (event: VerifyProgress) => void
 }
 
@@ -43,8 +49,8 @@ export interface VerifyResult {
   checked: number
   /** Statements whose objects cannot be known from the file: not checked, and listed so. */
   unchecked: Unchecked[]
-  /** With --shadow: the scratch database (expected) against this one (actual). */
-  shadow: { differences: SchemaDifference[] } | null
+  /** With --shadow: the scratch database (expected) against this one (actual), and the platform whose schemas were left out. */
+  shadow: { differences: SchemaDifference[]; platform?: 'supabase'; excluded?: string[] } | null
 }
 
 export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
@@ -59,11 +65,24 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
     const drift = await findObjectDrift(target.sql, applied, cfg.schema)
     let shadow: VerifyResult['shadow'] = null
     if (options.shadow) {
-      const { shadowSnapshot, targetRoles } = await import('../verify/shadow.js')
-      const exclude = options.excludeSchemas ?? []
-      const [actual, roles] = await Promise.all([snapshotSchema(target.sql, { exclude }), targetRoles(target.sql)])
-      const expected = await shadowSnapshot(files, { roles, exclude, onFile: (file) => options.onProgress?.({ type: 'shadow', file }) })
-      shadow = { differences: diffSnapshots(expected, withoutLedger(actual, cfg.schema)) }
+      const { comparisonScope, shadowSnapshot, targetRoles } = await import('../verify/shadow.js')
+      const { readSetupFiles } = await import('../db/setup.js')
+      const setup = readSetupFiles(options.setup ?? [], cfg.cwd)
+      const scope = await comparisonScope(target.sql, target.url, options)
+      const compared = { exclude: scope.exclude, excludeExtensions: scope.excludeExtensions, grants: true }
+      const [actual, roles] = await Promise.all([snapshotSchema(target.sql, compared), targetRoles(target.sql)])
+      const replayed = await shadowSnapshot(files, {
+        ...compared,
+        roles,
+        setup,
+        scratchUrl: options.scratchUrl,
+        onFile: (file) => options.onProgress?.({ type: 'shadow', file }),
+      })
+      const expected = alignPrivileges(replayed, actual.serverVersion)
+      shadow = {
+        differences: diffSnapshots(expected, withoutLedger(actual, cfg.schema)),
+        ...(scope.platform && { platform: scope.platform, excluded: scope.exclude }),
+      }
     }
     return {
       ok: !history.length && !drift.problems.length && !shadow?.differences.length,

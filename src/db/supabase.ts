@@ -71,3 +71,45 @@ function describePooler(port: string, user: string): ConnectionDescription {
 export function isSupabaseHost(hostname: string): boolean {
   return POOLER_HOST.test(hostname) || DIRECT_HOST.test(hostname)
 }
+
+/**
+ * Schemas the Supabase platform owns and changes on its own schedule (auth, storage, realtime...): left out of
+ * schema comparisons on a Supabase database, since migrations do not create them and cannot match them.
+ */
+export const SUPABASE_PLATFORM_SCHEMAS = [
+  'auth',
+  'storage',
+  'realtime',
+  '_realtime',
+  'supabase_functions',
+  'supabase_migrations',
+  'extensions',
+  'graphql',
+  'graphql_public',
+  'vault',
+  'pgsodium',
+  'pgsodium_masks',
+  'pgbouncer',
+  'net',
+  'cron',
+  '_analytics',
+  '_supavisor',
+  'pgtle',
+  'pgmq',
+]
+
+/** Extensions every Supabase project has that no migration creates (and a scratch server cannot have). */
+export const SUPABASE_PLATFORM_EXTENSIONS = ['pg_graphql', 'pg_stat_statements', 'pgsodium', 'supabase_vault', 'pgjwt']
+
+/**
+ * A Supabase database: reached through a Supabase host, or (a local `supabase start`, a self-hosted stack) one
+ * whose cluster has the platform's admin role and whose database has its auth schema.
+ */
+export async function isSupabaseDatabase(sql: import('./connect.js').Sql, url: string | undefined): Promise<boolean> {
+  try {
+    if (url && parseUrl(url).hosts.some(isSupabaseHost)) return true
+  } catch {}
+  const [row] = await sql`select exists (select 1 from pg_roles where rolname = 'supabase_admin')
+                            and exists (select 1 from pg_namespace where nspname = 'auth') as supabase`
+  return !!row?.supabase
+}

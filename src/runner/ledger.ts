@@ -44,7 +44,7 @@ export function describeInterrupted(row: Pick<LedgerRow, 'started_at'>, progress
   return `a run without a transaction stopped part-way${since}: ${progress.done} of ${progress.total} statements took effect; ${running}; its row stays 'running'`
 }
 
-export type EventAction = 'apply' | 'fail' | 'rollback' | 'baseline' | 'repair' | 'adopt'
+export type EventAction = 'apply' | 'fail' | 'rollback' | 'baseline' | 'repair' | 'adopt' | 'diff' | 'reset'
 
 export function ledgerSql(schema: string): string {
   const s = quoteIdent(schema)
@@ -326,4 +326,10 @@ export async function markRepaired(
   const set = how === 'applied' ? `status = 'applied', checksum = $2, error = null, finished_at = clock_timestamp()` : 'checksum = $2'
   await tx.unsafe(`update ${quoteIdent(schema)}.migrations set ${set} where version = $1`, [file.version, file.checksum])
   await recordEvent(tx, schema, 'repair', file.version, file.checksum, { ...details, name: file.name, path: file.path })
+}
+
+/** strata reset: every row goes, and one `reset` event keeps them as they were (the events stay). */
+export async function clearRows(tx: Sql, schema: string, details: Record<string, unknown>): Promise<void> {
+  const rows = await tx.unsafe(`delete from ${quoteIdent(schema)}.migrations returning version, name, checksum, status`)
+  await recordEvent(tx, schema, 'reset', null, null, { ...details, rows: rows.map((r) => ({ ...r, version: Number(r.version) })) })
 }

@@ -9,6 +9,9 @@
  */
 import { inTransaction } from '../db/transaction.js'
 import type { Sql } from '../db/connect.js'
+import { notInExtension, run, schemaFilter, type Reader, type Row } from './catalog.js'
+import { readComments } from './comments.js'
+import { readGrants, readOwners } from './privileges.js'
 
 export type ObjectKind =
   | 'schema'
@@ -29,6 +32,9 @@ export type ObjectKind =
   | 'trigger'
   | 'row level security'
   | 'grant'
+  | 'default privileges'
+  | 'comment'
+  | 'owner'
 
 export interface SnapshotObject {
   kind: ObjectKind
@@ -52,13 +58,18 @@ export interface Snapshot {
 export interface SnapshotOptions {
   /** Schemas to leave out, e.g. the ledger schema. */
   exclude?: string[]
-  /** Also record table, sequence, function and schema privileges (off by default: roles differ between servers). */
+  /**
+   * Also record privileges: on tables, views, sequences, columns, functions, types and schemas, and default
+   * privileges (off by default: roles differ between servers).
+   */
   grants?: boolean
+  /** Also record who owns each object, when that is not the user taking the snapshot (off by default). */
+  owners?: boolean
+  /** Extensions to leave out by name, e.g. those a platform installs in every database. */
+  excludeExtensions?: string[]
 }
 
 const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast']
-
-type Row = Record<string, any>
 
 export async function snapshotSchema(sql: Sql, opts: SnapshotOptions = {}): Promise<Snapshot> {
   const excluded = [...SYSTEM_SCHEMAS, ...(opts.exclude ?? [])]
@@ -70,20 +81,15 @@ export async function snapshotSchema(sql: Sql, opts: SnapshotOptions = {}): Prom
       const [{ version }] = await q`select current_setting('server_version_num')::int as version`
       const objects: Record<string, SnapshotObject> = {}
       const add = (o: SnapshotObject) => (objects[o.key] = o)
-      const ctx: Reader = { q, excluded, version, add }
+      const ctx: Reader = { q, excluded, version, add, excludeExtensions: opts.excludeExtensions ?? [] }
       for (const read of readers) await read(ctx)
+      await readComments(ctx)
       if (opts.grants) await readGrants(ctx)
+      if (opts.owners) await readOwners(ctx)
       return { serverVersion: version, objects: sortByKey(objects) } as Snapshot
     },
     'begin read only',
   )
-}
-
-interface Reader {
-  q: Sql
-  excluded: string[]
-  version: number
-  add(o: SnapshotObject): void
 }
 
 function sortByKey(objects: Record<string, SnapshotObject>): Record<string, SnapshotObject> {
@@ -94,28 +100,30 @@ function sortByKey(objects: Record<string, SnapshotObject>): Record<string, Snap
   )
 }
 
-/** Schemas a snapshot reads: not system, not excluded, not temporary. */
-const schemaFilter = (alias: string) =>
-  `${alias}.nspname <> all($1::text[]) and ${alias}.nspname not like 'pg\\_toast%' and ${alias}.nspname not like 'pg\\_temp\\_%'`
-
-/** Objects that belong to an extension come with it: the extension itself is what is compared. */
-const notInExtension = (catalog: string, oid: string) =>
-  `not exists (select 1 from pg_depend d where d.classid = '${catalog}'::regclass and d.objid = ${oid} and d.deptype = 'e')`
-
-const run = (r: Reader, text: string) => r.q.unsafe(text, text.includes('$1') ? [r.excluded] : []) as unknown as Promise<Row[]>
-
 async function readSchemas(r: Reader) {
   for (const row of await run(
     r,
-    `select n.nspname from pg_namespace n where ${schemaFilter('n')} and ${notInExtension('pg_namespace', 'n.oid')}`,
+    `select n.nspname, format('%I', n.nspname) as qname from pg_namespace n where ${schemaFilter('n')} and ${notInExtension('pg_namespace', 'n.oid')}`,
   )) {
-    r.add({ kind: 'schema', key: `schema ${row.nspname}`, schema: row.nspname, name: row.nspname, definition: 'schema' })
+    r.add({
+      kind: 'schema',
+      key: `schema ${row.nspname}`,
+      schema: row.nspname,
+      name: row.nspname,
+      definition: 'schema',
+      facts: { qname: row.qname },
+    })
   }
 }
 
 async function readExtensions(r: Reader) {
-  const rows = await run(r, `select e.extname, n.nspname, e.extversion from pg_extension e join pg_namespace n on n.oid = e.extnamespace`)
+  const rows = await run(
+    r,
+    `select e.extname, n.nspname, e.extversion, format('%I', e.extname) as qname, format('%I', n.nspname) as qschema
+       from pg_extension e join pg_namespace n on n.oid = e.extnamespace`,
+  )
   for (const row of rows) {
+    if (r.excludeExtensions.includes(row.extname)) continue
     // The version stays out of the definition: a scratch server may ship another minor version of the same extension.
     r.add({
       kind: 'extension',
@@ -123,7 +131,7 @@ async function readExtensions(r: Reader) {
       schema: row.nspname,
       name: row.extname,
       definition: `schema ${row.nspname}`,
-      facts: { version: row.extversion },
+      facts: { version: row.extversion, qname: row.qname, qschema: row.qschema },
     })
   }
 }
@@ -133,55 +141,110 @@ const RELATION_KINDS: Record<string, ObjectKind> = { r: 'table', p: 'table', f: 
 async function readRelations(r: Reader) {
   const rows = await run(
     r,
-    `select n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity,
+    `select n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity, c.reloptions, c.relreplident,
+            format('%I.%I', n.nspname, c.relname) as qname,
             case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid, true) end as viewdef,
             case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partkey,
             case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end as bound,
             (select string_agg(pn.nspname || '.' || p.relname, ', ' order by i.inhseqno)
                from pg_inherits i join pg_class p on p.oid = i.inhparent join pg_namespace pn on pn.oid = p.relnamespace
-              where i.inhrelid = c.oid) as parents
+              where i.inhrelid = c.oid) as parents,
+            (select string_agg(format('%I.%I', pn.nspname, p.relname), ', ' order by i.inhseqno)
+               from pg_inherits i join pg_class p on p.oid = i.inhparent join pg_namespace pn on pn.oid = p.relnamespace
+              where i.inhrelid = c.oid) as qparents,
+            (select format('%I', ic.relname) from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = c.oid and i.indisreplident) as replindex,
+            case when c.relkind = 'v' then
+              (select string_agg(format('%I', a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
+                 from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) end as viewcolumns,
+            case when c.relkind in ('v', 'm') then
+              array(select distinct dn.nspname || '.' || dc.relname
+                      from pg_rewrite w join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid and d.refclassid = 'pg_class'::regclass
+                      join pg_class dc on dc.oid = d.refobjid join pg_namespace dn on dn.oid = dc.relnamespace
+                     where w.ev_class = c.oid and d.refobjid <> c.oid) end as reads
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r', 'p', 'f', 'v', 'm') and ${schemaFilter('n')} and ${notInExtension('pg_class', 'c.oid')}`,
   )
   for (const row of rows) {
     const kind = RELATION_KINDS[row.relkind]
     const key = `${kind} ${row.nspname}.${row.relname}`
-    r.add({ kind, key, schema: row.nspname, name: row.relname, definition: relationDefinition(row), facts: { relkind: row.relkind } })
-    if (row.relrowsecurity) {
+    r.add({
+      kind,
+      key,
+      schema: row.nspname,
+      name: row.relname,
+      definition: relationDefinition(row),
+      facts: {
+        relkind: row.relkind,
+        qname: row.qname,
+        persistence: row.relpersistence,
+        partitionBy: row.partkey ?? undefined,
+        partitionOf: row.bound ? row.qparents : undefined,
+        bound: row.bound ?? undefined,
+        inherits: !row.bound && row.qparents ? row.qparents : undefined,
+        options: row.reloptions ?? [],
+        replicaIdentity: replicaIdentity(row),
+        viewdef: row.viewdef ?? undefined,
+        viewColumns: row.viewcolumns ?? undefined,
+        /** Relations this view reads (schema.name): views are created after those they read, and again when a column they read changes type. */
+        reads: row.reads ?? undefined,
+      },
+    })
+    if (row.relrowsecurity || row.relforcerowsecurity) {
       r.add({
         kind: 'row level security',
         key: `row level security ${row.nspname}.${row.relname}`,
         schema: row.nspname,
         name: row.relname,
         parent: key,
-        definition: row.relforcerowsecurity ? 'enabled, forced' : 'enabled',
+        definition: [row.relrowsecurity ? 'enabled' : 'disabled', row.relforcerowsecurity && 'forced'].filter(Boolean).join(', '),
+        facts: { qname: row.qname, enabled: row.relrowsecurity, forced: row.relforcerowsecurity },
       })
     }
   }
 }
 
+/** REPLICA IDENTITY when it is not the default (the primary key); views and partitioned parents have none to speak of. */
+function replicaIdentity(row: Row): string | undefined {
+  if (!['r', 'm'].includes(row.relkind)) return undefined
+  if (row.relreplident === 'f') return 'full'
+  if (row.relreplident === 'n') return 'nothing'
+  if (row.relreplident === 'i') return `using index ${row.replindex}`
+  return undefined
+}
+
 function relationDefinition(row: Row): string {
-  if (row.viewdef !== null) return row.viewdef.trim()
+  // Options and replica identity are appended only when set, so definitions read before they were recorded stay the same.
+  const options = row.reloptions?.length ? `with (${row.reloptions.join(', ')})` : ''
+  if (row.viewdef !== null) return [row.viewdef.trim(), options].filter(Boolean).join('\n')
   const parts = [row.relkind === 'f' ? 'foreign table' : row.relpersistence === 'u' ? 'unlogged table' : 'table']
   if (row.partkey) parts.push(`partition by ${row.partkey}`)
   if (row.bound) parts.push(`partition of ${row.parents} ${row.bound}`)
   else if (row.parents) parts.push(`inherits (${row.parents})`)
+  if (options) parts.push(options)
+  const identity = replicaIdentity(row)
+  if (identity) parts.push(`replica identity ${identity}`)
   return parts.join(' ')
 }
 
 async function readColumns(r: Reader) {
   const generated = r.version >= 120000 ? 'a.attgenerated' : `''::text`
+  // Postgres 17 keeps a default statistics target as null, earlier versions as -1.
+  const statistics = r.version >= 170000 ? 'a.attstattarget' : 'nullif(a.attstattarget, -1)'
   const rows = await run(
     r,
     `select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod) as type, a.atttypid, a.atttypmod, a.attnotnull,
-            pg_get_expr(ad.adbin, ad.adrelid) as default, a.attidentity, ${generated} as generated,
-            case when a.attcollation <> t.typcollation then co.collname end as collation
+            pg_get_expr(ad.adbin, ad.adrelid) as default, a.attidentity, ${generated} as generated, a.attislocal,
+            ${statistics} as statistics, case when a.attstorage <> t.typstorage then a.attstorage end as storage,
+            case when a.attcollation <> t.typcollation then co.collname end as collation,
+            case when a.attcollation <> t.typcollation then format('%I.%I', con.nspname, co.collname) end as qcollation,
+            format('%I.%I', n.nspname, c.relname) as qtable, format('%I', a.attname) as qname, a.attnum
        from pg_attribute a
        join pg_class c on c.oid = a.attrelid
        join pg_namespace n on n.oid = c.relnamespace
        join pg_type t on t.oid = a.atttypid
        left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
        left join pg_collation co on co.oid = a.attcollation
+       left join pg_namespace con on con.oid = co.collnamespace
       where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'f')
         and ${schemaFilter('n')} and ${notInExtension('pg_class', 'c.oid')}
       order by a.attnum`,
@@ -194,10 +257,28 @@ async function readColumns(r: Reader) {
       name: row.attname,
       parent: `table ${row.nspname}.${row.relname}`,
       definition: columnDefinition(row),
-      facts: { type: row.type, typeOid: row.atttypid, typmod: row.atttypmod, notNull: row.attnotnull },
+      facts: {
+        type: row.type,
+        typeOid: row.atttypid,
+        typmod: row.atttypmod,
+        notNull: row.attnotnull,
+        default: row.generated ? null : row.default,
+        generated: row.generated === 's' ? 'stored' : row.generated === 'v' ? 'virtual' : null,
+        expression: row.generated ? row.default : null,
+        identity: row.attidentity === 'a' ? 'always' : row.attidentity === 'd' ? 'by default' : null,
+        collation: row.qcollation,
+        statistics: row.statistics,
+        storage: STORAGE[row.storage],
+        inherited: !row.attislocal,
+        position: row.attnum,
+        qtable: row.qtable,
+        qname: row.qname,
+      },
     })
   }
 }
+
+const STORAGE: Record<string, string> = { p: 'plain', e: 'external', m: 'main', x: 'extended' }
 
 function columnDefinition(row: Row): string {
   const parts = [row.type]
@@ -208,6 +289,8 @@ function columnDefinition(row: Row): string {
   else if (row.default !== null) parts.push(`default ${row.default}`)
   if (row.attidentity === 'a') parts.push('generated always as identity')
   if (row.attidentity === 'd') parts.push('generated by default as identity')
+  if (row.statistics !== null && row.statistics !== undefined) parts.push(`statistics ${row.statistics}`)
+  if (row.storage) parts.push(`storage ${STORAGE[row.storage]}`)
   return parts.join(' ')
 }
 
@@ -215,7 +298,9 @@ async function readIndexes(r: Reader) {
   // Indexes behind a primary key, unique or exclusion constraint are reported as that constraint.
   const rows = await run(
     r,
-    `select n.nspname, ic.relname as name, c.relname as table, pg_get_indexdef(i.indexrelid) as def, i.indisunique,
+    `select n.nspname, ic.relname as name, c.relname as table, c.relkind, pg_get_indexdef(i.indexrelid) as def, i.indisunique,
+            format('%I.%I', n.nspname, ic.relname) as qname,
+            exists (select 1 from pg_inherits h where h.inhrelid = i.indexrelid) as inherited,
             array(select case when k = 0 then null else (select attname from pg_attribute where attrelid = i.indrelid and attnum = k) end
                     from unnest(i.indkey::int2[]) with ordinality as u(k, o) order by o) as columns
        from pg_index i
@@ -231,9 +316,10 @@ async function readIndexes(r: Reader) {
       key: `index ${row.nspname}.${row.name}`,
       schema: row.nspname,
       name: row.name,
-      parent: `table ${row.nspname}.${row.table}`,
+      parent: `${RELATION_KINDS[row.relkind] ?? 'table'} ${row.nspname}.${row.table}`,
       definition: row.def,
-      facts: { table: row.table, columns: row.columns, unique: row.indisunique },
+      // An index on a partition that belongs to an index on its parent comes and goes with that one.
+      facts: { table: row.table, columns: row.columns, unique: row.indisunique, qname: row.qname, inherited: row.inherited },
     })
   }
 }
@@ -242,7 +328,8 @@ async function readConstraints(r: Reader) {
   // Not-null constraints (pg_constraint contype 'n' since Postgres 18) are part of the column definition.
   const rows = await run(
     r,
-    `select n.nspname, c.relname as table, k.conname, k.contype, pg_get_constraintdef(k.oid, true) as def,
+    `select n.nspname, c.relname as table, k.conname, k.contype, pg_get_constraintdef(k.oid, true) as def, k.conislocal,
+            format('%I.%I', n.nspname, c.relname) as qtable, format('%I', k.conname) as qname,
             array(select attname from unnest(k.conkey) with ordinality as u(num, o)
                     join pg_attribute on attrelid = k.conrelid and attnum = u.num order by o) as columns
        from pg_constraint k
@@ -258,7 +345,15 @@ async function readConstraints(r: Reader) {
       name: row.conname,
       parent: `table ${row.nspname}.${row.table}`,
       definition: row.def,
-      facts: { table: row.table, type: row.contype, columns: row.columns },
+      facts: {
+        table: row.table,
+        type: row.contype,
+        columns: row.columns,
+        qtable: row.qtable,
+        qname: row.qname,
+        // A partition's copy of its parent's constraint comes with the partition.
+        inherited: !row.conislocal,
+      },
     })
   }
 }
@@ -267,14 +362,18 @@ async function readSequences(r: Reader) {
   // Identity columns own a sequence of their own (pg_depend 'i'); the column definition already says identity.
   const rows = await run(
     r,
-    `select n.nspname, c.relname, format_type(s.seqtypid, null) as type, s.seqstart::text, s.seqincrement::text, s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle,
+    `select n.nspname, c.relname, format('%I.%I', n.nspname, c.relname) as qname, format_type(s.seqtypid, null) as type, s.seqstart::text, s.seqincrement::text, s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle,
             (select tn.nspname || '.' || t.relname
                from pg_depend d join pg_class t on t.oid = d.refobjid join pg_namespace tn on tn.oid = t.relnamespace
               where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'a' limit 1) as owner_table,
             (select tn.nspname || '.' || t.relname || '.' || a.attname
                from pg_depend d join pg_class t on t.oid = d.refobjid join pg_namespace tn on tn.oid = t.relnamespace
                join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
-              where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'a' limit 1) as owned_by
+              where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'a' limit 1) as owned_by,
+            (select format('%I.%I.%I', tn.nspname, t.relname, a.attname)
+               from pg_depend d join pg_class t on t.oid = d.refobjid join pg_namespace tn on tn.oid = t.relnamespace
+               join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+              where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'a' limit 1) as qowned_by
        from pg_sequence s
        join pg_class c on c.oid = s.seqrelid
        join pg_namespace n on n.oid = c.relnamespace
@@ -301,6 +400,17 @@ async function readSequences(r: Reader) {
       name: row.relname,
       parent,
       definition: parts.join(' '),
+      facts: {
+        qname: row.qname,
+        type: row.type,
+        start: row.seqstart,
+        increment: row.seqincrement,
+        min: row.seqmin,
+        max: row.seqmax,
+        cache: row.seqcache,
+        cycle: row.seqcycle,
+        ownedBy: row.qowned_by ?? undefined,
+      },
     })
   }
 }
@@ -315,7 +425,9 @@ async function readRoutines(r: Reader) {
     r,
     `select n.nspname, p.proname, p.prokind, oidvectortypes(p.proargtypes) as argtypes,
             pg_get_function_identity_arguments(p.oid) as identity, pg_get_function_result(p.oid) as result,
-            l.lanname, p.provolatile, p.proisstrict, p.prosecdef, p.proconfig, p.prosrc, ${sqlBody} as sqlbody
+            l.lanname, p.provolatile, p.proisstrict, p.prosecdef, p.proconfig, p.prosrc, ${sqlBody} as sqlbody,
+            format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) as qname,
+            case when p.prokind <> 'a' then pg_get_functiondef(p.oid) end as def
        from pg_proc p
        join pg_namespace n on n.oid = p.pronamespace
        join pg_language l on l.oid = p.prolang
@@ -324,7 +436,14 @@ async function readRoutines(r: Reader) {
   for (const row of rows) {
     const kind = ROUTINE_KINDS[row.prokind] ?? 'function'
     const key = `${kind} ${row.nspname}.${row.proname}(${row.argtypes})`
-    r.add({ kind, key, schema: row.nspname, name: row.proname, definition: routineDefinition(row), facts: { identity: row.identity } })
+    r.add({
+      kind,
+      key,
+      schema: row.nspname,
+      name: row.proname,
+      definition: routineDefinition(row),
+      facts: { identity: row.identity, qname: row.qname, result: row.result, def: row.def ?? undefined },
+    })
   }
 }
 
@@ -343,7 +462,11 @@ function routineDefinition(row: Row): string {
 async function readTypes(r: Reader) {
   const rows = await run(
     r,
-    `select n.nspname, t.typname, t.typtype, t.typnotnull, t.typdefault,
+    `select n.nspname, t.typname, t.typtype, t.typnotnull, t.typdefault, format('%I.%I', n.nspname, t.typname) as qname,
+            (select string_agg(format('%I', a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
+               from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) as qattributes,
+            (select json_agg(json_build_object('name', k.conname, 'qname', format('%I', k.conname), 'def', pg_get_constraintdef(k.oid, true)) order by k.conname)
+               from pg_constraint k where k.contypid = t.oid and k.contype <> 'n') as constraints,
             format_type(t.typbasetype, t.typtypmod) as base,
             array(select enumlabel::text from pg_enum where enumtypid = t.oid order by enumsortorder) as labels,
             (select string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
@@ -365,7 +488,17 @@ async function readTypes(r: Reader) {
       schema: row.nspname,
       name: row.typname,
       definition: typeDefinition(row),
-      facts: row.typtype === 'e' ? { labels: row.labels } : undefined,
+      facts: {
+        qname: row.qname,
+        typtype: row.typtype,
+        labels: row.typtype === 'e' ? row.labels : undefined,
+        attributes: row.qattributes ?? undefined,
+        subtype: row.subtype ?? undefined,
+        base: row.typtype === 'd' ? row.base : undefined,
+        notNull: row.typnotnull,
+        default: row.typdefault ?? undefined,
+        constraints: row.constraints ?? [],
+      },
     })
   }
 }
@@ -388,7 +521,9 @@ async function readPolicies(r: Reader) {
     r,
     `select n.nspname, c.relname as table, p.polname, p.polcmd, p.polpermissive,
             array(select case when role = 0 then 'public' else pg_get_userbyid(role) end from unnest(p.polroles) as role order by 1) as roles,
-            pg_get_expr(p.polqual, p.polrelid) as using, pg_get_expr(p.polwithcheck, p.polrelid) as check
+            pg_get_expr(p.polqual, p.polrelid) as using, pg_get_expr(p.polwithcheck, p.polrelid) as check,
+            format('%I.%I', n.nspname, c.relname) as qtable, format('%I', p.polname) as qname,
+            array(select case when role = 0 then 'public' else format('%I', pg_get_userbyid(role)) end from unnest(p.polroles) as role order by 1) as qroles
        from pg_policy p
        join pg_class c on c.oid = p.polrelid
        join pg_namespace n on n.oid = c.relnamespace
@@ -409,6 +544,15 @@ async function readPolicies(r: Reader) {
       name: row.polname,
       parent: `table ${row.nspname}.${row.table}`,
       definition: parts.join(' '),
+      facts: {
+        qtable: row.qtable,
+        qname: row.qname,
+        qroles: row.qroles,
+        permissive: row.polpermissive,
+        command: POLICY_COMMANDS[row.polcmd] ?? row.polcmd,
+        using: row.using,
+        check: row.check,
+      },
     })
   }
 }
@@ -416,7 +560,9 @@ async function readPolicies(r: Reader) {
 async function readTriggers(r: Reader) {
   const rows = await run(
     r,
-    `select n.nspname, c.relname as table, c.relkind, t.tgname, pg_get_triggerdef(t.oid, true) as def
+    `select n.nspname, c.relname as table, c.relkind, t.tgname, pg_get_triggerdef(t.oid, true) as def, t.tgconstraint <> 0 as isconstraint,
+            ${r.version >= 130000 ? 't.tgparentid <> 0' : 'false'} as inherited,
+            format('%I.%I', n.nspname, c.relname) as qtable, format('%I', t.tgname) as qname
        from pg_trigger t
        join pg_class c on c.oid = t.tgrelid
        join pg_namespace n on n.oid = c.relnamespace
@@ -430,37 +576,9 @@ async function readTriggers(r: Reader) {
       name: row.tgname,
       parent: `${RELATION_KINDS[row.relkind] ?? 'table'} ${row.nspname}.${row.table}`,
       definition: row.def,
+      // A partition's clone of its parent's trigger comes with the partition.
+      facts: { qtable: row.qtable, qname: row.qname, constraint: row.isconstraint, inherited: row.inherited },
     })
-  }
-}
-
-async function readGrants(r: Reader) {
-  // The owner's own privileges are implicit and depend on who ran the files; only grants to others are compared.
-  const rows = await run(
-    r,
-    `select 'relation' as on_kind, n.nspname, c.relname as name, case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee) end as grantee, a.privilege_type
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) a
-      where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S') and a.grantee <> c.relowner and ${schemaFilter('n')} and ${notInExtension('pg_class', 'c.oid')}
-     union all
-     select 'schema', n.nspname, n.nspname, case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee) end, a.privilege_type
-       from pg_namespace n, aclexplode(n.nspacl) a
-      where a.grantee <> n.nspowner and ${schemaFilter('n')}
-     union all
-     select 'routine', n.nspname, p.proname || '(' || oidvectortypes(p.proargtypes) || ')', case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee) end, a.privilege_type
-       from pg_proc p join pg_namespace n on n.oid = p.pronamespace, aclexplode(p.proacl) a
-      where a.grantee <> p.proowner and ${schemaFilter('n')} and ${notInExtension('pg_proc', 'p.oid')}`,
-  )
-  const grouped = new Map<string, { row: Row; privileges: string[] }>()
-  for (const row of rows) {
-    const on = row.on_kind === 'schema' ? `schema ${row.nspname}` : `${row.nspname}.${row.name}`
-    const grantee = row.grantee
-    const key = `grant ${on} to ${grantee}`
-    const entry = grouped.get(key) ?? { row: { ...row, grantee }, privileges: [] }
-    entry.privileges.push(row.privilege_type.toLowerCase())
-    grouped.set(key, entry)
-  }
-  for (const [key, { row, privileges }] of grouped) {
-    r.add({ kind: 'grant', key, schema: row.nspname, name: row.name, definition: privileges.sort().join(', ') })
   }
 }
 

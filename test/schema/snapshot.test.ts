@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, type Sql } from '../../src/db/connect.js'
-import { diffSnapshots, formatDifferences, snapshotSchema } from '../../src/schema/index.js'
+import { alignPrivileges, diffSnapshots, formatDifferences, snapshotSchema } from '../../src/schema/index.js'
 import { freshDatabase, type TestDatabase } from '../support/db.js'
 
 const SCHEMA = `
@@ -60,7 +60,8 @@ test('records every kind of object under a readable key, through the catalog', a
   assert.is(o['column app.users.score'].definition, 'numeric(10,2) not null default 0')
   assert.is(o['constraint app.users.users_pkey'].definition, 'PRIMARY KEY (id)')
   assert.is(o['constraint app.posts.posts_user_id_fkey'].definition, 'FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE')
-  assert.equal(o['constraint app.users.users_email_key'].facts, { table: 'users', type: 'u', columns: ['email'] })
+  const { table, type, columns } = o['constraint app.users.users_email_key'].facts as Record<string, unknown>
+  assert.equal({ table, type, columns }, { table: 'users', type: 'u', columns: ['email'] })
   assert.is(o['index app.posts_user'].definition, 'CREATE INDEX posts_user ON app.posts USING btree (user_id) WHERE (body IS NOT NULL)')
   assert.not.ok('index app.users_pkey' in o, 'an index behind a constraint is reported as the constraint')
   assert.match(o['view app.user_names'].definition, /SELECT id,\s+name\s+FROM app\.users/)
@@ -164,6 +165,109 @@ test('a policy expression changed by hand is a difference', async () => {
     await sql.end()
     await db.drop()
   }
+})
+
+test('records comments, storage options, view options, replica identity, forced RLS, statistics and matview indexes', async () => {
+  const db = await freshDatabase()
+  const sql = connect({ url: db.url })
+  try {
+    await sql.unsafe(`create table t (id int primary key, body text, n int) with (fillfactor = 70);
+      alter table t replica identity full;
+      alter table t force row level security;
+      alter table t alter column n set statistics 300;
+      alter table t alter column body set storage external;
+      create view v with (security_invoker = true) as select id from t;
+      create materialized view m as select id from t;
+      create index m_id on m (id);
+      comment on table t is 'things';
+      comment on column t.body is 'the text';
+      comment on constraint t_pkey on t is 'key';
+      comment on view v is 'a view';
+      comment on index m_id is 'fast';`)
+    const o = (await snapshotSchema(sql)).objects
+    assert.is(o['table public.t'].definition, 'table with (fillfactor=70) replica identity full')
+    assert.is(o['row level security public.t'].definition, 'disabled, forced')
+    assert.is(o['column public.t.n'].definition, 'integer statistics 300')
+    assert.is(o['column public.t.body'].definition, 'text storage external')
+    assert.match(o['view public.v'].definition, /FROM public\.t;\nwith \(security_invoker=true\)$/)
+    assert.is(o['index public.m_id'].parent, 'materialized view public.m')
+    assert.is(o['comment on table public.t'].definition, 'things')
+    assert.is(o['comment on column public.t.body'].parent, 'column public.t.body')
+    assert.is(o['comment on constraint public.t.t_pkey'].definition, 'key')
+    assert.is(o['comment on view public.v'].definition, 'a view')
+    assert.is(o['comment on index public.m_id'].definition, 'fast')
+    assert.not.ok(o['grant public.t to public'], 'grants only on request')
+  } finally {
+    await sql.end()
+    await db.drop()
+  }
+})
+
+test('grants: tables, columns, functions, types, schemas, default privileges, with grant option; owners on request', async () => {
+  const db = await freshDatabase()
+  const sql = connect({ url: db.url })
+  try {
+    await sql.unsafe(`do $$ begin create role strata_snap_reader nologin; exception when duplicate_object then null; end $$;
+      create schema s;
+      create table s.t (id int, secret text);
+      create function s.f(x int) returns int language sql as $$ select x $$;
+      create type s.e as enum ('a');
+      grant usage on schema s to strata_snap_reader;
+      grant select on s.t to strata_snap_reader with grant option;
+      grant update (secret) on s.t to strata_snap_reader;
+      revoke execute on function s.f(int) from public;
+      grant execute on function s.f(int) to strata_snap_reader;
+      grant usage on type s.e to strata_snap_reader;
+      alter default privileges in schema s grant insert on tables to strata_snap_reader;
+      alter default privileges grant usage on sequences to strata_snap_reader;
+      alter table s.t owner to strata_snap_reader;`)
+    const snap = await snapshotSchema(sql, { grants: true, owners: true })
+    const o = snap.objects
+    assert.is(o['grant s.t to strata_snap_reader'], undefined, 'the owner has its privileges implicitly')
+    assert.is(o['grant column s.t.secret to strata_snap_reader'], undefined)
+    assert.is(o['grant schema s to strata_snap_reader'].definition, 'usage')
+    assert.is(o['grant s.f(integer) to strata_snap_reader'].definition, 'execute')
+    assert.not.ok(o['grant s.f(integer) to public'], 'revoked from public')
+    assert.is(o['grant type s.e to strata_snap_reader'].definition, 'usage')
+    assert.is(o['grant type s.e to public'].definition, 'usage', 'the built-in default is spelled out')
+    assert.is(o['default privileges in schema s on tables to strata_snap_reader'].definition, 'insert')
+    assert.is(o['default privileges on sequences to strata_snap_reader'].definition, 'usage')
+    assert.is(o['owner table s.t'].definition, 'strata_snap_reader')
+    assert.not.ok(o['owner schema s'], 'objects of the user taking the snapshot have no owner entry')
+
+    await sql.unsafe('alter table s.t owner to current_user')
+    await sql.unsafe(`grant select on s.t to strata_snap_reader with grant option; grant update (secret) on s.t to strata_snap_reader`)
+    const again = (await snapshotSchema(sql, { grants: true })).objects
+    assert.is(again['grant s.t to strata_snap_reader'].definition, 'select with grant option')
+    assert.is(again['grant column s.t.secret to strata_snap_reader'].definition, 'update')
+    assert.is(again['grant column s.t.secret to strata_snap_reader'].parent, 'column s.t.secret')
+  } finally {
+    await sql.end()
+    await db.drop()
+  }
+})
+
+test('alignPrivileges leaves out what an older server does not have (MAINTAIN before Postgres 17)', async () => {
+  const snap = {
+    serverVersion: 180000,
+    objects: {
+      'grant public.t to r': {
+        kind: 'grant' as const,
+        key: 'grant public.t to r',
+        schema: 'public',
+        name: 't',
+        definition: 'maintain, select',
+        facts: {
+          privileges: [
+            { name: 'select', grantable: false },
+            { name: 'maintain', grantable: false },
+          ],
+        },
+      },
+    },
+  }
+  assert.is(alignPrivileges(snap, 150000).objects['grant public.t to r'].definition, 'select')
+  assert.is(alignPrivileges(snap, 170000).objects['grant public.t to r'].definition, 'maintain, select')
 })
 
 test.run()

@@ -66,4 +66,33 @@ test('--shadow reports a default, an index, a function body and a policy express
   assert.equal(doc.objects, [], 'every object the files create still exists: only --shadow sees these')
 })
 
+test('--shadow compares grants on tables, columns, functions and schemas, default privileges and comments', async () => {
+  await s.sql(`drop table if exists stray;
+    do $$ begin create role strata_shadow_reader nologin; exception when duplicate_object then null; end $$;
+    grant select on accounts to strata_shadow_reader;
+    grant update (plan) on accounts to strata_shadow_reader;
+    grant usage on schema public to strata_shadow_reader;
+    revoke execute on function account_count() from public;
+    alter default privileges grant select on tables to strata_shadow_reader;
+    comment on table accounts is 'customers';`)
+  const { code, doc, stderr } = await s.json('verify', '--shadow')
+  assert.is(code, 1, stderr)
+  assert.ok(doc.shadow, JSON.stringify(doc))
+  const by = Object.fromEntries(doc.shadow.differences.map((d: any) => [d.object, d]))
+  assert.equal(by['grant public.accounts to strata_shadow_reader'], {
+    kind: 'extra',
+    object: 'grant public.accounts to strata_shadow_reader',
+    actual: 'select',
+  })
+  assert.is(by['grant column public.accounts.plan to strata_shadow_reader'].actual, 'update')
+  assert.is(by['grant schema public to strata_shadow_reader'].actual, 'usage')
+  assert.equal(by['grant public.account_count() to public'], {
+    kind: 'missing',
+    object: 'grant public.account_count() to public',
+    expected: 'execute',
+  })
+  assert.is(by['default privileges on tables to strata_shadow_reader'].actual, 'select')
+  assert.is(by['comment on table public.accounts'].actual, 'customers')
+})
+
 test.run()
