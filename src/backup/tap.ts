@@ -10,10 +10,15 @@ export class DataTap extends Transform {
   bytes = 0
   private readonly hash = createHash('sha256')
 
+  constructor(private readonly onBytes?: (bytes: number) => void) {
+    super()
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (e?: Error | null, data?: Buffer) => void): void {
     this.hash.update(chunk)
     this.bytes += chunk.length
     for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.rows++
+    this.onBytes?.(this.bytes)
     done(null, chunk)
   }
 

@@ -316,3 +316,33 @@ export async function markRepaired(
   await tx.unsafe(`update ${quoteIdent(schema)}.migrations set ${set} where version = $1`, [file.version, file.checksum])
   await recordEvent(tx, schema, 'repair', file.version, file.checksum, { ...details, name: file.name, path: file.path })
 }
+
+// ---- strata restore of a full backup: the event history comes back first, the replay appends to it. ----
+
+/** COPY statement that loads a backup's event history into an empty events table, ids and all. */
+export function eventsCopySql(schema: string): string {
+  return `copy ${quoteIdent(schema)}.events (id, at, actor, action, version, checksum, details) from stdin`
+}
+
+/** After the history was loaded: new events continue after its ids. */
+export async function continueEventIds(sql: Sql, schema: string): Promise<void> {
+  const s = quoteIdent(schema)
+  await sql.unsafe(`select setval(pg_get_serial_sequence('${s}.events', 'id'), coalesce(max(id), 0) + 1, false) from ${s}.events`)
+}
+
+/** The replayed rows get the times and author the backup recorded: when each file was really applied, and by whom. */
+export async function restoreAppliedTimes(
+  sql: Sql,
+  schema: string,
+  rows: { version: number; startedAt: string; finishedAt: string | null; executionMs: number | null; appliedBy: string }[],
+): Promise<void> {
+  if (!rows.length) return
+  const values = rows.map(
+    (r) =>
+      `(${Number(r.version)}, ${quoteLiteral(r.startedAt)}::timestamptz, ${r.finishedAt ? `${quoteLiteral(r.finishedAt)}::timestamptz` : 'null'}, ${r.executionMs ?? 'null'}::int, ${quoteLiteral(r.appliedBy)})`,
+  )
+  await sql.unsafe(
+    `update ${quoteIdent(schema)}.migrations m set started_at = v.started_at, finished_at = v.finished_at, execution_ms = v.execution_ms, applied_by = v.applied_by
+       from (values ${values.join(', ')}) v(version, started_at, finished_at, execution_ms, applied_by) where m.version = v.version`,
+  )
+}
