@@ -160,6 +160,20 @@ async function readTableObjects(sql: Sql, oid: number): Promise<TableObjects> {
        and tablename = (select relname from pg_class where oid = ${oid})`
   for (const p of policies) add(`policy ${p.policyname}`, policySql(name, p))
   for (const g of await grants(sql, oid, name)) statements.push(g)
+  // The sequences of serial columns come back with the table: so do their grants.
+  const owned = await sql`
+    select d.objid::regclass::text as seq from pg_depend d join pg_class s on s.oid = d.objid
+     where d.refobjid = ${oid} and d.classid = 'pg_class'::regclass and s.relkind = 'S' and d.deptype = 'a'`
+  for (const { seq } of owned) {
+    const rows = await sql`
+      select a.privilege_type, a.is_grantable, case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end as grantee
+        from pg_class c, aclexplode(c.relacl) a where c.oid = ${seq}::regclass and a.grantee <> c.relowner`
+    for (const g of rows)
+      add(
+        `grant ${g.privilege_type} on sequence ${seq} to ${g.grantee}`,
+        `grant ${g.privilege_type} on sequence ${seq} to ${g.grantee}${g.is_grantable ? ' with grant option' : ''}`,
+      )
+  }
   if (t.comment !== null) add('comment on the table', `comment on table ${name} is ${quoteLiteral(t.comment)}`)
   const columnComments = await sql`
     select attname, col_description(attrelid, attnum) as comment from pg_attribute

@@ -236,3 +236,32 @@ async function copyOut(sql: Sql, dir: string, index: number, plan: Plan): Promis
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100)
 }
+
+/** What the files would destroy, counted: tables and how many rows they hold, columns and how many values. Nothing is written. */
+export interface AtRiskCount {
+  table: string
+  /** Rows of the table the statements remove, or rows whose `columns` they destroy. */
+  rows: number
+  columns?: string[]
+  file: string
+  line: number
+}
+
+export async function countAtRisk(sql: Sql, files: MigrationFile[]): Promise<AtRiskCount[]> {
+  const { risks } = await findRisks(files)
+  if (!risks.length) return []
+  return inTransaction(
+    sql,
+    async () => {
+      const counts: AtRiskCount[] = []
+      for (const p of await planTables(sql, risks, () => {})) {
+        const where = p.where && p.where.map((w) => `(${w('t')})`).join(' or ')
+        const [{ n }] = await sql.unsafe(`select count(*)::bigint as n from ${qualified(p.info)} t${where ? ` where ${where}` : ''}`)
+        const { file, line } = p.reasons[0]
+        counts.push({ table: display(p.info), rows: Number(n), ...(p.columns && { columns: [...p.columns] }), file, line })
+      }
+      return counts
+    },
+    'begin isolation level repeatable read read only',
+  )
+}

@@ -202,7 +202,11 @@ async function restoreTable(sql: Sql, options: RestoreBackupOptions, entry: Back
 async function createTable(sql: Sql, entry: BackupTable): Promise<void> {
   await sql.unsafe(`create schema if not exists ${quoteIdent(entry.schema)}`)
   // A serial column's sequence was dropped with its table: recreate it so the default works again.
-  for (const c of entry.definition) if (c.sequence && !c.identity) await sql.unsafe(`create sequence if not exists ${c.sequence}`)
+  for (const c of entry.definition) {
+    if (!c.sequence || c.identity) continue
+    const as = ['smallint', 'integer', 'bigint'].includes(c.type) ? ` as ${c.type}` : '' // serial is integer, not bigint
+    await sql.unsafe(`create sequence if not exists ${c.sequence}${as}`)
+  }
   const columns = entry.definition.map(columnSql)
   if (entry.primaryKey.length) columns.push(`primary key (${entry.primaryKey.map(quoteIdent).join(', ')})`)
   await sql.unsafe(`create table ${qualified(entry)} (\n  ${columns.join(',\n  ')}\n)`)
@@ -353,6 +357,14 @@ async function putBackObjects(sql: Sql, entry: BackupTable): Promise<string[]> {
        from pg_class c, aclexplode(c.relacl) a where c.oid = ${literal(qualified(entry))}::regclass and a.grantee <> c.relowner`,
   )
   for (const g of given) await sql.unsafe(`revoke all on table ${qualified(entry)} from ${g.grantee}`)
+  for (const c of entry.definition) {
+    if (!c.sequence || c.identity) continue
+    const onSeq = await sql.unsafe(
+      `select distinct case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end as grantee
+         from pg_class c, aclexplode(c.relacl) a where c.oid = ${literal(c.sequence)}::regclass and a.grantee <> c.relowner`,
+    )
+    for (const g of onSeq) await sql.unsafe(`revoke all on sequence ${c.sequence} from ${g.grantee}`)
+  }
   const failed = await runEach(sql, objects.statements)
   const put = objects.statements.length - failed.length
   notes.push(
