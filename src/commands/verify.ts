@@ -45,6 +45,8 @@ export interface VerifyResult {
   unchecked: Unchecked[]
   /** With --shadow: the scratch database (expected) against this one (actual). */
   shadow: { differences: SchemaDifference[] } | null
+  /** Commands that fix what was found: an applied file whose objects went missing runs again with `strata repair --reapply`. */
+  suggestions: string[]
 }
 
 export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
@@ -74,6 +76,10 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
       checked: drift.checked,
       unchecked: drift.unchecked,
       shadow,
+      suggestions: suggest(
+        drift.problems,
+        plan.entries.filter((e) => e.state === 'applied' && e.file).map((e) => e.file!),
+      ),
     }
   } finally {
     await target.close()
@@ -85,4 +91,14 @@ function historyProblem(e: PlanEntry): HistoryProblem {
   const message =
     e.state === 'pending' ? `${where} is pending: it has not been applied to this database (run strata migrate)` : describeBlocker(e)
   return { version: e.version, name: e.name, state: e.state as HistoryProblem['state'], file: e.file?.path ?? null, message }
+}
+
+/** Each applied, unedited file with missing objects: running it again is the fix (its statements are idempotent, lint sees to that). */
+function suggest(problems: ObjectProblem[], applied: MigrationFile[]): string[] {
+  const versions = [...new Set(problems.filter((p) => p.kind === 'missing').map((p) => p.version))].sort((a, b) => a - b)
+  return versions
+    .filter((v) => applied.some((f) => f.version === v))
+    .map(
+      (v) => `strata repair --reapply ${v}   (runs ${applied.find((f) => f.version === v)!.path} again, in one transaction with its event)`,
+    )
 }

@@ -346,3 +346,14 @@ export async function restoreAppliedTimes(
        from (values ${values.join(', ')}) v(version, started_at, finished_at, execution_ms, applied_by) where m.version = v.version`,
   )
 }
+
+/**
+ * strata repair --reapply: an applied file ran again. Its row keeps its first apply; a `repair` event records the
+ * run, as one statement that runs right after the body, so it commits with the file or not at all.
+ */
+export function reappliedEventSql(schema: string, file: MigrationFile, details: Record<string, unknown>): string {
+  const ms = `round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)`
+  const json = quoteLiteral(JSON.stringify({ ...actorDetails(), operation: 'reapply', name: file.name, path: file.path, ...details }))
+  return `insert into ${quoteIdent(schema)}.events (action, version, checksum, details)
+values ('repair', ${file.version}, ${quoteLiteral(file.checksum)}, ${json}::jsonb || jsonb_build_object('execution_ms', ${ms}));`
+}
