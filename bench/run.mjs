@@ -186,6 +186,10 @@ const latency = spawnSync(process.execPath, [join(root, 'bench/latency.mjs'), '1
 const latencyOut = (latency.stdout + latency.stderr).trim()
 console.log('\n' + latencyOut)
 
+// Full backup and restore against pg_dump -Fc / pg_restore on a PostgreSQL 15 server (bench/backup.mjs); figures go in by hand.
+const backupBench = spawnSync(process.execPath, [join(root, 'bench/backup.mjs')], { cwd: root, encoding: 'utf8' })
+console.log('\n' + (backupBench.stdout + backupBench.stderr).trim())
+
 if (write) {
   const cpu = cpus()[0]?.model ?? 'unknown cpu'
   const md = `# Benchmarks

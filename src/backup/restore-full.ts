@@ -169,6 +169,9 @@ async function loadRows(options: FullRestoreOptions): Promise<void> {
     }
     // Rows the replayed files inserted (seed data) are in the backup too, as they were when it was taken.
     if (tables.length) await sql.unsafe(`truncate ${tables.map(name).join(', ')}`)
+    // As pg_restore does: indexes are built once over all the rows rather than row by row (those behind keys stay).
+    const indexes = await plainIndexes(sql, tables)
+    for (const i of indexes) await sql.unsafe(`drop index ${i.name}`)
     for (const t of tables) {
       const t0 = performance.now()
       let told = 0
@@ -186,8 +189,22 @@ async function loadRows(options: FullRestoreOptions): Promise<void> {
       checkLoaded(t.table, t, loaded)
       options.onProgress?.({ type: 'loaded', table: t.table, rows: loaded.rows, bytes: loaded.bytes, ms: performance.now() - t0 })
     }
+    for (const i of indexes) await sql.unsafe(i.def)
     if (!replica) for (const t of tables) await sql.unsafe(`alter table ${name(t)} enable trigger user`)
   })
+}
+
+/** Indexes of the tables that no constraint owns, and the statements that build them again. */
+async function plainIndexes(sql: Sql, tables: FullTable[]): Promise<{ name: string; def: string }[]> {
+  if (!tables.length) return []
+  const rows = await sql.unsafe(
+    `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def from pg_index i
+       join pg_class c on c.oid = i.indexrelid and c.relkind = 'i' -- a partitioned index is left alone: it spans partitions
+      where i.indrelid = any(array[${tables.map((t) => quoteLiteral(name(t))).join(', ')}]::regclass[])
+        and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
+        and not exists (select 1 from pg_inherits h where h.inhrelid = i.indexrelid)`,
+  )
+  return rows as unknown as { name: string; def: string }[]
 }
 
 const name = (t: { schema: string; name: string }) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`
