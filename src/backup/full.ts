@@ -75,6 +75,7 @@ export async function backupAll(options: FullBackupOptions): Promise<FullManifes
           tables,
           sequences: await sequenceValues(sql, excluded),
           roles: await roles(sql),
+          excludedSchemas: options.excludeSchemas ?? [],
           notes,
         } satisfies FullManifest
       },

@@ -98,6 +98,8 @@ export interface FullManifest {
   sequences: { sequence: string; lastValue: string; isCalled: boolean }[]
   /** Roles the schema grants to or whose policies name them: restore needs them to exist. */
   roles: string[]
+  /** Schemas left out (--exclude-schema): a platform's own, which the target database has of its own. */
+  excludedSchemas?: string[]
   /** What was left out, and why (only with --allow-drift). */
   notes: string[]
 }

@@ -54,7 +54,7 @@ export async function restoreFull(options: FullRestoreOptions): Promise<FullRest
     if (!existsSync(join(dir, f.file))) throw new StrataError('config', `${join(dir, f.file)} is missing: the backup is incomplete`)
   }
   const steps = replaySteps(options.files, manifest)
-  await refuseNonEmpty(sql, options.shown)
+  await refuseNonEmpty(sql, options.shown, schema, manifest.excludedSchemas ?? [])
   const missingRoles = await absentRoles(sql, manifest.roles)
   const waitMs = options.waitMs ?? 60_000
   await ensureLedger(sql, schema, waitMs)
@@ -95,14 +95,26 @@ function replaySteps(files: MigrationFile[], manifest: FullManifest): Step[] {
   return steps
 }
 
-/** The same test as a scratch database's: public and plpgsql are fine, anything more may be someone's data. */
-async function refuseNonEmpty(sql: Sql, shown: string): Promise<void> {
-  const { refuseNonEmpty: refuse } = await import('../db/scratch.js')
-  await refuse({ sql, shown, url: '', close: async () => {} }, 'restoring a full backup', '--url').catch((e: StrataError) => {
-    throw new StrataError('config', e.message, {
-      hint: 'restore into a new, empty database (createdb, or a new project), never over one that has data',
-    })
-  })
+/**
+ * A restore never writes over data: the target must hold no table, view or sequence, and no ledger, outside the
+ * schemas the backup left out (a new Supabase project has its own auth and storage: those stay).
+ */
+async function refuseNonEmpty(sql: Sql, shown: string, schema: string, excluded: string[]): Promise<void> {
+  const rows = await sql`
+    select format('%s %I.%I', case c.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' else 'table' end,
+                  n.nspname, c.relname) as object
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') and n.nspname not in ('pg_catalog', 'information_schema')
+       and n.nspname !~ '^pg_(toast|temp)' and n.nspname <> all(${excluded}::text[])
+       and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+    union all select format('schema %I (the ledger)', nspname) from pg_namespace where nspname = ${schema}
+     limit 3`
+  if (!rows.length) return
+  throw new StrataError(
+    'config',
+    `restoring a full backup needs an empty database, and ${shown} has objects, e.g. ${rows.map((r) => r.object).join(', ')}`,
+    { hint: 'restore into a new, empty database (createdb, or a new project), never over one that has data' },
+  )
 }
 
 async function absentRoles(sql: Sql, roles: string[]): Promise<string[]> {
