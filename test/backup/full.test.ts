@@ -210,6 +210,20 @@ test('backup --all --check restores into a scratch database and proves the rows 
   }
 })
 
+test('--check fails, naming the difference, when the restored database would not be the same (an index made by hand)', async () => {
+  await db.sql`create index by_hand_idx on public.settings (value)`
+  const scratch = await freshDatabase()
+  try {
+    const r = await cli(cwd, db.url, 'backup', '--all', '--check', '--out', 'unequal', '--scratch-url', scratch.url)
+    assert.is(r.code, 1, r.stdout)
+    assert.match(r.stdout, /missing index public\.by_hand_idx/)
+    assert.match(r.stdout, /check failed: the backup does not restore to the same database/)
+  } finally {
+    await db.sql`drop index public.by_hand_idx`
+    await scratch.drop()
+  }
+})
+
 test('backup --all refuses a database that does not match its history, naming what is off; --allow-drift backs up what the files create', async () => {
   await db.sql`create table public.by_hand (id int)`
   try {
