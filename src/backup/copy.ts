@@ -40,10 +40,32 @@ export async function copyToFile(sql: Sql, copy: string, path: string, onBytes?:
 
 /** A gzip file into `copy ... from stdin`. */
 export async function copyFromFile(sql: Sql, copy: string, path: string, onBytes?: (bytes: number) => void): Promise<Copied> {
-  const writable = await sql.unsafe(copy).writable()
+  const query = sql.unsafe(copy)
+  const failed = serverFailure(query as unknown as { reject: (e: unknown) => unknown })
+  const writable = await Promise.race([query.writable(), failed])
   const tap = new DataTap(onBytes)
-  await pipeline(createReadStream(path), createGunzip(), tap, writable)
+  const file = createReadStream(path)
+  try {
+    await Promise.race([pipeline(file, createGunzip(), tap, writable), failed])
+  } catch (e) {
+    file.destroy()
+    throw e
+  }
   return { rows: tap.rows, bytes: tap.bytes, sha256: tap.digest() }
+}
+
+/**
+ * The server's error for a COPY ... FROM STDIN. postgres.js hands it to the query, whose promise resolved with
+ * the stream already; when the error comes after the last row was sent (a foreign key or check that fails, on
+ * a small table), it never reaches the stream either, and the copy would wait forever.
+ */
+function serverFailure(query: { reject: (e: unknown) => unknown }): Promise<never> {
+  const failed = new Promise<never>((_, fail) => {
+    const reject = query.reject
+    query.reject = (e: unknown) => (fail(e), reject(e))
+  })
+  failed.catch(() => {}) // observed by the races above; unhandled when the copy succeeds
+  return failed
 }
 
 /** `copy ... to stdout` only counted and hashed: what a table holds now, to compare with a manifest. */

@@ -232,12 +232,17 @@ function checkLoaded(what: string, expected: DataFile, loaded: { rows: number; s
 
 /** Referenced tables before the tables that reference them (a cycle keeps the manifest's order). */
 async function parentsFirst(sql: Sql, tables: FullTable[]): Promise<FullTable[]> {
-  const edges = await sql`
-    select format('%I.%I', cn.nspname, c.relname) as child, format('%I.%I', pn.nspname, p.relname) as parent
+  const rows = await sql`
+    select cn.nspname as child_schema, c.relname as child_name, pn.nspname as parent_schema, p.relname as parent_name
       from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace cn on cn.oid = c.relnamespace
       join pg_class p on p.oid = k.confrelid join pg_namespace pn on pn.oid = p.relnamespace
      where k.contype = 'f' and k.conrelid <> k.confrelid`
-  const byName = new Map(tables.map((t) => [name(t), t]))
+  const key = (t: { schema: string; name: string }) => JSON.stringify([t.schema, t.name])
+  const byName = new Map(tables.map((t) => [key(t), t]))
+  const edges = rows.map((r) => ({
+    child: key({ schema: r.child_schema, name: r.child_name }),
+    parent: key({ schema: r.parent_schema, name: r.parent_name }),
+  }))
   const ordered: FullTable[] = []
   const visiting = new Set<string>()
   const visit = (key: string) => {
@@ -247,7 +252,7 @@ async function parentsFirst(sql: Sql, tables: FullTable[]): Promise<FullTable[]>
     for (const e of edges) if (e.child === key) visit(e.parent)
     ordered.push(t)
   }
-  for (const t of tables) visit(name(t))
+  for (const t of tables) visit(key(t))
   return ordered
 }
 

@@ -7,17 +7,14 @@
  * only into empty (or recreated) tables, column values only into columns that are gone (re-added) or
  * hold nothing but NULL.
  */
-import { createReadStream, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import { quoteIdent } from '../sql/quote.js'
 import { qualified, tableInfo, tableOid, type ColumnDef, type ObjectStatement, type TableInfo } from './catalog.js'
-import { DataTap } from './tap.js'
 import { isFull, readManifest, type BackupTable, type Manifest } from './manifest.js'
-import { STABLE_TEXT_SQL } from './copy.js'
+import { copyFromFile, STABLE_TEXT_SQL } from './copy.js'
 import { inTransaction } from '../db/transaction.js'
 
 export interface RestoreBackupOptions {
@@ -256,14 +253,11 @@ function checkTypes(entry: BackupTable, info: TableInfo, added: string[], force:
 /** The data file into a temporary text table, checking sha256 and row count as it streams. */
 async function loadStaging(sql: Sql, dir: string, entry: BackupTable, staging: string): Promise<void> {
   await sql.unsafe(`create temporary table ${staging} (${entry.columns.map((c) => `${quoteIdent(c)} text`).join(', ')}) on commit drop`)
-  const writable = await sql.unsafe(`copy ${staging} (${entry.columns.map(quoteIdent).join(', ')}) from stdin`).writable()
-  const tap = new DataTap()
-  await pipeline(createReadStream(join(dir, entry.file)), createGunzip(), tap, writable)
-  const digest = tap.digest()
-  if (digest !== entry.sha256 || tap.rows !== entry.rows) {
+  const loaded = await copyFromFile(sql, `copy ${staging} (${entry.columns.map(quoteIdent).join(', ')}) from stdin`, join(dir, entry.file))
+  if (loaded.sha256 !== entry.sha256 || loaded.rows !== entry.rows) {
     throw new StrataError(
       'drift',
-      `${join(dir, entry.file)} does not match the manifest (${tap.rows} rows, sha256 ${digest.slice(0, 12)}...; expected ${entry.rows} rows, ${entry.sha256.slice(0, 12)}...): nothing was restored`,
+      `${join(dir, entry.file)} does not match the manifest (${loaded.rows} rows, sha256 ${loaded.sha256.slice(0, 12)}...; expected ${entry.rows} rows, ${entry.sha256.slice(0, 12)}...): nothing was restored`,
     )
   }
 }

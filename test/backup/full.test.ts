@@ -6,11 +6,13 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { freshDatabase, useFreshDatabase, type TestDatabase } from '../support/db.js'
 import { bin, project, strata } from '../support/project.js'
 import { failure } from '../support/failure.js'
+import { strataWithin } from '../support/install.js'
 import { backup, diffSnapshots, snapshotSchema } from '../../src/index.js'
 import { connect } from '../../src/db/connect.js'
 
@@ -207,6 +209,52 @@ test('backup --all --check restores into a scratch database and proves the rows 
     assert.is(doc.check.rows, 7902)
   } finally {
     await scratch.drop()
+  }
+})
+
+test('restore by a user who may not set session_replication_role (as on a hosted Postgres): parents first, user triggers off', async () => {
+  const target = await freshDatabase()
+  const role = `restorer_${Date.now()}`
+  try {
+    await target.sql.unsafe(
+      `create role ${role} login password 'pw-${role}'; alter database ${new URL(target.url).pathname.slice(1)} owner to ${role}`,
+    )
+    await target.sql.unsafe(`alter schema public owner to ${role}`)
+    const url = new URL(target.url)
+    url.username = role
+    url.password = `pw-${role}`
+    const restored = await strataWithin(120_000, ['restore', 'bk', '--url', url.toString(), '--schema', LEDGER], { cwd })
+    assert.is(restored.code, 0, restored.stderr + restored.stdout)
+    assert.match(
+      restored.stderr + restored.stdout,
+      /no privilege for session_replication_role: loading parents first, with user triggers disabled/,
+    )
+    assert.equal(await checksums(target.sql), await checksums(db.sql), 'the trigger did not rewrite the loaded rows')
+    const [p] = await target.sql`insert into public.posts (user_id, body) values (1, 'x') returning body`
+    assert.is(p.body, 'touched by a trigger', 'and it is on again')
+  } finally {
+    await target.drop()
+    await db.sql.unsafe(`drop role if exists ${role}`)
+  }
+})
+
+test('a data file the server refuses fails the restore with the server error (never a hang), and no row stays', async () => {
+  const broken = join(cwd, 'broken')
+  cpSync(dir, broken, { recursive: true })
+  const manifest = JSON.parse(readFileSync(join(broken, 'manifest.json'), 'utf8'))
+  const events = manifest.tables.find((t: any) => t.table === 'public.events')
+  const text = gunzipSync(readFileSync(join(broken, events.file)))
+    .toString()
+    .replace(/^\d+/, 'not-a-number')
+  writeFileSync(join(broken, events.file), gzipSync(text))
+  const target = await freshDatabase()
+  try {
+    const r = await strataWithin(120_000, ['restore', broken, '--url', target.url, '--schema', LEDGER], { cwd })
+    assert.is(r.code, 1, r.stderr)
+    assert.match(r.stderr, /invalid input syntax for type bigint: "not-a-number"/)
+    assert.is((await target.sql`select count(*)::int as n from public.users`)[0].n, 0, 'the rows load in one transaction')
+  } finally {
+    await target.drop()
   }
 })
 
