@@ -192,6 +192,9 @@ console.log('\n' + (lockQueue.stdout + lockQueue.stderr).trim())
 // strata diff: replay, compare and plan on a drifted database (bench/diff.mjs).
 const diffRun = spawnSync(process.execPath, [join(root, 'bench/diff.mjs'), '200'], { cwd: root, encoding: 'utf8' })
 console.log('\n' + (diffRun.stdout + diffRun.stderr).trim())
+// Full backup and restore against pg_dump -Fc / pg_restore on a PostgreSQL 15 server (bench/backup.mjs); figures go in by hand.
+const backupBench = spawnSync(process.execPath, [join(root, 'bench/backup.mjs')], { cwd: root, encoding: 'utf8' })
+console.log('\n' + (backupBench.stdout + backupBench.stderr).trim())
 
 if (write) {
   const cpu = cpus()[0]?.model ?? 'unknown cpu'

@@ -7,16 +7,15 @@
  * only into empty (or recreated) tables, column values only into columns that are gone (re-added) or
  * hold nothing but NULL.
  */
-import { createReadStream, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import { quoteIdent } from '../sql/quote.js'
-import { qualified, tableInfo, tableOid, type ColumnDef, type TableInfo } from './catalog.js'
-import { DataTap } from './tap.js'
-import { readManifest, type BackupTable, type Manifest } from './manifest.js'
+import { qualified, tableInfo, tableOid, type ColumnDef, type ObjectStatement, type TableInfo } from './catalog.js'
+import { isFull, readManifest, type BackupTable, type Manifest } from './manifest.js'
+import { copyFromFile, STABLE_TEXT_SQL } from './copy.js'
+import { inTransaction } from '../db/transaction.js'
 
 export interface RestoreBackupOptions {
   sql: Sql
@@ -52,24 +51,40 @@ export interface RestoreResult {
 
 export async function restoreBackup(options: RestoreBackupOptions): Promise<RestoreResult> {
   const manifest = readManifest(options.dir)
+  if (isFull(manifest)) {
+    throw new StrataError(
+      'usage',
+      `${options.dir} is a full backup: restore it into an empty database with strata restore ${options.dir} --url <empty database>`,
+    )
+  }
   const chosen = chooseTables(manifest, options.tables)
   for (const t of chosen) {
     if (!existsSync(join(options.dir, t.file)))
       throw new StrataError('config', `${join(options.dir, t.file)} is missing: the backup is incomplete`)
   }
-  const tables = await options.sql.begin(async (tx) => {
-    const sql = tx as unknown as Sql
+  const { sql } = options
+  const tables = await inTransaction(sql, async () => {
+    await sql.unsafe(STABLE_TEXT_SQL)
     const restored: RestoredTable[] = []
+    const recreated: BackupTable[] = []
     for (const [i, entry] of (await parentsFirst(sql, chosen)).entries()) {
       try {
-        restored.push(await restoreTable(sql, options, entry, i + 1))
+        const table = await restoreTable(sql, options, entry, i + 1)
+        if (table.action === 'recreated') recreated.push(entry)
+        restored.push(table)
       } catch (e) {
         throw tableFailure(e, entry)
       }
     }
+    // Once every row is in: indexes, constraints and foreign keys check them all at once, as pg_restore does.
+    for (const entry of recreated) {
+      const table = restored.find((t) => t.table === entry.table)!
+      table.notes.push(...(await putBackObjects(sql, entry)))
+    }
+    for (const entry of recreated) restored.find((t) => t.table === entry.table)!.notes.push(...(await putBackDependents(sql, entry)))
     return restored
   })
-  return { dir: options.dir, manifest, tables: tables as unknown as RestoredTable[] }
+  return { dir: options.dir, manifest, tables }
 }
 
 /** Name the table, and say that the transaction took everything back. */
@@ -136,9 +151,11 @@ async function restoreTable(sql: Sql, options: RestoreBackupOptions, entry: Back
       )
     }
     await createTable(sql, entry)
-    notes.push(
-      'recreated with its columns, defaults, NOT NULL and primary key; indexes, foreign keys, other constraints, triggers, policies and grants are not in a backup: re-apply them from your migrations',
-    )
+    if (!entry.objects) {
+      notes.push(
+        'recreated with its columns, defaults, NOT NULL and primary key; this backup did not record its indexes, constraints, triggers, policies or grants: re-apply them from your migrations',
+      )
+    }
     oid = (await tableOid(sql, entry))!
   }
   const addedColumns = await addMissingColumns(sql, entry, await tableInfo(sql, oid))
@@ -151,6 +168,13 @@ async function restoreTable(sql: Sql, options: RestoreBackupOptions, entry: Back
   let result: RestoredTable
   if (entry.scope === 'rows') {
     const [{ any }] = await sql.unsafe(`select exists (select 1 from ${qualified(entry)}) as any`)
+    if (any && entry.where) {
+      // The rows a cascade removed: only those the table lacks go back, nothing is overwritten.
+      const rows = entry.primaryKey.length
+        ? await insertRows(sql, entry, info, staging, true)
+        : await appendAbsentRows(sql, entry, info, staging)
+      return { ...base, action: 'filled', rows }
+    }
     if (any && !options.force) {
       throw new StrataError('drift', `${entry.table} has rows: restore puts rows back only into an empty table`, {
         hint: 'empty the table first, or pass --force to merge: rows with a matching primary key get the backed-up values and missing rows are inserted (without a primary key: the backed-up rows the table lacks are added)',
@@ -162,7 +186,7 @@ async function restoreTable(sql: Sql, options: RestoreBackupOptions, entry: Back
         ? { ...base, action: 'merged', rows: await mergeRows(sql, entry, info, staging) }
         : { ...base, action: 'appended', rows: await appendAbsentRows(sql, entry, info, staging) }
   } else {
-    await refuseOverwrite(sql, entry, addedColumns, !!options.force)
+    await refuseOverwrite(sql, entry, info, staging, addedColumns, !!options.force)
     const rows = await updateColumns(sql, entry, info, staging)
     if (rows < entry.rows) notes.push(`${entry.rows - rows} backed-up row(s) no longer exist in the table; their values were not restored`)
     result = { ...base, action: 'columns', rows }
@@ -175,7 +199,11 @@ async function restoreTable(sql: Sql, options: RestoreBackupOptions, entry: Back
 async function createTable(sql: Sql, entry: BackupTable): Promise<void> {
   await sql.unsafe(`create schema if not exists ${quoteIdent(entry.schema)}`)
   // A serial column's sequence was dropped with its table: recreate it so the default works again.
-  for (const c of entry.definition) if (c.sequence && !c.identity) await sql.unsafe(`create sequence if not exists ${c.sequence}`)
+  for (const c of entry.definition) {
+    if (!c.sequence || c.identity) continue
+    const as = ['smallint', 'integer', 'bigint'].includes(c.type) ? ` as ${c.type}` : '' // serial is integer, not bigint
+    await sql.unsafe(`create sequence if not exists ${c.sequence}${as}`)
+  }
   const columns = entry.definition.map(columnSql)
   if (entry.primaryKey.length) columns.push(`primary key (${entry.primaryKey.map(quoteIdent).join(', ')})`)
   await sql.unsafe(`create table ${qualified(entry)} (\n  ${columns.join(',\n  ')}\n)`)
@@ -225,14 +253,11 @@ function checkTypes(entry: BackupTable, info: TableInfo, added: string[], force:
 /** The data file into a temporary text table, checking sha256 and row count as it streams. */
 async function loadStaging(sql: Sql, dir: string, entry: BackupTable, staging: string): Promise<void> {
   await sql.unsafe(`create temporary table ${staging} (${entry.columns.map((c) => `${quoteIdent(c)} text`).join(', ')}) on commit drop`)
-  const writable = await sql.unsafe(`copy ${staging} (${entry.columns.map(quoteIdent).join(', ')}) from stdin`).writable()
-  const tap = new DataTap()
-  await pipeline(createReadStream(join(dir, entry.file)), createGunzip(), tap, writable)
-  const digest = tap.digest()
-  if (digest !== entry.sha256 || tap.rows !== entry.rows) {
+  const loaded = await copyFromFile(sql, `copy ${staging} (${entry.columns.map(quoteIdent).join(', ')}) from stdin`, join(dir, entry.file))
+  if (loaded.sha256 !== entry.sha256 || loaded.rows !== entry.rows) {
     throw new StrataError(
       'drift',
-      `${join(dir, entry.file)} does not match the manifest (${tap.rows} rows, sha256 ${digest.slice(0, 12)}...; expected ${entry.rows} rows, ${entry.sha256.slice(0, 12)}...): nothing was restored`,
+      `${join(dir, entry.file)} does not match the manifest (${loaded.rows} rows, sha256 ${loaded.sha256.slice(0, 12)}...; expected ${entry.rows} rows, ${entry.sha256.slice(0, 12)}...): nothing was restored`,
     )
   }
 }
@@ -285,13 +310,21 @@ async function updateColumns(sql: Sql, entry: BackupTable, info: TableInfo, stag
   return result.count
 }
 
-/** Column values go back over NULLs or into re-added columns; over anything else only with --force. */
-async function refuseOverwrite(sql: Sql, entry: BackupTable, added: string[], force: boolean): Promise<void> {
+/** Column values go back over NULLs or into re-added columns; over anything else only with --force. Only the backed-up rows count. */
+async function refuseOverwrite(
+  sql: Sql,
+  entry: BackupTable,
+  info: TableInfo,
+  staging: string,
+  added: string[],
+  force: boolean,
+): Promise<void> {
   if (force) return
   const kept = (entry.atRisk ?? []).filter((c) => !added.includes(c))
   if (!kept.length) return
   const [row] = await sql.unsafe(
-    `select ${kept.map((c) => `bool_or(${quoteIdent(c)} is not null) as ${quoteIdent(c)}`).join(', ')} from ${qualified(entry)}`,
+    `select ${kept.map((c) => `bool_or(t.${quoteIdent(c)} is not null) as ${quoteIdent(c)}`).join(', ')}
+       from ${qualified(entry)} t join ${staging} s on ${keyMatch(entry, info)}`,
   )
   const filled = kept.filter((c) => row[c])
   if (filled.length) {
@@ -299,6 +332,72 @@ async function refuseOverwrite(sql: Sql, entry: BackupTable, added: string[], fo
       hint: 'pass --force to put the backed-up values back by primary key over the current ones',
     })
   }
+}
+
+/**
+ * A recreated table gets back what was recorded at backup time: row level security first (never left off:
+ * a failure there undoes the whole restore), then indexes, constraints, triggers, policies, grants, comments
+ * and owner, each in a savepoint. What fails is said, never dropped silently.
+ */
+async function putBackObjects(sql: Sql, entry: BackupTable): Promise<string[]> {
+  const objects = entry.objects
+  if (!objects) return []
+  const notes = objects.notRestored.map((what) => `not restored: ${what}`)
+  if (objects.rls.enabled) await sql.unsafe(`alter table ${qualified(entry)} enable row level security`)
+  if (objects.rls.forced) await sql.unsafe(`alter table ${qualified(entry)} force row level security`)
+  // Default privileges (Supabase grants anon and authenticated everything on new tables) are not what the table had.
+  const given = await sql.unsafe(
+    `select distinct case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end as grantee
+       from pg_class c, aclexplode(c.relacl) a where c.oid = ${literal(qualified(entry))}::regclass and a.grantee <> c.relowner`,
+  )
+  for (const g of given) await sql.unsafe(`revoke all on table ${qualified(entry)} from ${g.grantee}`)
+  for (const c of entry.definition) {
+    if (!c.sequence || c.identity) continue
+    const onSeq = await sql.unsafe(
+      `select distinct case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end as grantee
+         from pg_class c, aclexplode(c.relacl) a where c.oid = ${literal(c.sequence)}::regclass and a.grantee <> c.relowner`,
+    )
+    for (const g of onSeq) await sql.unsafe(`revoke all on sequence ${c.sequence} from ${g.grantee}`)
+  }
+  const failed = await runEach(sql, objects.statements)
+  const put = objects.statements.length - failed.length
+  notes.push(
+    `recreated with ${put} of ${objects.statements.length} recorded index(es), constraint(s), trigger(s), policies, grants, comments and owner${objects.rls.enabled ? `; row level security on${objects.rls.forced ? ' and forced' : ''}` : ''}`,
+    ...failed,
+  )
+  return notes
+}
+
+/** Views on a dropped table and foreign keys pointing at it, when the drop took them too (CASCADE). */
+async function putBackDependents(sql: Sql, entry: BackupTable): Promise<string[]> {
+  const missing: ObjectStatement[] = []
+  for (const d of entry.objects?.dependents ?? []) {
+    const [{ exists }] = d.exists ? await sql.unsafe(d.exists) : [{ exists: false }]
+    if (!exists) missing.push(d)
+  }
+  const failed = await runEach(sql, missing)
+  return [
+    ...(missing.length > failed.length
+      ? [`put back ${missing.length - failed.length} dependent(s) the drop took: ${missing.map((d) => d.what).join(', ')}`]
+      : []),
+    ...failed,
+  ]
+}
+
+/** Each statement in a savepoint of its own; the ones that fail, in words. */
+async function runEach(sql: Sql, statements: ObjectStatement[]): Promise<string[]> {
+  const failed: string[] = []
+  for (const s of statements) {
+    await sql.unsafe('savepoint strata_object')
+    try {
+      await sql.unsafe(s.sql)
+      await sql.unsafe('release savepoint strata_object')
+    } catch (e) {
+      await sql.unsafe('rollback to savepoint strata_object')
+      failed.push(`not restored: ${s.what}: ${(e as Error).message} (${s.sql})`)
+    }
+  }
+  return failed
 }
 
 /** After rows come back with their old ids, the serial/identity sequences must not hand those ids out again. */

@@ -7,6 +7,7 @@ export const registerAdopt: Register = (prog, wrap) => {
   prog
     .command('adopt [source]', 'Take over the history of prisma (_prisma_migrations) or supabase (supabase_migrations.schema_migrations).')
     .option('--wait', 'how long to wait for a running migrate', '60s')
+    .option('--force', 'record even when objects the adopted files create are missing', false)
     .example('adopt prisma --dir prisma/migrations')
     .example('adopt supabase')
     .action(
@@ -15,9 +16,10 @@ export const registerAdopt: Register = (prog, wrap) => {
         if (source !== 'prisma' && source !== 'supabase')
           throw new StrataError('usage', `strata adopt needs prisma or supabase${source ? `, not ${JSON.stringify(source)}` : ''}`)
         const { adopt } = await import('../commands/adopt.js')
-        const result = await adopt({ ...common(f), from: source as AdoptSource, waitMs: durationMs(f, 'wait') })
+        const result = await adopt({ ...common(f), from: source as AdoptSource, waitMs: durationMs(f, 'wait'), force: !!f.force })
         out.result({ ok: true, ...result })
         for (const r of result.recorded) out.line(`${c.green('adopted')}  ${r.path}`)
+        for (const p of result.missing) out.line(`${c.yellow('missing')}  ${p.message}`)
         for (const s of result.skipped) out.line(`${c.yellow('skipped')}  ${s.migration}: ${s.reason}`)
         for (const p of result.pending)
           out.line(`${c.cyan('pending')}  ${p.path}: not applied by ${result.from}; strata migrate will apply it`)

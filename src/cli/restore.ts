@@ -1,5 +1,6 @@
 import { common, list, type Flags, type Register } from './options.js'
 import { c } from './output.js'
+import { tableProgress } from './progress.js'
 import { StrataError } from '../errors.js'
 
 const said: Record<string, string> = {
@@ -14,11 +15,12 @@ export const registerRestore: Register = (prog, wrap) => {
   prog
     .command(
       'restore [dir]',
-      'Put a backup back: rows into empty or dropped tables, values into dropped or empty columns (--force: over existing data).',
+      'Put a backup back: an at-risk backup into its database, a full backup (backup --all) into an empty database.',
     )
-    .option('--force', 'also restore into tables with rows (merge by primary key) and over non-NULL column values', false)
-    .option('--table', 'only this table, schema.name or name (repeatable)')
+    .option('--force', 'at-risk: also restore into tables with rows (merge by primary key) and over non-NULL column values', false)
+    .option('--table', 'at-risk: only this table, schema.name or name (repeatable)')
     .example('restore .strata/backups/2025-01-31T09-30-00-000Z')
+    .example('restore backups/2025-01-31 --url postgres://localhost/empty_db')
     .action(
       wrap(async (out, dir, flags) => {
         if (typeof dir !== 'string' || !dir)
@@ -28,14 +30,37 @@ export const registerRestore: Register = (prog, wrap) => {
           )
         const f = flags as Flags
         const { restore } = await import('../commands/restore.js')
-        const result = await restore({ ...common(f), dir, force: !!f.force, tables: list(f, 'table') })
+        const progress = tableProgress(out)
+        const options = common(f)
+        const result = await restore({
+          ...options,
+          migrationsDir: options.dir,
+          dir,
+          force: !!f.force,
+          tables: list(f, 'table'),
+          onProgress: (e) => {
+            if (e.type === 'replayed') out.line(`${c.green('replayed')}  ${e.file}`)
+            else if (e.type === 'loading') progress.moving('loading', e.table, e.bytes, e.ms)
+            else if (e.type === 'loaded') progress.done('loaded', e.table, e.rows, e.bytes, e.ms)
+            else if (e.type === 'note') out.note(c.yellow(`note: ${e.message}`))
+          },
+        })
         out.result({ ok: true, ...result })
         out.line(`${c.dim('backup')} ${result.backup}, taken ${result.takenAt} from ${result.takenFrom}`)
         if (result.otherDatabase) out.note(c.yellow(`note: ${result.otherDatabase}`))
+        if (result.full) {
+          const r = result.full
+          if (r.missingRoles.length) out.note(c.yellow(`note: roles the source had and this server lacks: ${r.missingRoles.join(', ')}`))
+          const rows = r.tables.reduce((n, t) => n + t.rows, 0)
+          out.line(
+            `restored: ${r.replayed} file(s) replayed up to version ${r.version ?? '(none)'}, ${r.tables.length} table(s) with ${rows.toLocaleString('en')} row(s) (counts match the manifest), ${r.sequences} sequence(s) set`,
+          )
+          return
+        }
         for (const t of result.tables) {
           out.line(`${c.green('restored')}  ${t.table}: ${said[t.action]} ${t.rows} row(s)`)
           if (t.addedColumns.length) out.line(`  added back column(s) ${t.addedColumns.join(', ')}`)
-          for (const n of t.notes) out.line(`  ${c.dim(n)}`)
+          for (const n of t.notes) out.line(`  ${n.startsWith('not restored') ? c.yellow(n) : c.dim(n)}`)
         }
         out.line(`${result.tables.length} table(s) restored in one transaction`)
       }),

@@ -45,6 +45,7 @@ export const registerVerify: Register = (prog, wrap) => {
           )
           if (result.shadow.differences.length) out.line(formatDifferences(result.shadow.differences).replace(/^/gm, '  '))
         }
+        for (const s of result.suggestions) out.line(`${c.cyan('fix')}          ${s}`)
         out.line(summary(result))
         return result.ok ? 0 : 1
       }),

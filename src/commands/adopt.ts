@@ -18,12 +18,16 @@ import { type MigrationFile } from '../runner/file-format.js'
 import { matchesPrismaChecksum, prismaChecksum, prismaMigrationName } from '../layouts/prisma.js'
 import { ensureLedger, readLedger, type LedgerRow, recordWithoutRunning } from '../runner/ledger.js'
 import { underLock } from '../runner/lock.js'
+import { checkBeforeRecording } from '../verify/before-recording.js'
+import type { ObjectProblem } from '../verify/index.js'
 
 export type AdoptSource = 'prisma' | 'supabase'
 
 export interface AdoptOptions extends CommonOptions {
   from: AdoptSource
   waitMs?: number
+  /** Record even when objects the adopted files create are missing (the events say so). */
+  force?: boolean
 }
 
 export interface AdoptResult {
@@ -37,6 +41,8 @@ export interface AdoptResult {
   pending: { version: number; name: string; path: string }[]
   /** History rows that are not adopted, and why (a failed or rolled-back Prisma migration). */
   skipped: { migration: string; reason: string }[]
+  /** With force: objects the adopted files create that were missing. */
+  missing: ObjectProblem[]
 }
 
 /** One row of the other tool's history, reduced to what adoption needs. */
@@ -67,6 +73,15 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
     const matched = match(files, history, idOf, options.from, cfg.cwd)
     const ledger = new Map((await readLedger(target.sql, cfg.schema)).map((r) => [r.version, r]))
     const { toRecord, alreadyRecorded } = againstLedger(matched, ledger)
+    // As baseline: never record files whose objects are not there.
+    const check = await checkBeforeRecording(target.sql, {
+      files: matched.map((m) => m.file),
+      recording: toRecord.map((m) => m.file.version),
+      ledgerSchema: cfg.schema,
+      force: options.force,
+      command: `adopt ${options.from}`,
+      hint: `the ${options.from} history says these files ran, but their objects are not here: check --url and the files`,
+    })
     if (toRecord.length) {
       await ensureLedger(target.sql, cfg.schema, waitMs)
       await underLock(target.sql, cfg.schema, waitMs, async (tx) => {
@@ -79,7 +94,7 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
             cfg.schema,
             file,
             'adopt',
-            { from: options.from, migration: row.id, checksum_from: row.checksum ?? null },
+            { from: options.from, migration: row.id, checksum_from: row.checksum ?? null, ...(check.forced && { forced: true }) },
             { startedAt: row.startedAt, finishedAt: row.finishedAt },
           )
         }
@@ -94,6 +109,7 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       alreadyRecorded,
       pending: files.filter((f) => !adopted.has(f.version) && !ledger.has(f.version)).map(show),
       skipped: history.filter((h) => !h.applied).map((h) => ({ migration: h.id, reason: h.reason! })),
+      missing: check.problems,
     }
   } finally {
     await target.close()

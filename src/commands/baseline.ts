@@ -10,7 +10,8 @@ import { StrataError } from '../errors.js'
 import { readMigrations } from '../runner/files.js'
 import { ensureLedger, readLedger, recordWithoutRunning } from '../runner/ledger.js'
 import { underLock } from '../runner/lock.js'
-import { findObjectDrift, type ObjectProblem, type Unchecked } from '../verify/index.js'
+import type { ObjectProblem, Unchecked } from '../verify/index.js'
+import { checkBeforeRecording } from '../verify/before-recording.js'
 
 export interface BaselineOptions extends CommonOptions {
   /** The last version the database already has. */
@@ -38,27 +39,21 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
   const target = await openTarget(cfg)
   try {
     refuseNonEmpty((await readLedger(target.sql, cfg.schema)).length)
-    const drift = await findObjectDrift(target.sql, files, cfg.schema)
-    if (drift.problems.length && !options.force) {
-      throw new StrataError(
-        'drift',
-        `refusing to baseline: ${drift.problems.length} object(s) that files up to version ${options.to} create are not in the database`,
-        {
-          file: drift.problems[0].file,
-          line: drift.problems[0].line,
-          context: drift.problems.map((p) => p.message),
-          problems: drift.problems,
-          hint: 'baseline is for a database that already has this schema: check --to, apply what is missing, or pass --force to record anyway',
-        },
-      )
-    }
+    const drift = await checkBeforeRecording(target.sql, {
+      files,
+      recording: files.map((f) => f.version),
+      ledgerSchema: cfg.schema,
+      force: options.force,
+      command: 'baseline',
+      hint: `baseline is for a database that already has this schema: check --to ${options.to}, apply what is missing`,
+    })
     await ensureLedger(target.sql, cfg.schema, waitMs)
     await underLock(target.sql, cfg.schema, waitMs, async (tx) => {
       refuseNonEmpty((await readLedger(tx, cfg.schema)).length)
       for (const file of files)
         await recordWithoutRunning(tx, cfg.schema, file, 'baseline', {
           baseline_to: options.to,
-          forced: !!options.force && drift.problems.length > 0,
+          forced: drift.forced,
         })
     })
     return {

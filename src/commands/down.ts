@@ -11,12 +11,13 @@ import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { openTarget } from '../db/target.js'
 import { StrataError } from '../errors.js'
 import { readMigrations } from '../runner/files.js'
-import { hasDirective, isMissingFile, readMigrationText, type MigrationFile } from '../runner/file-format.js'
+import { checksum, hasDirective, isMissingFile, readMigrationText, type MigrationFile } from '../runner/file-format.js'
 import { parseDuration } from '../config/duration.js'
+import type { AtRiskCount } from '../backup/index.js'
 import { readLedger, type LedgerRow } from '../runner/ledger.js'
 import { explainFailure, runSteps, type ApplyContext, type Step } from '../runner/apply.js'
 import { readStubHeader } from '../reverse/stub.js'
-import { DEFAULT_LOCK_TIMEOUT } from '../runner/lock-retry.js'
+import { DEFAULT_LOCK_TIMEOUT } from '../runner/lock.js'
 import { downPathOf, isBlank } from './reverse.js'
 
 export interface DownOptions extends CommonOptions {
@@ -25,8 +26,10 @@ export interface DownOptions extends CommonOptions {
   dryRun?: boolean
   /** Confirmed already (--yes). */
   yes?: boolean
-  /** Asked when `yes` is not set; without it, down refuses (there is no one to ask). */
-  confirm?: (plan: DownStep[], target: string) => Promise<boolean>
+  /** Asked when `yes` is not set; without it, down refuses (there is no one to ask). `atRisk`: the rows the down files destroy. */
+  confirm?: (plan: DownStep[], target: string, atRisk: AtRiskCount[]) => Promise<boolean>
+  /** Before anything runs, copy the data the down files destroy into .strata/backups/ (as migrate --backup). */
+  backup?: boolean
   /** SET LOCAL lock_timeout of each attempt at a file, e.g. '1s' (the default); '0' turns it off. */
   lockTimeout?: string
   /** Attempts after a lock timeout (default 10), within waitMs, as migrate does. */
@@ -52,6 +55,9 @@ export type DownProgress =
   | { type: 'note'; message: string }
   | { type: 'rolled-back'; step: DownStep; ms: number }
   | { type: 'skipped'; step: DownStep; reason: string }
+  | { type: 'backup'; dir: string; tables: { table: string; rows: number }[] }
+  /** With --yes (no question is asked): what the down files destroy, before they run. */
+  | { type: 'at-risk'; atRisk: AtRiskCount[] }
 
 export interface DownResult {
   target: string
@@ -60,6 +66,10 @@ export interface DownResult {
   rolledBack: (DownStep & { ms: number })[]
   /** Rolled back meanwhile by a concurrent runner. */
   skipped: number[]
+  /** The tables the down files drop or empty and the columns they drop, with the rows they hold: said before confirming. */
+  atRisk: AtRiskCount[]
+  /** Where --backup put that data, when there was any. */
+  backup: { dir: string; tables: { table: string; rows: number }[] } | null
 }
 
 interface Planned extends DownStep {
@@ -81,9 +91,33 @@ export async function down(options: DownOptions = {}): Promise<DownResult> {
     const planned = plan(rows, files, options.to, cfg.cwd)
     const shown = ({ file: _f, content: _c, ...step }: Planned): DownStep => step
     const steps = planned.map(shown)
-    const result: DownResult = { target: target.shown, dryRun: !!options.dryRun, plan: steps, rolledBack: [], skipped: [] }
+    const downFiles = planned.map((p) => ({ ...p.file, path: p.downPath, content: p.content, checksum: checksum(p.content) }))
+    const { countAtRisk, backupAtRisk } = await import('../backup/index.js')
+    const atRisk = planned.length ? await countAtRisk(target.sql, downFiles) : []
+    const result: DownResult = {
+      target: target.shown,
+      dryRun: !!options.dryRun,
+      plan: steps,
+      rolledBack: [],
+      skipped: [],
+      atRisk,
+      backup: null,
+    }
     if (options.dryRun || !planned.length) return result
-    await confirmed(options, steps, target.shown)
+    if (options.yes && atRisk.length) progress({ type: 'at-risk', atRisk })
+    await confirmed(options, steps, target.shown, atRisk)
+    if (options.backup) {
+      const made = await backupAtRisk({
+        sql: target.sql,
+        files: downFiles,
+        findings: [],
+        cwd: cfg.cwd,
+        target: target.url,
+        onNote: (message) => progress({ type: 'note', message }),
+      })
+      if (made) progress({ type: 'backup', dir: made.dir, tables: made.tables })
+      result.backup = made && { dir: made.dir, tables: made.tables }
+    }
     const byVersion = new Map(planned.map((p) => [p.version, p]))
     const runnable: Step[] = planned.map((p) => ({
       direction: 'down',
@@ -192,12 +226,12 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
   return { version: file.version, name: file.name, path: file.path, downPath, mode, file, content }
 }
 
-async function confirmed(options: DownOptions, steps: DownStep[], target: string): Promise<void> {
+async function confirmed(options: DownOptions, steps: DownStep[], target: string, atRisk: AtRiskCount[]): Promise<void> {
   if (options.yes) return
   if (!options.confirm) {
     throw new StrataError('usage', `strata down needs confirmation to roll back ${steps.length} migration(s) on ${target}`, {
       hint: 'run it on a terminal to be asked, or pass --yes',
     })
   }
-  if (!(await options.confirm(steps, target))) throw new StrataError('usage', 'not confirmed: nothing was rolled back')
+  if (!(await options.confirm(steps, target, atRisk))) throw new StrataError('usage', 'not confirmed: nothing was rolled back')
 }

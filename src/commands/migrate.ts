@@ -180,8 +180,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
  */
 async function guardDestructive(target: Target, cwd: string, files: MigrationFile[], lint: LintSummary, options: MigrateOptions) {
   const destructive = lint.findings.filter((f) => f.category === 'destructive')
-  if (!destructive.length) return null
   const progress = options.onProgress ?? (() => {})
+  // --backup reads every statement: one accepted with strata:ignore or by config has no finding, yet it runs.
   if (options.backup) {
     const { backupAtRisk } = await import('../backup/index.js')
     const made = await backupAtRisk({
@@ -195,6 +195,7 @@ async function guardDestructive(target: Target, cwd: string, files: MigrationFil
     if (made) progress({ type: 'backup', dir: made.dir, tables: made.tables })
     return made && { dir: made.dir, tables: made.tables }
   }
+  if (!destructive.length) return null
   if (isLocal(target.url) || options.yes) return null
   const question = `${destructive.length} destructive statement(s) will run against ${target.shown} without a backup. Continue?`
   if (!options.confirm) {

@@ -51,6 +51,8 @@ export interface VerifyResult {
   unchecked: Unchecked[]
   /** With --shadow: the scratch database (expected) against this one (actual), and the platform whose schemas were left out. */
   shadow: { differences: SchemaDifference[]; platform?: 'supabase'; excluded?: string[] } | null
+  /** Commands that fix what was found: an applied file whose objects went missing runs again with `strata repair --reapply`. */
+  suggestions: string[]
 }
 
 export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
@@ -93,6 +95,10 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
       checked: drift.checked,
       unchecked: drift.unchecked,
       shadow,
+      suggestions: suggest(
+        drift.problems,
+        plan.entries.filter((e) => e.state === 'applied' && e.file).map((e) => e.file!),
+      ),
     }
   } finally {
     await target.close()
@@ -103,4 +109,14 @@ function historyProblem(e: PlanEntry): HistoryProblem {
   const message =
     e.state === 'pending' ? `${e.path} is pending: it has not been applied to this database (run strata migrate)` : describeBlocker(e)
   return { version: e.version, name: e.name, state: e.state as HistoryProblem['state'], file: e.file?.path ?? null, message }
+}
+
+/** Each applied, unedited file with missing objects: running it again is the fix (its statements are idempotent, lint sees to that). */
+function suggest(problems: ObjectProblem[], applied: MigrationFile[]): string[] {
+  const versions = [...new Set(problems.filter((p) => p.kind === 'missing').map((p) => p.version))].sort((a, b) => a - b)
+  return versions
+    .filter((v) => applied.some((f) => f.version === v))
+    .map(
+      (v) => `strata repair --reapply ${v}   (runs ${applied.find((f) => f.version === v)!.path} again, in one transaction with its event)`,
+    )
 }

@@ -333,3 +333,44 @@ export async function clearRows(tx: Sql, schema: string, details: Record<string,
   const rows = await tx.unsafe(`delete from ${quoteIdent(schema)}.migrations returning version, name, checksum, status`)
   await recordEvent(tx, schema, 'reset', null, null, { ...details, rows: rows.map((r) => ({ ...r, version: Number(r.version) })) })
 }
+
+// ---- strata restore of a full backup: the event history comes back first, the replay appends to it. ----
+
+/** COPY statement that loads a backup's event history into an empty events table, ids and all. */
+export function eventsCopySql(schema: string): string {
+  return `copy ${quoteIdent(schema)}.events (id, at, actor, action, version, checksum, details) from stdin`
+}
+
+/** After the history was loaded: new events continue after its ids. */
+export async function continueEventIds(sql: Sql, schema: string): Promise<void> {
+  const s = quoteIdent(schema)
+  await sql.unsafe(`select setval(pg_get_serial_sequence('${s}.events', 'id'), coalesce(max(id), 0) + 1, false) from ${s}.events`)
+}
+
+/** The replayed rows get the times and author the backup recorded: when each file was really applied, and by whom. */
+export async function restoreAppliedTimes(
+  sql: Sql,
+  schema: string,
+  rows: { version: number; startedAt: string; finishedAt: string | null; executionMs: number | null; appliedBy: string }[],
+): Promise<void> {
+  if (!rows.length) return
+  const values = rows.map(
+    (r) =>
+      `(${Number(r.version)}, ${quoteLiteral(r.startedAt)}::timestamptz, ${r.finishedAt ? `${quoteLiteral(r.finishedAt)}::timestamptz` : 'null'}, ${r.executionMs ?? 'null'}::int, ${quoteLiteral(r.appliedBy)})`,
+  )
+  await sql.unsafe(
+    `update ${quoteIdent(schema)}.migrations m set started_at = v.started_at, finished_at = v.finished_at, execution_ms = v.execution_ms, applied_by = v.applied_by
+       from (values ${values.join(', ')}) v(version, started_at, finished_at, execution_ms, applied_by) where m.version = v.version`,
+  )
+}
+
+/**
+ * strata repair --reapply: an applied file ran again. Its row keeps its first apply; a `repair` event records the
+ * run, as one statement that runs right after the body, so it commits with the file or not at all.
+ */
+export function reappliedEventSql(schema: string, file: MigrationFile, details: Record<string, unknown>): string {
+  const ms = `round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)`
+  const json = quoteLiteral(JSON.stringify({ ...actorDetails(), operation: 'reapply', name: file.name, path: file.path, ...details }))
+  return `insert into ${quoteIdent(schema)}.events (action, version, checksum, details)
+values ('repair', ${file.version}, ${quoteLiteral(file.checksum)}, ${json}::jsonb || jsonb_build_object('execution_ms', ${ms}));`
+}

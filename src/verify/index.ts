@@ -6,7 +6,7 @@ import type { Sql } from '../db/connect.js'
 import { normalize, type MigrationFile } from '../runner/file-format.js'
 import { snapshotSchema, type Snapshot } from '../schema/index.js'
 import { checkObjects, invalidIndexes, type ObjectProblem } from './check.js'
-import { ExpectedSchema, type Unchecked } from './expected.js'
+import { ExpectedSchema, type ExpectedObject, type Unchecked } from './expected.js'
 import type { VisitLimits } from '../sql/pieces.js'
 
 export { type ObjectProblem } from './check.js'
@@ -20,6 +20,8 @@ export interface ObjectDrift {
   unchecked: Unchecked[]
   /** The catalog snapshot the check read, for callers that compare more. */
   snapshot: Snapshot
+  /** The objects the files leave behind, as looked up. */
+  expected: ExpectedObject[]
 }
 
 /** The database's search_path as the server resolves it now: unqualified names in the files meant these schemas. */
@@ -50,7 +52,7 @@ export async function findObjectDrift(sql: Sql, files: MigrationFile[], ledgerSc
   const objects = expected.list()
   const problems = [...(await checkObjects(sql, objects, snapshot)), ...(await invalidIndexes(sql, objects, [ledgerSchema]))]
   problems.sort((a, b) => a.version - b.version || a.line - b.line || a.object.localeCompare(b.object))
-  return { problems, checked: objects.length, unchecked: expected.unchecked, snapshot }
+  return { problems, checked: objects.length, unchecked: expected.unchecked, snapshot, expected: objects }
 }
 
 const LEDGER_TABLES = ['migrations', 'events']
