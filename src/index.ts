@@ -51,3 +51,17 @@ export { backupAtRisk, type BackupAtRiskOptions, type BackupResult } from './bac
 export { restoreBackup, type RestoreBackupOptions, type RestoreResult, type RestoredTable, type RestoreAction } from './backup/restore.js'
 export { type Manifest, type BackupTable } from './backup/manifest.js'
 export { describeConnection, type ConnectionDescription, type ConnectionKind } from './db/supabase.js'
+export { migrateTargets, type TargetMigrateResult } from './commands/migrate.js'
+export { statusTargets, type StatusOptions } from './commands/status.js'
+export { verifyTargets } from './commands/verify.js'
+export {
+  TargetRun,
+  tenantLedger,
+  DEFAULT_CONCURRENCY,
+  type TargetsOptions,
+  type TargetsEvent,
+  type TargetResult,
+  type TargetStatus,
+  type TargetSpec,
+  type Counts,
+} from './targets/index.js'

@@ -15,6 +15,7 @@ import { describeBlocker, makePlan, type Plan } from '../runner/plan.js'
 import { lintPending, type LintSummary } from '../runner/lint-gate.js'
 import { claimIsHeld, sleep } from '../runner/lock.js'
 import { describeInterrupted } from '../runner/no-transaction.js'
+import { TargetRun, type TargetsOptions } from '../targets/index.js'
 import {
   explainFailure,
   runAllInOneTransaction,
@@ -60,11 +61,19 @@ export interface MigrateOptions extends CommonOptions {
   confirm?: (question: string) => Promise<boolean>
   /** Told what happens; a promise it returns for the `lint` event is awaited, so findings print before anything is applied. */
   onProgress?: (event: Progress) => void | Promise<void>
+  /** The files, already read (a fan-out over targets reads them once); else read from the directory. */
+  files?: MigrationFile[]
+  /** Lints the pending files (a fan-out over targets shares one linter: src/runner/lint-gate.ts). */
+  lint?: typeof lintPending
+  /** --each-schema: the tenant's search_path, for every file of the run (src/runner/apply.ts). */
+  searchPath?: string
 }
 
 export type Progress =
   /** Before anything runs: what lint found in the pending files (warnings, accepted destructive statements). */
   | { type: 'lint'; findings: Finding[] }
+  /** The ledger was read: the highest applied version, and what is pending. */
+  | { type: 'plan'; version: number | null; pending: MigrationFile[] }
   | { type: 'start'; file: MigrationFile; mode: TransactionMode }
   | { type: 'applied'; file: MigrationFile; ms: number }
   | { type: 'skipped'; file: MigrationFile; reason: string }
@@ -98,14 +107,16 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 
   return withTarget(
     cfg,
-    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
+    () => options.files ?? readMigrationsMeanwhile(cfg.dir, cfg.cwd),
     async (target, files) => {
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
       const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to })
+      const applied = ledger.rows.filter((r) => r.status === 'applied')
+      await progress({ type: 'plan', version: applied.at(-1)?.version ?? null, pending: plan.pending })
       await refuseBlockers(target.sql, cfg.schema, plan)
       const modeOf = (f: MigrationFile): TransactionMode =>
         f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
-      const lint = await lintPending(plan.pending, {
+      const lint = await (options.lint ?? lintPending)(plan.pending, {
         cwd: cfg.cwd,
         rules: options.rules,
         allowDestructive: options.allowDestructive,
@@ -146,6 +157,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         timeouts,
         waitMs,
         openSide: () => target.side(),
+        searchPath: options.searchPath,
         onWait,
         onNote: (message) => progress({ type: 'note', message }),
         onStart: (step, mode) => {
@@ -268,4 +280,42 @@ function durationMs(flag: string, value: string): number {
   if (!m) throw new StrataError('usage', `${flag} ${JSON.stringify(value)} is not a duration like 10s, 500ms or 2min`)
   const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's']!
   return Math.round(Number(m[1]) * unit)
+}
+
+/** A target's run in a fan-out: what `migrate` returns, and the highest version applied there now. */
+export interface TargetMigrateResult extends MigrateResult {
+  version: number | null
+}
+
+/**
+ * `strata migrate --targets FILE | --each-schema PATTERN`: an ordinary `migrate` on every target (src/targets/),
+ * the files read and linted once for all; results as each target finishes. A failed target's error carries
+ * `versionReached`, the highest version applied there, and `appliedFiles`, what this run applied before it failed.
+ */
+export function migrateTargets(options: MigrateOptions & TargetsOptions): TargetRun<TargetMigrateResult> {
+  return new TargetRun(options, {
+    sessionSearchPath: true,
+    check: () => {
+      if (options.backup && options.eachSchema !== undefined)
+        throw new StrataError('usage', '--backup cannot follow tenant schemas yet: back them up with --targets or one by one')
+    },
+    run: async ({ spec, options: target, note }) => {
+      let version: number | null = null
+      const applied: AppliedFile[] = []
+      const onProgress = (e: Progress) => {
+        if (e.type === 'plan') version = e.version
+        else if (e.type === 'applied') {
+          version = Math.max(version ?? 0, e.file.version)
+          applied.push({ version: e.file.version, name: e.file.name, path: e.file.path, ms: e.ms })
+        } else if (e.type === 'waiting' || e.type === 'note') note(e.message)
+      }
+      try {
+        const result = await migrate({ ...options, ...target, searchPath: spec.searchPath, confirm: undefined, onProgress })
+        return { ...result, version }
+      } catch (e) {
+        if (e instanceof StrataError) Object.assign(e.facts, { versionReached: version, appliedFiles: applied })
+        throw e
+      }
+    },
+  })
 }

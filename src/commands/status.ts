@@ -2,6 +2,8 @@
 import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { withTarget } from '../db/target.js'
 import { readMigrationsMeanwhile } from '../runner/files.js'
+import type { MigrationFile } from '../runner/file-format.js'
+import { TargetRun, type TargetsOptions } from '../targets/index.js'
 import { readLedger } from '../runner/ledger.js'
 import { makePlan, type EntryState } from '../runner/plan.js'
 
@@ -22,11 +24,16 @@ export interface StatusResult {
   counts: Record<EntryState, number>
 }
 
-export async function status(options: CommonOptions = {}): Promise<StatusResult> {
+export interface StatusOptions extends CommonOptions {
+  /** The files, already read (a fan-out over targets reads them once); else read from the directory. */
+  files?: MigrationFile[]
+}
+
+export async function status(options: StatusOptions = {}): Promise<StatusResult> {
   const cfg = resolveOptions(options)
   return withTarget(
     cfg,
-    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
+    () => options.files ?? readMigrationsMeanwhile(cfg.dir, cfg.cwd),
     async (target, files) => {
       const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
       const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }
@@ -46,4 +53,9 @@ export async function status(options: CommonOptions = {}): Promise<StatusResult>
     },
     { arrays: false },
   )
+}
+
+/** `strata status --targets FILE | --each-schema PATTERN`: `status` of every target (src/targets/), as each answers. */
+export function statusTargets(options: TargetsOptions = {}): TargetRun<StatusResult> {
+  return new TargetRun(options, { run: ({ options: target }) => status(target) })
 }

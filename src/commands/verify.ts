@@ -5,6 +5,7 @@
  * the two schemas.
  */
 import { resolveOptions, type CommonOptions } from '../config/index.js'
+import { StrataError } from '../errors.js'
 import { openTarget } from '../db/target.js'
 import { readMigrations } from '../runner/files.js'
 import { type MigrationFile } from '../runner/file-format.js'
@@ -12,6 +13,7 @@ import { readLedger } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type EntryState, type PlanEntry } from '../runner/plan.js'
 import { diffSnapshots, snapshotSchema, type SchemaDifference } from '../schema/index.js'
 import { findObjectDrift, withoutLedger, type ObjectProblem, type Unchecked } from '../verify/index.js'
+import { TargetRun, type TargetsOptions } from '../targets/index.js'
 
 export interface VerifyOptions extends CommonOptions {
   /** Replay every file into an embedded scratch database and diff its schema with this one. */
@@ -19,6 +21,12 @@ export interface VerifyOptions extends CommonOptions {
   /** Schemas the --shadow diff leaves out besides the ledger's, e.g. platform schemas such as auth or storage. */
   excludeSchemas?: string[]
   onProgress?: (event: VerifyProgress) => void
+  /** The files, already read (a fan-out over targets reads them once); else read from the directory. */
+  files?: MigrationFile[]
+  /** --each-schema: the schemas unqualified names in the files resolve to (the tenant first); else the database's search_path. */
+  searchPath?: string[]
+  /** --each-schema: schemas to leave out of the object check (the other tenants). */
+  skipSchemas?: string[]
 }
 
 export type VerifyProgress = { type: 'shadow'; file: MigrationFile }
@@ -49,14 +57,14 @@ export interface VerifyResult {
 
 export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd)
+  const files = options.files ?? readMigrations(cfg.dir, cfg.cwd)
   const target = await openTarget(cfg)
   try {
     const plan = makePlan(files, await readLedger(target.sql, cfg.schema))
     const history = plan.entries.filter((e) => e.state !== 'applied').map(historyProblem)
     // An edited file was still applied: walk what is on disk now, the only text there is.
     const applied = plan.entries.filter((e) => (e.state === 'applied' || e.state === 'changed') && e.file).map((e) => e.file!)
-    const drift = await findObjectDrift(target.sql, applied, cfg.schema)
+    const drift = await findObjectDrift(target.sql, applied, cfg.schema, { searchPath: options.searchPath, skip: options.skipSchemas })
     let shadow: VerifyResult['shadow'] = null
     if (options.shadow) {
       const { shadowSnapshot, targetRoles } = await import('../verify/shadow.js')
@@ -85,4 +93,23 @@ function historyProblem(e: PlanEntry): HistoryProblem {
   const message =
     e.state === 'pending' ? `${where} is pending: it has not been applied to this database (run strata migrate)` : describeBlocker(e)
   return { version: e.version, name: e.name, state: e.state as HistoryProblem['state'], file: e.file?.path ?? null, message }
+}
+
+/**
+ * `strata verify --targets FILE | --each-schema PATTERN`: `verify` of every target (src/targets/), as each
+ * answers. A tenant schema is checked with its own search_path, leaving the other tenants out.
+ */
+export function verifyTargets(options: VerifyOptions & TargetsOptions = {}): TargetRun<VerifyResult> {
+  let tenants: string[] | undefined
+  return new TargetRun(options, {
+    check: () => {
+      if (options.shadow)
+        throw new StrataError('usage', '--shadow replays the files for one database: run it per target (e.g. on a canary)')
+    },
+    run: ({ spec, options: target, all }) => {
+      tenants ??= all.filter((t) => t.kind === 'schema').flatMap((t) => [t.name, t.schema])
+      const skipSchemas = spec.kind === 'schema' ? tenants.filter((s) => s !== spec.name && s !== spec.schema) : undefined
+      return verify({ ...options, ...target, searchPath: spec.searchSchemas, skipSchemas })
+    },
+  })
 }

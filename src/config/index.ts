@@ -26,8 +26,15 @@ export interface CommonOptions {
   expectHost?: string
   /** How long a login may take, in ms, over all hosts (else STRATA_CONNECT_TIMEOUT, the URL's connect_timeout, 10 s). */
   connectTimeoutMs?: number
+  /** A fan-out's connection budget (src/targets/): each connection to the database takes a slot until it closes. */
+  slots?: ConnectionSlots
   cwd?: string
   env?: NodeJS.ProcessEnv
+}
+
+export interface ConnectionSlots {
+  /** Wait for a free slot; the function returned gives it back. */
+  acquire(): Promise<() => void>
 }
 
 export interface Resolved {
@@ -41,11 +48,12 @@ export interface Resolved {
   expectHost?: string
   connectTimeoutMs?: number
   onTarget?: CommonOptions['onTarget']
+  slots?: ConnectionSlots
 }
 
 export function resolveOptions(opts: CommonOptions): Resolved {
   const connectTimeoutMs = opts.connectTimeoutMs ?? connectTimeoutFromEnv(opts.env ?? process.env)
-  return { ...resolveCommon(opts), sslCa: sslCaPath(opts), connectTimeoutMs, onTarget: opts.onTarget }
+  return { ...resolveCommon(opts), sslCa: sslCaPath(opts), connectTimeoutMs, onTarget: opts.onTarget, slots: opts.slots }
 }
 
 /** --ssl-ca, else PGSSLROOTCERT (as libpq reads it), relative to the working directory. */

@@ -71,15 +71,18 @@ export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Pr
     stopServer = server.stop
   }
   const sslCa = cfg.embedded ? undefined : cfg.sslCa // the embedded server speaks plain TCP on localhost
+  const release = await takeSlot(cfg)
   let sql: Sql
   try {
     sql = connect({ url: url!, sslCa, arrays: options.arrays, connectTimeoutMs: cfg.connectTimeoutMs })
   } catch (e) {
+    release()
     await stopServer()
     throw e
   }
   const close = async () => {
     await sql.end({ timeout: 5 }).catch(() => {})
+    release()
     await stopServer()
   }
   let server: Target['server']
@@ -98,10 +101,22 @@ export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Pr
   const shown = maskUrl(url!)
   cfg.onTarget?.(shown, server)
   const side = async () => {
-    const other = connect({ url: url!, sslCa, arrays: false, connectTimeoutMs: cfg.connectTimeoutMs })
-    return { sql: other, close: () => other.end({ timeout: 5 }).catch(() => {}) }
+    const giveBack = await takeSlot(cfg)
+    let other: Sql
+    try {
+      other = connect({ url: url!, sslCa, arrays: false, connectTimeoutMs: cfg.connectTimeoutMs })
+    } catch (e) {
+      giveBack()
+      throw e
+    }
+    return { sql: other, close: () => other.end({ timeout: 5 }).then(giveBack, giveBack) }
   }
   return { sql, url: url!, shown, server, side, close }
+}
+
+/** A slot of a fan-out's connection budget, given back once the connection is closed (the server has let it go). */
+async function takeSlot(cfg: Resolved): Promise<() => void> {
+  return cfg.slots ? cfg.slots.acquire() : () => {}
 }
 
 /**
