@@ -35,7 +35,7 @@ export const wantsFanOut = (flags: Flags) => flags.targets !== undefined || flag
 
 export function targetOptions(flags: Flags, out: Out, progress: Progress): TargetsOptions {
   return {
-    targets: str(flags, 'targets'),
+    targets: stdinDash(flags) ?? str(flags, 'targets'),
     eachSchema: str(flags, 'each-schema'),
     concurrency: whole(flags, 'concurrency'),
     canary: whole(flags, 'canary'),
@@ -43,6 +43,11 @@ export function targetOptions(flags: Flags, out: Out, progress: Progress): Targe
     shard: str(flags, 'shard'),
     onTargets: (e) => progress.event(e, out),
   }
+}
+
+/** `--targets -`: the argument parser takes a lone `-` for a flag of its own; it means standard input. */
+function stdinDash(flags: Flags, argv = process.argv): string | undefined {
+  return flags.targets === true && argv[argv.indexOf('--targets') + 1] === '-' ? '-' : undefined
 }
 
 function whole(flags: Flags, key: string): number | undefined {
