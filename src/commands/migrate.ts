@@ -15,7 +15,7 @@ import { describeBlocker, makePlan, type Plan } from '../runner/plan.js'
 import { lintPending, type LintSummary } from '../runner/lint-gate.js'
 import { claimIsHeld, sleep } from '../runner/lock.js'
 import { describeInterrupted } from '../runner/no-transaction.js'
-import { TargetRun, type TargetsOptions } from '../targets/index.js'
+import { refusedSearchPath, TargetRun, type TargetsOptions } from '../targets/index.js'
 import {
   explainFailure,
   runAllInOneTransaction,
@@ -294,12 +294,11 @@ export interface TargetMigrateResult extends MigrateResult {
  */
 export function migrateTargets(options: MigrateOptions & TargetsOptions): TargetRun<TargetMigrateResult> {
   return new TargetRun(options, {
-    sessionSearchPath: true,
     check: () => {
       if (options.backup && options.eachSchema !== undefined)
         throw new StrataError('usage', '--backup cannot follow tenant schemas yet: back them up with --targets or one by one')
     },
-    run: async ({ spec, options: target, note }) => {
+    run: async ({ spec, options: target, note, sessionUrl }) => {
       let version: number | null = null
       const applied: AppliedFile[] = []
       const onProgress = (e: Progress) => {
@@ -309,9 +308,18 @@ export function migrateTargets(options: MigrateOptions & TargetsOptions): Target
           applied.push({ version: e.file.version, name: e.file.name, path: e.file.path, ms: e.ms })
         } else if (e.type === 'waiting' || e.type === 'note') note(e.message)
       }
+      const attempt = (url: string) => migrate({ ...options, ...target, url, searchPath: spec.searchPath, confirm: undefined, onProgress })
       try {
-        const result = await migrate({ ...options, ...target, searchPath: spec.searchPath, confirm: undefined, onProgress })
-        return { ...result, version }
+        let result: MigrateResult
+        try {
+          result = await attempt(target.url!)
+        } catch (e) {
+          // A no-transaction file of a tenant schema stopped before it ran: go on on a connection that has the
+          // tenant's search_path of its own (a pooler that refuses that keeps the first refusal standing).
+          if (!sessionUrl || !(e instanceof StrataError) || !e.facts.needsSessionSearchPath) throw e
+          result = await attempt(sessionUrl).catch((again) => Promise.reject(refusedSearchPath(again) ? e : again))
+        }
+        return { ...result, applied, version }
       } catch (e) {
         if (e instanceof StrataError) Object.assign(e.facts, { versionReached: version, appliedFiles: applied })
         throw e

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
 import { resolveDir } from '../runner/files.js'
 import { connectTimeoutFromEnv } from '../db/url.js'
+import type { ConnectionBudget } from '../db/target.js'
 
 export interface CommonOptions {
   /** Postgres URL; else DATABASE_URL. */
@@ -26,15 +27,10 @@ export interface CommonOptions {
   expectHost?: string
   /** How long a login may take, in ms, over all hosts (else STRATA_CONNECT_TIMEOUT, the URL's connect_timeout, 10 s). */
   connectTimeoutMs?: number
-  /** A fan-out's connection budget (src/targets/): each connection to the database takes a slot until it closes. */
-  slots?: ConnectionSlots
+  /** A fan-out's connections (src/targets/): at most so many at once, and reused from one target to the next. */
+  connections?: ConnectionBudget
   cwd?: string
   env?: NodeJS.ProcessEnv
-}
-
-export interface ConnectionSlots {
-  /** Wait for a free slot; the function returned gives it back. */
-  acquire(): Promise<() => void>
 }
 
 export interface Resolved {
@@ -48,12 +44,12 @@ export interface Resolved {
   expectHost?: string
   connectTimeoutMs?: number
   onTarget?: CommonOptions['onTarget']
-  slots?: ConnectionSlots
+  connections?: ConnectionBudget
 }
 
 export function resolveOptions(opts: CommonOptions): Resolved {
   const connectTimeoutMs = opts.connectTimeoutMs ?? connectTimeoutFromEnv(opts.env ?? process.env)
-  return { ...resolveCommon(opts), sslCa: sslCaPath(opts), connectTimeoutMs, onTarget: opts.onTarget, slots: opts.slots }
+  return { ...resolveCommon(opts), sslCa: sslCaPath(opts), connectTimeoutMs, onTarget: opts.onTarget, connections: opts.connections }
 }
 
 /** --ssl-ca, else PGSSLROOTCERT (as libpq reads it), relative to the working directory. */

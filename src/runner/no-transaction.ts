@@ -75,6 +75,7 @@ async function requireSessionSearchPath(ctx: ApplyContext, step: Step): Promise<
     `${step.file.path} runs without a transaction, where only the connection's own search_path applies, and this connection's is ${row.path}, not the tenant's ${ctx.searchPath}; nothing of it ran`,
     {
       file: step.file.path,
+      needsSessionSearchPath: true,
       hint: 'a pooler in front of the database refused or dropped search_path as a connection setting: run --each-schema through a direct connection (or a session-mode pooler) while no-transaction files are pending; PgBouncer 1.20+ passes it with track_extra_parameters = search_path',
     },
   )

@@ -13,12 +13,13 @@ import type { MigrationFile } from '../runner/file-format.js'
 import { readMigrations } from '../runner/files.js'
 import { lintPending, sharedLinter } from '../runner/lint-gate.js'
 import { parseShard, parseTargets, readTargetLines, takeShard, type TargetSource, type TargetSpec } from './list.js'
-import { connectionSlots, schedule, type Counts, type TargetResult } from './scheduler.js'
-import { discoverSchemas, refusedSearchPath, withSessionSearchPath } from './schemas.js'
+import { schedule, type Counts, type TargetResult } from './scheduler.js'
+import { Connections } from './connections.js'
+import { discoverSchemas, withSessionSearchPath } from './schemas.js'
 
 export type { TargetSpec, TargetSource } from './list.js'
 export type { TargetResult, TargetStatus, Counts } from './scheduler.js'
-export { tenantLedger } from './schemas.js'
+export { tenantLedger, refusedSearchPath } from './schemas.js'
 
 /** Connections to targets at once when --concurrency is not given. */
 export const DEFAULT_CONCURRENCY = 4
@@ -55,13 +56,13 @@ export interface TargetJob {
   note(message: string): void
   /** Every target of this run (this machine's shard). */
   all: TargetSpec[]
+  /** A tenant schema's URL with its search_path as a connection setting, which no-transaction files need. */
+  sessionUrl?: string
 }
 
 export interface FanOutCommand<R> {
   /** Refuse what cannot work across targets, before anything connects. */
   check?(options: TargetsOptions): void
-  /** Tenants connect with their search_path as a connection setting too (no-transaction files need it). */
-  sessionSearchPath?: boolean
   run(job: TargetJob): Promise<R>
 }
 
@@ -86,44 +87,42 @@ export class TargetRun<R> implements AsyncIterable<TargetResult<R>> {
     const canary = count('--canary', options.canary ?? 0, 0)
     const maxFailures = options.maxFailures === undefined ? undefined : count('--max-failures', options.maxFailures, 1)
     command.check?.(options)
-    const { cfg, targets, from, of } = await selectTargets(options)
-    const files = readMigrations(cfg.dir, cfg.cwd)
-    const notify = options.onTargets ?? (() => {})
-    notify({ type: 'targets', names: targets.map((t) => t.name), of, from, concurrency })
-    const slots = connectionSlots(concurrency)
-    // A no-transaction file holds a second connection while it runs (its claim): leave room for one.
-    const hasNoTransaction = files.some((f) => f.noTransaction)
-    const limit = hasNoTransaction && concurrency > 1 ? concurrency - 1 : concurrency
-    const shared = {
-      ...options,
-      dir: cfg.dir,
-      schema: cfg.schema,
-      embedded: false,
-      onTarget: undefined,
-      files,
-      slots,
-      lint: sharedLinter((findings) => notify({ type: 'lint', findings })),
-    }
-    const sessionPath = { on: !!command.sessionSearchPath && hasNoTransaction }
-    const run = async (spec: TargetSpec): Promise<R> => {
-      notify({ type: 'start', target: spec })
-      const note = (message: string) => notify({ type: 'note', target: spec.name, message })
-      const job = (url: string) => command.run({ spec, options: { ...shared, url, schema: spec.schema }, note, all: targets })
-      try {
-        if (spec.kind !== 'schema' || !sessionPath.on) return await job(spec.url)
-        try {
-          return await job(withSessionSearchPath(spec))
-        } catch (e) {
-          if (!refusedSearchPath(e)) throw e
-          sessionPath.on = false // the same pooler for every tenant: ask no more
-          note('the server (or a pooler) refused search_path as a connection setting: no-transaction files cannot run for tenants')
-          return await job(spec.url)
-        }
-      } catch (e) {
-        throw scrubbed(e, spec.url)
+    const connections = new Connections(concurrency)
+    try {
+      const { cfg, targets, from, of } = await selectTargets({ ...options, connections })
+      const files = readMigrations(cfg.dir, cfg.cwd)
+      const notify = options.onTargets ?? (() => {})
+      notify({ type: 'targets', names: targets.map((t) => t.name), of, from, concurrency })
+      // A no-transaction file holds a second connection while it runs (its claim): leave room for one.
+      const limit = files.some((f) => f.noTransaction) && concurrency > 1 ? concurrency - 1 : concurrency
+      const shared = {
+        ...options,
+        dir: cfg.dir,
+        schema: cfg.schema,
+        embedded: false,
+        onTarget: undefined,
+        files,
+        connections,
+        lint: sharedLinter((findings) => notify({ type: 'lint', findings })),
       }
+      const run = async (spec: TargetSpec): Promise<R> => {
+        notify({ type: 'start', target: spec })
+        try {
+          return await command.run({
+            spec,
+            options: { ...shared, url: spec.url, schema: spec.schema },
+            note: (message) => notify({ type: 'note', target: spec.name, message }),
+            all: targets,
+            sessionUrl: spec.kind === 'schema' ? withSessionSearchPath(spec) : undefined,
+          })
+        } catch (e) {
+          throw scrubbed(e, spec.url)
+        }
+      }
+      yield* schedule(targets, run, { limit, canary, maxFailures }, this.counts)
+    } finally {
+      await connections.close()
     }
-    yield* schedule(targets, run, { limit, canary, maxFailures }, this.counts)
   }
 
   /** Every result, in the order of the target list. */

@@ -4,7 +4,6 @@
  * other target would meet it too). Results come out as they finish; targets never started come last.
  */
 import { StrataError } from '../errors.js'
-import type { ConnectionSlots } from '../config/index.js'
 import type { TargetSpec } from './list.js'
 
 export type TargetStatus = 'ok' | 'failed' | 'not-started'
@@ -37,40 +36,6 @@ export interface Counts {
   failed: number
   running: number
   left: number
-}
-
-/** A connection budget: `acquire` waits for a free slot. With one slot, a second connection cannot ever come: refuse. */
-export function connectionSlots(capacity: number): ConnectionSlots & { readonly inUse: number } {
-  let inUse = 0
-  const waiting: (() => void)[] = []
-  const giveBack = () => {
-    const next = waiting.shift()
-    if (next) next()
-    else inUse--
-  }
-  return {
-    get inUse() {
-      return inUse
-    },
-    async acquire() {
-      if (capacity === 1 && inUse === 1) {
-        throw new StrataError(
-          'usage',
-          '--concurrency 1 allows one connection, and a no-transaction file needs a second one for its claim',
-          {
-            hint: 'use --concurrency 2 or more',
-          },
-        )
-      }
-      if (inUse < capacity) inUse++
-      else await new Promise<void>((resolve) => waiting.push(resolve)) // the slot passes straight from giveBack
-      let given = false
-      return () => {
-        if (!given) giveBack()
-        given = true
-      }
-    },
-  }
 }
 
 /** Errors about the files or the options, not the target: every other target would meet them too. */

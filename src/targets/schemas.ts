@@ -59,5 +59,5 @@ export function withSessionSearchPath(spec: TargetSpec): string {
 /** A pooler refused the connection setting (PgBouncer: `unsupported startup parameter: search_path`). */
 export function refusedSearchPath(e: unknown): boolean {
   const err = e as { code?: string; message?: string }
-  return err?.code === 'connection' && /startup parameter|search_path/i.test(err.message ?? '')
+  return err?.code === 'connection' && /startup parameter/i.test(err.message ?? '')
 }

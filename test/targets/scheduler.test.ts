@@ -2,7 +2,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { StrataError } from '../../src/index.js'
-import { connectionSlots, schedule, type Counts, type TargetResult } from '../../src/targets/scheduler.js'
+import { schedule, type Counts, type TargetResult } from '../../src/targets/scheduler.js'
+import { Connections } from '../../src/targets/connections.js'
+import type { Target } from '../../src/db/target.js'
 import type { TargetSpec } from '../../src/targets/list.js'
 
 const targets = (n: number): TargetSpec[] =>
@@ -82,8 +84,8 @@ test('an error about the files or options (lint, usage, config) stops the rollou
   assert.match(results[2].reason!, /lint/)
 })
 
-test('connection slots: acquire waits while all are taken; a second connection with --concurrency 1 is refused, not awaited forever', async () => {
-  const slots = connectionSlots(2)
+test('connections: acquire waits while all are taken; a second connection with --concurrency 1 is refused, not awaited forever', async () => {
+  const slots = new Connections(2)
   const a = await slots.acquire()
   await slots.acquire()
   let third = false
@@ -96,7 +98,7 @@ test('connection slots: acquire waits while all are taken; a second connection w
   assert.ok(third)
   assert.is(slots.inUse, 1)
 
-  const one = connectionSlots(1)
+  const one = new Connections(1)
   await one.acquire()
   try {
     await one.acquire()
@@ -104,6 +106,47 @@ test('connection slots: acquire waits while all are taken; a second connection w
   } catch (e) {
     assert.match((e as Error).message, /--concurrency 1/)
   }
+})
+
+/** A stand-in for an open connection: counts what was sent and whether it was closed (and gives its slot back then). */
+function fakeTarget(release: () => void, fail = false) {
+  const sent: string[] = []
+  const target = {
+    sent,
+    closed: false,
+    sql: { unsafe: async (q: string) => (sent.push(q), fail ? Promise.reject(new Error('lost')) : []) },
+    close: async () => {
+      target.closed = true
+      release()
+    },
+  }
+  return target as unknown as Target & { sent: string[]; closed: boolean }
+}
+
+test('connections are kept for the next target on the same database, reset first; a kept one gives its slot to a waiter', async () => {
+  const pool = new Connections(2)
+  const first = fakeTarget(await pool.acquire())
+  await pool.keep('db', first)
+  assert.equal(first.sent, ['discard all'])
+  assert.is(pool.reuse('other'), undefined)
+  assert.is(pool.reuse('db'), first)
+  assert.is(pool.reuse('db'), undefined, 'taken')
+  await pool.keep('db', first)
+
+  const broken = fakeTarget(await pool.acquire(), true)
+  await pool.keep('db', broken)
+  assert.ok(broken.closed, 'a connection that cannot be reset is closed, not kept')
+
+  const second = fakeTarget(await pool.acquire())
+  assert.is(pool.inUse, 2)
+  const third = await pool.acquire() // both slots taken, one by a kept connection: that one is closed for it
+  assert.ok(first.closed)
+  assert.is(pool.inUse, 2)
+  third()
+  await pool.keep('db', second)
+  await pool.close()
+  assert.ok(second.closed)
+  assert.is(pool.inUse, 0)
 })
 
 test.run()
