@@ -45,9 +45,10 @@ function sampler(url, prefix) {
   let on = true
   const loop = (async () => {
     while (on) {
-      const [row] = await sql.unsafe(`select count(*)::int as n from pg_stat_activity where application_name = 'strata' and datname like $1`, [
-        `${prefix}%`,
-      ])
+      const [row] = await sql.unsafe(
+        `select count(*)::int as n from pg_stat_activity where application_name = 'strata' and datname like $1`,
+        [`${prefix}%`],
+      )
       most = Math.max(most, row.n)
       await new Promise((r) => setTimeout(r, 5))
     }
@@ -68,7 +69,8 @@ const admin = postgres(base, { prepare: false, max: 1, onnotice: () => {} })
 try {
   const dir = generateHistory(5)
   const dbmateDir = mkdtempSync(join(tmpdir(), 'bench-targets-dbmate-'))
-  for (const f of readdirSync(dir)) writeFileSync(join(dbmateDir, f), `-- migrate:up\n${readFileSync(join(dir, f), 'utf8')}\n-- migrate:down\n`)
+  for (const f of readdirSync(dir))
+    writeFileSync(join(dbmateDir, f), `-- migrate:up\n${readFileSync(join(dir, f), 'utf8')}\n-- migrate:down\n`)
   const work = mkdtempSync(join(tmpdir(), 'bench-targets-'))
 
   const tools = [
@@ -80,7 +82,8 @@ try {
       name: `a loop of ${databases} dbmate up`,
       apply: async (names) => {
         const t0 = performance.now()
-        for (const n of names) await run(dbmate, ['--url', `${withDatabase(base, n)}?sslmode=disable`, '--migrations-dir', dbmateDir, '--no-dump-schema', 'up'])
+        for (const n of names)
+          await run(dbmate, ['--url', `${withDatabase(base, n)}?sslmode=disable`, '--migrations-dir', dbmateDir, '--no-dump-schema', 'up'])
         return { ms: performance.now() - t0 }
       },
     },
@@ -88,7 +91,8 @@ try {
       name: `a loop of ${databases} strata migrate`,
       apply: async (names) => {
         const t0 = performance.now()
-        for (const n of names) await run(process.execPath, [strataBin, 'migrate', '--url', withDatabase(base, n), '--dir', dir], { cwd: work })
+        for (const n of names)
+          await run(process.execPath, [strataBin, 'migrate', '--url', withDatabase(base, n), '--dir', dir], { cwd: work })
         return { ms: performance.now() - t0 }
       },
     },
@@ -99,7 +103,7 @@ try {
     for (const [i, tool] of tools.entries()) {
       const prefix = `bt_${round}_${i}_`
       const names = Array.from({ length: databases }, (_, n) => `${prefix}${n}`)
-      for (const n of names) await admin.unsafe(`create database ${n}`)
+      for (const n of names) await admin.unsafe(`create database ${n} strategy file_copy`) // 6x faster than wal_log here; not timed
       const file = join(work, `${prefix}targets.txt`)
       writeFileSync(file, names.join('\n'))
       const count = sampler(base, prefix)
@@ -121,7 +125,7 @@ try {
 
   // ---- one database, a schema per tenant ----
   const tenantsDb = 'bench_schemas'
-  await admin.unsafe(`create database ${tenantsDb}`)
+  await admin.unsafe(`create database ${tenantsDb} strategy file_copy`)
   const url = withDatabase(base, tenantsDb)
   const tenantsSql = postgres(url, { prepare: false, max: 1, onnotice: () => {} })
   for (let i = 0; i < schemas; i += 100)

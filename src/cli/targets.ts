@@ -76,7 +76,11 @@ export class Progress {
       out.line(c.dim(`${this.verb} ${e.names.length} target(s)${shard} from ${e.from}, ${e.concurrency} connection(s) at a time`))
       this.start()
     } else if (e.type === 'note') this.print(() => out.note(c.yellow(`${e.target}: ${e.message}`)))
-    else if (e.type === 'lint') this.print(() => void printFindings(e.findings, (text) => out.note(text.trimEnd()), githubAnnotations()))
+    else if (e.type === 'lint') {
+      // Awaited by the linter: the findings are printed before any target applies the files.
+      this.clear()
+      return printFindings(e.findings, (text) => out.note(text.trimEnd()), githubAnnotations() && !out.json).then(() => this.draw())
+    }
   }
 
   /** Print something with the progress line out of the way. */
@@ -168,8 +172,10 @@ export async function migrateSummary(results: TargetResult<TargetMigrateResult>[
     filesApplied: files,
     ms: Math.round(elapsedMs),
   }
+  const dry = ok.filter((r) => r.result!.dryRun)
+  const blocked = dry.find((r) => r.result!.lint.blocking.length) // a real run would stop there
   out.result({
-    ok: !failed.length && !notStarted.length,
+    ok: !failed.length && !notStarted.length && !blocked,
     summary,
     targets: results.map((r) => ({
       target: r.target,
@@ -183,14 +189,25 @@ export async function migrateSummary(results: TargetResult<TargetMigrateResult>[
       ...(r.reason && { reason: r.reason }),
     })),
   })
-  out.line(
-    `${results.length} target(s): ${c.green(`${ok.length} ok`)} (${migrated} migrated, ${ok.length - migrated} already up to date), ` +
-      `${failed.length ? c.red(`${failed.length} failed`) : '0 failed'}, ${notStarted.length ? c.yellow(`${notStarted.length} not started`) : '0 not started'}; ` +
-      `${files} file(s) applied in ${ms(elapsedMs)}`,
-  )
+  const problems =
+    `${failed.length ? c.red(`${failed.length} failed`) : '0 failed'}, ` +
+    `${notStarted.length ? c.yellow(`${notStarted.length} not started`) : '0 not started'}`
+  if (dry.length) {
+    const pending = dry.filter((r) => r.result!.plan.length)
+    const files = pending.reduce((n, r) => n + r.result!.plan.length, 0)
+    out.line(
+      `${results.length} target(s), dry run: ${pending.length} would apply ${files} file(s), ${dry.length - pending.length} up to date, ${problems}`,
+    )
+  } else {
+    out.line(
+      `${results.length} target(s): ${c.green(`${ok.length} ok`)} (${migrated} migrated, ${ok.length - migrated} already up to date), ` +
+        `${problems}; ${files} file(s) applied in ${ms(elapsedMs)}`,
+    )
+  }
   await printFailures(failed, out)
   printNotStarted(notStarted, out)
-  return failed.length || notStarted.length ? 1 : 0
+  if (blocked) out.line(c.red(`a real run would stop: lint found ${blocked.result!.lint.blocking.length} error(s) in pending files`))
+  return failed.length || notStarted.length || blocked ? 1 : 0
 }
 
 /** Every failed target with its error, where and how to fix it; as GitHub annotations too in Actions. */
@@ -221,7 +238,8 @@ function printNotStarted(notStarted: TargetResult<unknown>[], out: Out): void {
 }
 
 function errorJson(e: StrataError) {
-  const { context: _context, ...facts } = e.facts
+  // The source line and caret are for people; what a run reached is on the target itself.
+  const { context: _context, versionReached: _version, appliedFiles: _applied, ...facts } = e.facts
   return { code: e.code, message: e.message, ...facts }
 }
 

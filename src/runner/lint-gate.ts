@@ -43,13 +43,13 @@ export function summarize(findings: Finding[], gate: boolean): LintSummary {
  * One linter for many runs of the same files (a fan-out over targets): each file is linted once, whichever
  * run reaches it first, and `onFindings` hears about each file's findings once.
  */
-export function sharedLinter(onFindings: (findings: Finding[]) => void): typeof lintPending {
+export function sharedLinter(onFindings: (findings: Finding[]) => void | Promise<void>): typeof lintPending {
   const byPath = new Map<string, Promise<Finding[]>>()
   return async (files, opts) => {
     const fresh = files.filter((f) => !byPath.has(f.path))
     if (fresh.length) {
-      const linted = lintPending(fresh, { ...opts, gate: false }).then(({ findings }) => {
-        if (findings.length) onFindings(findings)
+      const linted = lintPending(fresh, { ...opts, gate: false }).then(async ({ findings }) => {
+        if (findings.length) await onFindings(findings)
         return findings
       })
       for (const f of fresh)

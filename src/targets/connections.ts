@@ -1,11 +1,15 @@
 /**
  * The connections of a fan-out: never more than `capacity` open at once (--concurrency), and a target's
  * connection kept for the next target on the same database, so that a thousand tenant schemas cost a few
- * logins instead of a thousand. A kept connection is reset first (DISCARD ALL: whatever a file changed in its
- * session stays with its tenant), and closed at once when someone waits for a slot.
+ * logins instead of a thousand. A kept connection is reset first (RESET): whatever a file changed in its session
+ * stays with its tenant. Not DISCARD ALL: behind a transaction pooler it would also drop the prepared statements
+ * the pooler keeps on that server connection for other clients. It is closed at once when someone waits for a slot.
  */
 import type { ConnectionBudget, Target } from '../db/target.js'
 import { StrataError } from '../errors.js'
+
+/** Settings (role included, which RESET ALL leaves), the session user, and temporary tables, which come first in search_path. */
+export const RESET = 'reset all; reset role; set session authorization default; discard temp;'
 
 export class Connections implements ConnectionBudget {
   /** Slots taken: open connections, kept ones included. */
@@ -44,7 +48,7 @@ export class Connections implements ConnectionBudget {
   async keep(key: string, target: Target): Promise<void> {
     if (this.waiting.length) return target.close()
     try {
-      await target.sql.unsafe('discard all') // fails inside a transaction or on a lost connection: then close it
+      await target.sql.unsafe(RESET) // fails inside a transaction or on a lost connection: then close it
     } catch {
       return target.close()
     }

@@ -38,7 +38,7 @@ export interface TargetsOptions extends CommonOptions {
   /** `K/N`: only the K-th of N stable slices of the targets (one machine of a CI matrix). */
   shard?: string
   /** Told what happens besides results: the targets found, each start, notes, lint findings (once for all targets). */
-  onTargets?: (event: TargetsEvent) => void
+  onTargets?: (event: TargetsEvent) => void | Promise<void>
 }
 
 export type TargetsEvent =
@@ -65,9 +65,6 @@ export interface FanOutCommand<R> {
   check?(options: TargetsOptions): void
   run(job: TargetJob): Promise<R>
 }
-
-/** Whether the options ask for a fan-out. */
-export const isFanOut = (options: TargetsOptions) => options.targets !== undefined || options.eachSchema !== undefined
 
 /**
  * The results of a fan-out, as each target finishes: `for await (const r of run)`. Targets that were not

@@ -154,6 +154,25 @@ test('--max-failures 1 with one at a time: no new target after the first failure
   }
 })
 
+test('--dry-run: the plan of each target, nothing touched; --shard K/N: the slices share no target and miss none', async () => {
+  const g = await group(6, [])
+  try {
+    const dry = await g.run(['migrate', '--targets', 'tenants.txt', '--dry-run'])
+    assert.is(dry.code, 0, dry.stdout + dry.stderr)
+    assert.match(dry.stdout, /6 target\(s\), dry run: 6 would apply 18 file\(s\), 0 up to date, 0 failed, 0 not started/)
+    for (const name of g.names) assert.is(await g.ledgerOf(name), null, `${name} untouched`)
+
+    const shards = await Promise.all(
+      ['1/3', '2/3', '3/3'].map((s) => g.run(['migrate', '--targets', 'tenants.txt', '--shard', s, '--json'])),
+    )
+    const taken = shards.flatMap((r) => json(r).targets.map((t: { target: string }) => t.target))
+    assert.equal([...taken].sort(), g.names)
+    for (const name of g.names) assert.equal(await g.ledgerOf(name), [1, 2, 3], name)
+  } finally {
+    await g.drop()
+  }
+})
+
 test('connections to tenants never exceed --concurrency (pg_stat_activity, sampled during the run)', async () => {
   const g = await group(12, [])
   writeFileSync(join(g.dir, 'migrations/004_slow.sql'), 'select pg_sleep(0.15);')

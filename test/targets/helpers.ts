@@ -10,7 +10,10 @@ export async function tenantDatabases(count: number) {
   const prefix = `tenant_${randomBytes(3).toString('hex')}`
   const names = Array.from({ length: count }, (_, i) => `${prefix}_${String(i + 1).padStart(2, '0')}`)
   const sql = admin()
-  for (const name of names) await sql.unsafe(`create database ${name}`)
+  for (const name of names) {
+    // FILE_COPY (Postgres 15+) is several times faster than the default here.
+    await sql.unsafe(`create database ${name} strategy file_copy`).catch(() => sql.unsafe(`create database ${name}`))
+  }
   await sql.end()
   return {
     prefix,

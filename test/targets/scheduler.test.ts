@@ -3,7 +3,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { StrataError } from '../../src/index.js'
 import { schedule, type Counts, type TargetResult } from '../../src/targets/scheduler.js'
-import { Connections } from '../../src/targets/connections.js'
+import { Connections, RESET } from '../../src/targets/connections.js'
 import type { Target } from '../../src/db/target.js'
 import type { TargetSpec } from '../../src/targets/list.js'
 
@@ -127,7 +127,7 @@ test('connections are kept for the next target on the same database, reset first
   const pool = new Connections(2)
   const first = fakeTarget(await pool.acquire())
   await pool.keep('db', first)
-  assert.equal(first.sent, ['discard all'])
+  assert.equal(first.sent, [RESET])
   assert.is(pool.reuse('other'), undefined)
   assert.is(pool.reuse('db'), first)
   assert.is(pool.reuse('db'), undefined, 'taken')
