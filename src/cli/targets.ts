@@ -147,7 +147,8 @@ const label = (status: string, paint: (s: string) => string) => paint(status.pad
 
 export function migrateLine(r: TargetResult<TargetMigrateResult>, width: number): string {
   const name = r.target.padEnd(width)
-  if (r.error) return `${label('failed', c.red)} ${name}  ${c.dim(versionText(r.error.facts.versionReached))}  ${r.error.message}`
+  if (r.error)
+    return `${label('failed', c.red)} ${name}  ${c.dim(`${versionText(r.error.facts.versionReached)}, ${ms(r.ms)}`)}  ${r.error.message}`
   const res = r.result!
   const did = res.dryRun ? `would apply ${res.plan.length}` : res.applied.length ? `applied ${res.applied.length}` : 'up to date'
   return `${label('ok', c.green)} ${name}  ${c.dim(versionText(res.version))}  ${did}  ${c.dim(ms(r.ms))}`

@@ -16,6 +16,7 @@ export class Connections implements ConnectionBudget {
   private taken = 0
   private waiting: (() => void)[] = []
   private kept: { key: string; target: Target }[] = []
+  private closed = false
 
   constructor(readonly capacity: number) {}
 
@@ -46,18 +47,19 @@ export class Connections implements ConnectionBudget {
   }
 
   async keep(key: string, target: Target): Promise<void> {
-    if (this.waiting.length) return target.close()
+    if (this.waiting.length || this.closed) return target.close()
     try {
       await target.sql.unsafe(RESET) // fails inside a transaction or on a lost connection: then close it
     } catch {
       return target.close()
     }
-    if (this.waiting.length) return target.close()
+    if (this.waiting.length || this.closed) return target.close()
     this.kept.push({ key, target })
   }
 
-  /** Close every kept connection (the fan-out is over). */
+  /** Close every kept connection, and from now on every connection given back (the fan-out is over). */
   async close(): Promise<void> {
+    this.closed = true
     await Promise.all(this.kept.splice(0).map((k) => k.target.close()))
   }
 
