@@ -46,6 +46,8 @@ test('two broken tenants: exit 1, both named with their error, every healthy ten
   const first = await run(['migrate', '--targets', 'tenants.txt', '--concurrency', '4'])
   assert.is(first.code, 1, first.stdout + first.stderr)
   assert.match(first.stdout, /20 target\(s\): 18 ok \(18 migrated, 0 already up to date\), 2 failed, 0 not started; 54 file\(s\) applied/)
+  assert.is(first.stdout.split('warning  create-index-not-concurrently').length - 1, 1, 'linted once, its warning printed once')
+  assert.ok(first.stdout.indexOf('create-index-not-concurrently') < first.stdout.indexOf('\nok '), 'before any target is done')
   const summary = first.stdout.slice(first.stdout.indexOf('failed: 2'))
   for (const name of broken)
     assert.match(summary, new RegExp(`${name}: migrations/002_orders_total\\.sql:1:\\d+: column "total" does not exist \\[42703\\]`))
