@@ -18,7 +18,11 @@ export class Connections implements ConnectionBudget {
   private kept: { key: string; target: Target }[] = []
   private closed = false
 
-  constructor(readonly capacity: number) {}
+  /** `shareable`: whether targets share databases (tenant schemas); a database per target has nothing to keep a connection for. */
+  constructor(
+    readonly capacity: number,
+    private readonly shareable = true,
+  ) {}
 
   get inUse(): number {
     return this.taken
@@ -47,7 +51,7 @@ export class Connections implements ConnectionBudget {
   }
 
   async keep(key: string, target: Target): Promise<void> {
-    if (this.waiting.length || this.closed) return target.close()
+    if (this.waiting.length || this.closed || !this.shareable) return target.close()
     try {
       await target.sql.unsafe(RESET) // fails inside a transaction or on a lost connection: then close it
     } catch {

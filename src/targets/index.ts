@@ -84,7 +84,7 @@ export class TargetRun<R> implements AsyncIterable<TargetResult<R>> {
     const canary = count('--canary', options.canary ?? 0, 0)
     const maxFailures = options.maxFailures === undefined ? undefined : count('--max-failures', options.maxFailures, 1)
     command.check?.(options)
-    const connections = new Connections(concurrency)
+    const connections = new Connections(concurrency, options.eachSchema !== undefined)
     try {
       const { cfg, targets, from, of } = await selectTargets({ ...options, connections })
       const files = readMigrations(cfg.dir, cfg.cwd)
