@@ -195,6 +195,10 @@ console.log('\n' + (diffRun.stdout + diffRun.stderr).trim())
 // Full backup and restore against pg_dump -Fc / pg_restore on a PostgreSQL 15 server (bench/backup.mjs); figures go in by hand.
 const backupBench = spawnSync(process.execPath, [join(root, 'bench/backup.mjs')], { cwd: root, encoding: 'utf8' })
 console.log('\n' + (backupBench.stdout + backupBench.stderr).trim())
+// Many databases: a fan-out over tenant databases and schemas (bench/targets.mjs).
+const fanOut = spawnSync(process.execPath, [join(root, 'bench/targets.mjs')], { cwd: root, encoding: 'utf8' })
+const fanOutOut = (fanOut.stdout + fanOut.stderr).trim()
+console.log('\n' + fanOutOut)
 
 if (write) {
   const cpu = cpus()[0]?.model ?? 'unknown cpu'
@@ -236,6 +240,14 @@ ${latencyOut}
 ## Lint of ../shared/corpus
 \`\`\`
 ${lintOut || 'corpus not present when this was written'}
+\`\`\`
+
+## Many databases
+bench/targets.mjs: 200 tenant databases, then 1,000 tenant schemas in one database, 5 generated files each, on
+the same server; the loops run one process per database, as a shell script would. Connections are counted in
+pg_stat_activity every 5 ms during each fan-out.
+\`\`\`
+${fanOutOut}
 \`\`\`
 `
   // What follows the marker is written by hand (scale, analysis): keep it.

@@ -59,3 +59,16 @@ export { renderMarkdown, renderPretty } from './plan/render.js'
 export { diff, type DiffOptions, type DiffResult, type DiffProgress } from './commands/diff.js'
 export { planMigration, renderMigration, type MigrationPlan, type Change, type Unsupported } from './diff/index.js'
 export { reset, type ResetOptions, type ResetResult } from './commands/reset.js'
+export { migrateTargets, statusTargets, verifyTargets, type TargetMigrateResult } from './commands/targets.js'
+export { type StatusOptions } from './commands/status.js'
+export {
+  TargetRun,
+  tenantLedger,
+  DEFAULT_CONCURRENCY,
+  type TargetsOptions,
+  type TargetsEvent,
+  type TargetResult,
+  type TargetStatus,
+  type TargetSpec,
+  type Counts,
+} from './targets/index.js'

@@ -1,12 +1,18 @@
 import { common, list, version, type Flags, type Register, withLockFlags, lockOptions } from './options.js'
-import { c, githubAnnotations, ms } from './output.js'
+import { c, githubAnnotations, ms, type Out } from './output.js'
 import { terminalConfirm } from './confirm.js'
 import { printFindings } from './findings.js'
 import { ticker } from './ticker.js'
 import { collectEvery } from './gc.js'
+import { collect, migrateLine, migrateSummary, Progress, targetFlags, targetOptions, wantsFanOut } from './targets.js'
 
 export const registerMigrate: Register = (prog, wrap) => {
-  withLockFlags(prog.command('migrate', 'Apply pending migrations in order, each in a transaction with its ledger row.', { alias: 'up' }))
+  targetFlags(
+    withLockFlags(
+      prog.command('migrate', 'Apply pending migrations in order, each in a transaction with its ledger row.', { alias: 'up' }),
+    ),
+    true,
+  )
     .option('--to', 'stop after this version')
     .option('--dry-run', 'print the plan and lint findings, touch nothing; exit 1 when lint would stop a real run', false)
     .option('--single-transaction', 'all pending files in one transaction: all or nothing', false)
@@ -16,9 +22,11 @@ export const registerMigrate: Register = (prog, wrap) => {
     .option('--rule', 'set a lint rule: <rule>=off|warning|error (repeatable)')
     .example('migrate --url postgres://app@localhost/app')
     .example('migrate --dry-run')
+    .example('migrate --targets tenants.txt --canary 1 --concurrency 8')
     .action(
       wrap(async (out, flags) => {
         const f = flags as Flags
+        if (wantsFanOut(f)) return migrateEach(out, f)
         const { migrate } = await import('../commands/migrate.js')
         const running = ticker(!f.json && !!process.stderr.isTTY)
         const collect = collectEvery(1000) // memory stays flat over a long history (src/cli/gc.ts)
@@ -68,4 +76,26 @@ export const registerMigrate: Register = (prog, wrap) => {
         }
       }),
     )
+}
+
+/** --targets / --each-schema: every target an ordinary run; a line per target, then the summary (src/cli/targets.ts). */
+async function migrateEach(out: Out, f: Flags): Promise<number> {
+  const { migrateTargets } = await import('../commands/targets.js')
+  const progress = new Progress('migrate', !f.json && !!process.stderr.isTTY)
+  const t0 = performance.now()
+  const run = migrateTargets({
+    ...common(f),
+    ...targetOptions(f, out, progress),
+    to: version(f, 'to'),
+    dryRun: !!f['dry-run'],
+    singleTransaction: !!f['single-transaction'],
+    outOfOrder: !!f['out-of-order'],
+    allowDestructive: !!f['allow-destructive'],
+    ...lockOptions(f),
+    rules: list(f, 'rule'),
+    backup: !!f.backup,
+    yes: !!f.yes,
+  })
+  const results = await collect(run, progress, out, migrateLine)
+  return migrateSummary(results, out, performance.now() - t0)
 }

@@ -1,5 +1,6 @@
 import { common, type Flags, type Register } from './options.js'
 import { c, ms } from './output.js'
+import { collect, Progress, statusSummary, targetFlags, targetOptions, wantsFanOut } from './targets.js'
 
 const paint: Record<string, (s: string) => string> = {
   applied: c.green,
@@ -12,8 +13,14 @@ const paint: Record<string, (s: string) => string> = {
 }
 
 export const registerStatus: Register = (prog, wrap) => {
-  prog.command('status', 'One line per migration: applied, pending, changed, missing or failed.').action(
+  targetFlags(prog.command('status', 'One line per migration: applied, pending, changed, missing or failed.')).action(
     wrap(async (out, flags) => {
+      if (wantsFanOut(flags as Flags)) {
+        const { statusTargets } = await import('../commands/targets.js')
+        const progress = new Progress('status', !(flags as Flags).json && !!process.stderr.isTTY)
+        const run = statusTargets({ ...common(flags as Flags), ...targetOptions(flags as Flags, out, progress) })
+        return statusSummary(await collect(run, progress, out, () => undefined), out)
+      }
       const { status } = await import('../commands/status.js')
       const result = await status(common(flags as Flags))
       out.result({ ok: true, ...result })

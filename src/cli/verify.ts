@@ -1,9 +1,9 @@
 import { common, list, str, type Flags, type Register } from './options.js'
 import { c } from './output.js'
+import { collect, Progress, targetFlags, targetOptions, verifyLine, verifySummary, wantsFanOut } from './targets.js'
 
 export const registerVerify: Register = (prog, wrap) => {
-  prog
-    .command('verify', 'Exit 0 only when the database matches its files: clean history and every object the files create.')
+  targetFlags(prog.command('verify', 'Exit 0 only when the database matches its files: clean history and every object the files create.'))
     .option('--shadow', 'also replay every file into an embedded scratch database and diff the two schemas', false)
     .option('--exclude-schema', 'leave a schema out of the --shadow diff (repeatable), e.g. auth')
     .option('--setup', "SQL file run on the scratch database before the history (repeatable); supabase: Strata's Supabase stand-in")
@@ -15,6 +15,12 @@ export const registerVerify: Register = (prog, wrap) => {
     .action(
       wrap(async (out, flags) => {
         const f = flags as Flags
+        if (wantsFanOut(f)) {
+          const { verifyTargets } = await import('../commands/targets.js')
+          const progress = new Progress('verify', !f.json && !!process.stderr.isTTY)
+          const run = verifyTargets({ ...common(f), ...targetOptions(f, out, progress), shadow: !!f.shadow })
+          return verifySummary(await collect(run, progress, out, verifyLine), out)
+        }
         const { verify } = await import('../commands/verify.js')
         const result = await verify({
           ...common(f),

@@ -55,11 +55,19 @@ export interface MigrateOptions extends CommonOptions {
   confirm?: (question: string) => Promise<boolean>
   /** Told what happens; a promise it returns for the `lint` event is awaited, so findings print before anything is applied. */
   onProgress?: (event: Progress) => void | Promise<void>
+  /** The files, already read (a fan-out over targets reads them once); else read from the directory. */
+  files?: MigrationFile[]
+  /** Lints the pending files (a fan-out over targets shares one linter: src/runner/lint-gate.ts). */
+  lint?: typeof lintPending
+  /** --each-schema: the tenant's search_path, for every file of the run (src/runner/apply.ts). */
+  searchPath?: string
 }
 
 export type Progress =
   /** Before anything runs: what lint found in the pending files (warnings, accepted destructive statements). */
   | { type: 'lint'; findings: Finding[] }
+  /** The ledger was read: the highest applied version, and what is pending. */
+  | { type: 'plan'; version: number | null; pending: MigrationFile[] }
   | { type: 'start'; file: MigrationFile; mode: TransactionMode }
   | { type: 'applied'; file: MigrationFile; ms: number }
   | { type: 'skipped'; file: MigrationFile; reason: string }
@@ -93,14 +101,16 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 
   return withTarget(
     cfg,
-    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
+    () => options.files ?? readMigrationsMeanwhile(cfg.dir, cfg.cwd),
     async (target, files) => {
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
       const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to, dir: cfg.dir })
+      const applied = ledger.rows.filter((r) => r.status === 'applied')
+      await progress({ type: 'plan', version: applied.at(-1)?.version ?? null, pending: plan.pending })
       await refuseBlockers(target.sql, cfg.schema, plan)
       const modeOf = (f: MigrationFile): TransactionMode =>
         f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
-      const lint = await lintPending(plan.pending, {
+      const lint = await (options.lint ?? lintPending)(plan.pending, {
         cwd: cfg.cwd,
         rules: options.rules,
         allowDestructive: options.allowDestructive,
@@ -142,6 +152,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         waitMs,
         lockRetries: options.lockRetries,
         openSide: () => target.side(),
+        searchPath: options.searchPath,
         onWait,
         onNote: (message) => progress({ type: 'note', message }),
         onStart: (step, mode) => {

@@ -2,6 +2,7 @@
 import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { withTarget } from '../db/target.js'
 import { readMigrationsMeanwhile } from '../runner/files.js'
+import type { MigrationFile } from '../runner/file-format.js'
 import { readLedger } from '../runner/ledger.js'
 import { makePlan, type EntryState } from '../runner/plan.js'
 
@@ -25,11 +26,16 @@ export interface StatusResult {
   counts: Record<EntryState, number>
 }
 
-export async function status(options: CommonOptions = {}): Promise<StatusResult> {
+export interface StatusOptions extends CommonOptions {
+  /** The files, already read (a fan-out over targets reads them once); else read from the directory. */
+  files?: MigrationFile[]
+}
+
+export async function status(options: StatusOptions = {}): Promise<StatusResult> {
   const cfg = resolveOptions(options)
   return withTarget(
     cfg,
-    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
+    () => options.files ?? readMigrationsMeanwhile(cfg.dir, cfg.cwd),
     async (target, files) => {
       const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { dir: cfg.dir })
       const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }

@@ -25,6 +25,12 @@ export interface VerifyOptions extends CommonOptions {
   /** --shadow: an empty database to replay into instead of an embedded scratch Postgres. */
   scratchUrl?: string
   onProgress?: (event: VerifyProgress) => void
+  /** The files, already read (a fan-out over targets reads them once); else read from the directory. */
+  files?: MigrationFile[]
+  /** --each-schema: the schemas unqualified names in the files resolve to (the tenant first); else the database's search_path. */
+  searchPath?: string[]
+  /** --each-schema: schemas to leave out of the object check (the other tenants). */
+  skipSchemas?: string[]
 }
 
 export type VerifyProgress = { type: 'shadow'; file: MigrationFile }
@@ -57,14 +63,14 @@ export interface VerifyResult {
 
 export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd)
+  const files = options.files ?? readMigrations(cfg.dir, cfg.cwd)
   const target = await openTarget(cfg)
   try {
     const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { dir: cfg.dir })
     const history = plan.entries.filter((e) => e.state !== 'applied').map(historyProblem)
     // An edited file was still applied: walk what is on disk now, the only text there is.
     const applied = plan.entries.filter((e) => (e.state === 'applied' || e.state === 'changed') && e.file).map((e) => e.file!)
-    const drift = await findObjectDrift(target.sql, applied, cfg.schema)
+    const drift = await findObjectDrift(target.sql, applied, cfg.schema, { searchPath: options.searchPath, skip: options.skipSchemas })
     let shadow: VerifyResult['shadow'] = null
     if (options.shadow) {
       const { comparisonScope, shadowSnapshot, targetRoles } = await import('../verify/shadow.js')

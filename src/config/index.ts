@@ -11,6 +11,7 @@ export { loadEnvFile, parseEnvFile } from './env-file.js'
 export { parseDuration, pgDuration } from './duration.js'
 export { readProjectConfig, type ProjectConfig } from './project.js'
 export { resolveDir }
+import type { ConnectionBudget } from '../db/target.js'
 
 export interface CommonOptions {
   /** Postgres URL; else DATABASE_URL. */
@@ -31,6 +32,8 @@ export interface CommonOptions {
   expectHost?: string
   /** How long a login may take, in ms, over all hosts (else STRATA_CONNECT_TIMEOUT, the URL's connect_timeout, 10 s). */
   connectTimeoutMs?: number
+  /** A fan-out's connections (src/targets/): at most so many at once, and reused from one target to the next. */
+  connections?: ConnectionBudget
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
@@ -46,11 +49,12 @@ export interface Resolved {
   expectHost?: string
   connectTimeoutMs?: number
   onTarget?: CommonOptions['onTarget']
+  connections?: ConnectionBudget
 }
 
 export function resolveOptions(opts: CommonOptions): Resolved {
   const connectTimeoutMs = opts.connectTimeoutMs ?? connectTimeoutFromEnv(opts.env ?? process.env)
-  return { ...resolveCommon(opts), sslCa: sslCaPath(opts), connectTimeoutMs, onTarget: opts.onTarget }
+  return { ...resolveCommon(opts), sslCa: sslCaPath(opts), connectTimeoutMs, onTarget: opts.onTarget, connections: opts.connections }
 }
 
 /** --ssl-ca, else PGSSLROOTCERT (as libpq reads it), relative to the working directory. */

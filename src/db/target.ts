@@ -59,11 +59,32 @@ export interface TargetOptions {
   arrays?: boolean
 }
 
+/**
+ * The connections of a fan-out over many targets (src/targets/connections.ts): every connection takes a slot
+ * until it is closed, and a target's connection is kept for the next target on the same database (tenant
+ * schemas) instead of logging in again.
+ */
+export interface ConnectionBudget {
+  /** Wait for a free slot; the function returned gives it back. */
+  acquire(): Promise<() => void>
+  /** A connection kept under this key, now the caller's. */
+  reuse(key: string): Target | undefined
+  /** Instead of closing: keep the connection for the next target (or close it, when a slot is wanted now). */
+  keep(key: string, target: Target): Promise<void>
+}
+
 export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Promise<Target> {
   let url = cfg.url
   let stopServer = async () => {}
   // Before connecting or starting anything: a wrong target is never touched.
   checkExpectedHost(cfg.embedded ? 'postgres://127.0.0.1/postgres' : url!, cfg.expectHost)
+  const budget = cfg.embedded ? undefined : cfg.connections
+  const key = `${url}\0${options.arrays !== false}`
+  const kept = budget?.reuse(key)
+  if (kept) {
+    cfg.onTarget?.(kept.shown, kept.server)
+    return { ...kept, close: () => budget!.keep(key, kept) }
+  }
   if (cfg.embedded) {
     const { startEmbedded } = await import('./embedded.js') // only --embedded pays for it
     const server = await startEmbedded({ dataDir: join(cfg.cwd, '.strata/pg') })
@@ -71,15 +92,18 @@ export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Pr
     stopServer = server.stop
   }
   const sslCa = cfg.embedded ? undefined : cfg.sslCa // the embedded server speaks plain TCP on localhost
+  const release = (await budget?.acquire()) ?? (() => {})
   let sql: Sql
   try {
     sql = connect({ url: url!, sslCa, arrays: options.arrays, connectTimeoutMs: cfg.connectTimeoutMs })
   } catch (e) {
+    release()
     await stopServer()
     throw e
   }
   const close = async () => {
     await sql.end({ timeout: 5 }).catch(() => {})
+    release()
     await stopServer()
   }
   let server: Target['server']
@@ -98,10 +122,18 @@ export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Pr
   const shown = maskUrl(url!)
   cfg.onTarget?.(shown, server)
   const side = async () => {
-    const other = connect({ url: url!, sslCa, arrays: false, connectTimeoutMs: cfg.connectTimeoutMs })
-    return { sql: other, close: () => other.end({ timeout: 5 }).catch(() => {}) }
+    const giveBack = (await budget?.acquire()) ?? (() => {})
+    let other: Sql
+    try {
+      other = connect({ url: url!, sslCa, arrays: false, connectTimeoutMs: cfg.connectTimeoutMs })
+    } catch (e) {
+      giveBack()
+      throw e
+    }
+    return { sql: other, close: () => other.end({ timeout: 5 }).then(giveBack, giveBack) }
   }
-  return { sql, url: url!, shown, server, side, close }
+  const target = { sql, url: url!, shown, server, side, close }
+  return budget ? { ...target, close: () => budget.keep(key, target) } : target
 }
 
 /**

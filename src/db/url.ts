@@ -277,3 +277,20 @@ export function describeTarget(url: string, env: NodeJS.ProcessEnv = process.env
   const c = connectionParams(url, env)
   return { host: c.endpoints[0].host, port: String(c.endpoints[0].port), database: c.database, user: c.user }
 }
+
+/**
+ * The same URL (user, password, hosts, other parameters as written) with another database and/or more query
+ * parameters: a database name of a `--targets` file on the server of `--url`, a tenant's connection settings.
+ */
+export function changeUrl(url: string, change: { database?: string; params?: Record<string, string> }): string {
+  const { scheme, raw } = parseUrl(url)
+  const userinfo = raw.user !== undefined ? `${raw.user}${raw.password !== undefined ? `:${raw.password}` : ''}@` : ''
+  const drop = new Set([...(change.database !== undefined ? ['dbname'] : []), ...Object.keys(change.params ?? {})])
+  const pairs = raw.query
+    .slice(1)
+    .split('&')
+    .filter((pair) => pair && !drop.has(safeDecode(pair.slice(0, pair.indexOf('=')))))
+  for (const [key, value] of Object.entries(change.params ?? {})) pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+  const path = change.database !== undefined ? `/${encodeURIComponent(change.database)}` : raw.path
+  return `${scheme}://${userinfo}${raw.hosts}${path}${pairs.length ? `?${pairs.join('&')}` : ''}`
+}

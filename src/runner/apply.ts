@@ -67,6 +67,8 @@ export interface ApplyContext {
   onDone(done: StepDone): void
   onSkipped(step: Step, reason: string): void
   onNote(message: string): void
+  /** --each-schema: the tenant's search_path, set in each file's transaction (transaction-local: pooler-safe). */
+  searchPath?: string
 }
 
 /** SQLSTATEs of the guard: the lock is held by another runner; another runner did this step already. */
@@ -84,9 +86,10 @@ const PIPELINE_FILES = 32
 const PIPELINE_BYTES = 4 << 20
 
 /** READ COMMITTED, so that what a statement reads after the lock is what the previous holder committed. */
-export function beginSql(timeouts: Timeouts): string {
+export function beginSql(timeouts: Timeouts, searchPath?: string): string {
+  const path = searchPath === undefined ? '' : `, set_config('search_path', ${quoteLiteral(searchPath)}, true)`
   return `begin isolation level read committed;
-select set_config('lock_timeout', '${timeouts.lockTimeoutMs}ms', true), set_config('statement_timeout', '${timeouts.statementTimeoutMs}ms', true);
+select set_config('lock_timeout', '${timeouts.lockTimeoutMs}ms', true), set_config('statement_timeout', '${timeouts.statementTimeoutMs}ms', true)${path};
 `
 }
 
@@ -125,7 +128,7 @@ function recordSql(schema: string, step: Step, mode: TransactionMode): string {
  * say who holds it, back off and try again until --wait runs out.
  */
 export async function beginLocked(ctx: ApplyContext, versions: number[], setTimeouts = true): Promise<Map<number, LedgerRow>> {
-  const begin = setTimeouts ? beginSql(ctx.timeouts) : 'begin isolation level read committed;'
+  const begin = setTimeouts ? beginSql(ctx.timeouts, ctx.searchPath) : 'begin isolation level read committed;'
   const reread = versions.length
     ? `select version, name, checksum, status from ${quoteIdent(ctx.schema)}.migrations where version in (${versions.join(',')})`
     : 'select 1 where false'
@@ -225,7 +228,7 @@ export async function runSteps(ctx: ApplyContext, steps: Step[]): Promise<void> 
   let resent: Step | undefined
   const send = (index: number) => {
     const step = steps[index]
-    const prefix = beginSql(ctx.timeouts) + guardSql(ctx.schema, step, steps[index - 1])
+    const prefix = beginSql(ctx.timeouts, ctx.searchPath) + guardSql(ctx.schema, step, steps[index - 1])
     pipeline.send(index, step, fileQuery(step.source, prefix, `${recordSql(ctx.schema, step, 'transaction')}\ncommit;`))
   }
   while (next < steps.length || !pipeline.empty) {
@@ -269,6 +272,7 @@ export async function runSteps(ctx: ApplyContext, steps: Step[]): Promise<void> 
       throw await locate(ctx.sql, queryFailure(error, head.query), {
         source: head.step.source,
         timeouts: ctx.timeouts,
+        searchPath: ctx.searchPath,
         ranMs: performance.now() - Math.max(head.sentAt, lastDone),
       })
     }
@@ -305,7 +309,12 @@ async function runAlone(ctx: ApplyContext, step: Step): Promise<void> {
     await rollback(ctx)
     if (!query || e instanceof StrataError) throw e
     if (isLockTimeout(e)) throw queryFailure(e, query)
-    throw await locate(ctx.sql, queryFailure(e, query), { source: step.source, timeouts: ctx.timeouts, ranMs: performance.now() - t0 })
+    throw await locate(ctx.sql, queryFailure(e, query), {
+      source: step.source,
+      timeouts: ctx.timeouts,
+      searchPath: ctx.searchPath,
+      ranMs: performance.now() - t0,
+    })
   }
 }
 
@@ -373,6 +382,7 @@ async function runAllOnce(ctx: ApplyContext, steps: Step[]): Promise<void> {
       throw await locate(ctx.sql, queryFailure(error, head.query), {
         source: head.step.source,
         timeouts: ctx.timeouts,
+        searchPath: ctx.searchPath,
         ranMs: performance.now() - t0,
         before,
       })

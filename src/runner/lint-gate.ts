@@ -28,11 +28,39 @@ export async function lintPending(
   const findings = (await lintSourcesCached(sources, config, lintCacheFile(opts.cwd))).map((f) =>
     f.severity === 'error' && f.category === 'destructive' && opts.allowDestructive ? { ...f, accepted: '--allow-destructive' } : f,
   )
+  return summarize(findings, opts.gate)
+}
+
+/** Count the findings; with `gate`, throw the refusal when any error is not accepted. */
+export function summarize(findings: Finding[], gate: boolean): LintSummary {
   const errors = findings.filter((f) => f.severity === 'error')
   const blocking = errors.filter((f) => !f.accepted)
-  const summary = { findings, errors: errors.length, warnings: findings.length - errors.length, blocking }
-  if (opts.gate && blocking.length) throw lintRefusal(blocking)
-  return summary
+  if (gate && blocking.length) throw lintRefusal(blocking)
+  return { findings, errors: errors.length, warnings: findings.length - errors.length, blocking }
+}
+
+/**
+ * One linter for many runs of the same files (a fan-out over targets): each file is linted once, whichever
+ * run reaches it first, and `onFindings` hears about each file's findings once.
+ */
+export function sharedLinter(onFindings: (findings: Finding[]) => void | Promise<void>): typeof lintPending {
+  const byPath = new Map<string, Promise<Finding[]>>()
+  return async (files, opts) => {
+    const fresh = files.filter((f) => !byPath.has(f.path))
+    if (fresh.length) {
+      const linted = lintPending(fresh, { ...opts, gate: false }).then(async ({ findings }) => {
+        if (findings.length) await onFindings(findings)
+        return findings
+      })
+      for (const f of fresh)
+        byPath.set(
+          f.path,
+          linted.then((all) => all.filter((finding) => finding.file === f.path)),
+        )
+    }
+    const findings = (await Promise.all(files.map((f) => byPath.get(f.path)!))).flat()
+    return summarize(findings, opts.gate)
+  }
 }
 
 /** The error that stops a run: it carries every blocking finding, for the CLI to print as `strata lint` does. */

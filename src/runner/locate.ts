@@ -16,6 +16,7 @@ import type { StrataError } from '../errors.js'
 import type { StatementText } from '../sql/index.js'
 import { caretLines } from '../location.js'
 import { lineColumn } from '../sql/position.js'
+import { quoteLiteral } from '../sql/quote.js'
 import { normalize } from './file-format.js'
 import { statementsOf, type Source } from './execute.js'
 import { explainLockTimeout, LOCK_TIMEOUT } from './lock-retry.js'
@@ -33,6 +34,8 @@ export interface LocateOptions {
   ranMs: number
   /** Files that ran before this one in the same (rolled back) transaction: run again first, whole. */
   before?: Source[]
+  /** The search_path the file ran with (--each-schema), so that the replay resolves names as the run did. */
+  searchPath?: string
 }
 
 /** Files that failed after running longer than this are not replayed to find the statement. */
@@ -92,9 +95,10 @@ interface ReplayFailure {
 async function replay(sql: Sql, statements: StatementText[], options: LocateOptions) {
   const t = options.timeouts
   const lockMs = t?.lockTimeoutMs ? Math.min(t.lockTimeoutMs, REPLAY_LOCK_TIMEOUT_MS) : REPLAY_LOCK_TIMEOUT_MS
+  const path = options.searchPath === undefined ? '' : `, set_config('search_path', ${quoteLiteral(options.searchPath)}, true)`
   await sql.unsafe(
     `begin isolation level read committed;
-select set_config('lock_timeout', '${lockMs}ms', true), set_config('statement_timeout', '${t?.statementTimeoutMs ?? 0}ms', true);`,
+select set_config('lock_timeout', '${lockMs}ms', true), set_config('statement_timeout', '${t?.statementTimeoutMs ?? 0}ms', true)${path};`,
   )
   try {
     for (const before of options.before ?? []) await sql.unsafe(`${normalize(before.content)}\n;`)

@@ -35,6 +35,7 @@ import { claimKey, waitForLockKey } from './lock.js'
 
 export async function runWithoutTransaction(ctx: ApplyContext, step: Step): Promise<void> {
   ctx.onStart(step, 'no-transaction')
+  if (ctx.searchPath !== undefined) await requireSessionSearchPath(ctx, step)
   const side = await ctx.openSide()
   try {
     await waitForClaim(ctx, side.sql, step)
@@ -62,6 +63,25 @@ export async function runWithoutTransaction(ctx: ApplyContext, step: Step): Prom
   } finally {
     await side.close()
   }
+}
+
+/**
+ * --each-schema: outside a transaction only the connection's own search_path applies (a transaction-local one
+ * cannot, and a session SET would leak to other clients behind a transaction pooler). The tenant's connection
+ * carries it as a connection setting; refuse before anything runs when it does not (a pooler dropped it).
+ */
+async function requireSessionSearchPath(ctx: ApplyContext, step: Step): Promise<void> {
+  const [row] = await ctx.sql.unsafe(`select current_setting('search_path') as path`)
+  if (row.path === ctx.searchPath) return
+  throw new StrataError(
+    'config',
+    `${step.file.path} runs without a transaction, where only the connection's own search_path applies, and this connection's is ${row.path}, not the tenant's ${ctx.searchPath}; nothing of it ran`,
+    {
+      file: step.file.path,
+      needsSessionSearchPath: true,
+      hint: 'a pooler in front of the database refused or dropped search_path as a connection setting: run --each-schema through a direct connection (or a session-mode pooler) while no-transaction files are pending; PgBouncer 1.20+ passes it with track_extra_parameters = search_path',
+    },
+  )
 }
 
 /** Take the claim on the side connection, waiting (and saying for whom) while another live runner holds it. */

@@ -44,13 +44,29 @@ export async function expectedSchema(files: MigrationFile[], searchPath: string[
   return expected
 }
 
-export async function findObjectDrift(sql: Sql, files: MigrationFile[], ledgerSchema: string): Promise<ObjectDrift> {
+export interface DriftOptions {
+  /** The schemas unqualified names resolve to (a tenant's, with --each-schema); default the database's search_path. */
+  searchPath?: string[]
+  /** Schemas left out (the other tenants of --each-schema). */
+  skip?: string[]
+}
+
+export async function findObjectDrift(
+  sql: Sql,
+  files: MigrationFile[],
+  ledgerSchema: string,
+  options: DriftOptions = {},
+): Promise<ObjectDrift> {
   // The whole catalog: files may create objects in the ledger's schema (its name can be the user's, first in "$user", public).
-  const [full, searchPath] = await Promise.all([snapshotSchema(sql), databaseSearchPath(sql)])
+  const skip = options.skip ?? []
+  const [full, searchPath] = await Promise.all([
+    snapshotSchema(sql, { exclude: skip }),
+    options.searchPath ? Promise.resolve(options.searchPath) : databaseSearchPath(sql),
+  ])
   const snapshot = withoutLedger(full, ledgerSchema)
   const expected = await expectedSchema(files, searchPath)
   const objects = expected.list()
-  const problems = [...(await checkObjects(sql, objects, snapshot)), ...(await invalidIndexes(sql, objects, [ledgerSchema]))]
+  const problems = [...(await checkObjects(sql, objects, snapshot)), ...(await invalidIndexes(sql, objects, [ledgerSchema, ...skip]))]
   problems.sort((a, b) => a.version - b.version || a.line - b.line || a.object.localeCompare(b.object))
   return { problems, checked: objects.length, unchecked: expected.unchecked, snapshot, expected: objects }
 }
