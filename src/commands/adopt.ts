@@ -58,7 +58,7 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
     throw new StrataError('usage', `strata adopt ${JSON.stringify(options.from)}: use strata adopt prisma or strata adopt supabase`)
   }
   const cfg = resolveOptions({ ...options, dir: options.dir ?? defaultDir(options) })
-  const files = readMigrations(cfg.dir, cfg.cwd)
+  const files = readMigrations(cfg.dir, cfg.cwd, cfg.layout)
   const waitMs = options.waitMs ?? 60_000
   const target = await openTarget(cfg)
   try {

@@ -33,7 +33,7 @@ export async function backup(options: BackupOptions = {}): Promise<BackupCommand
   const cfg = resolveOptions(options)
   return withTarget(
     cfg,
-    () => readMigrations(cfg.dir, cfg.cwd),
+    () => readMigrations(cfg.dir, cfg.cwd, cfg.layout),
     async (target, files) => {
       const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { to: options.to, outOfOrder: options.outOfOrder })
       const { findings } = await lintPending(plan.pending, { cwd: cfg.cwd, gate: false })

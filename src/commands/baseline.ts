@@ -32,7 +32,7 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
   if (!Number.isSafeInteger(options.to))
     throw new StrataError('usage', 'strata baseline needs --to <version>: the last version the database already has')
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd).filter((f) => f.version <= options.to)
+  const files = readMigrations(cfg.dir, cfg.cwd, cfg.layout).filter((f) => f.version <= options.to)
   if (!files.length) throw new StrataError('usage', `--to ${options.to}: no migration file has a version up to ${options.to}`)
   const waitMs = options.waitMs ?? 60_000
   const target = await openTarget(cfg)

@@ -14,7 +14,8 @@ import type { Sql } from '../db/connect.js'
 import { refuseNonEmpty, withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
 import { runWhole } from '../runner/execute.js'
-import { readMigrations, resolveDir } from '../runner/files.js'
+import { readMigrations } from '../runner/files.js'
+import { resolveFiles } from '../config/index.js'
 import { hasDirective, readMigrationText, type MigrationFile } from '../runner/file-format.js'
 import { reverseHistory } from '../reverse/index.js'
 import { diffSnapshots, formatDifferences, snapshotSchema, type SchemaDifference, type Snapshot } from '../schema/index.js'
@@ -22,6 +23,8 @@ import { downPathOf } from './reverse.js'
 
 export interface CheckReverseOptions {
   dir?: string
+  /** Whose folder layout the directory has (src/layouts/); else detected. */
+  layout?: string
   cwd?: string
   /** An empty database to use as scratch; default: an embedded Postgres in a temporary directory. */
   url?: string
@@ -73,7 +76,8 @@ interface Checked {
 
 export async function checkReverse(options: CheckReverseOptions = {}): Promise<CheckReverseResult> {
   const cwd = options.cwd ?? process.cwd()
-  const files = readMigrations(resolveDir(options.dir, cwd), cwd)
+  const { dir, layout } = resolveFiles({ dir: options.dir, layout: options.layout, cwd })
+  const files = readMigrations(dir, cwd, layout)
   const to = options.to ?? 0
   const checked = await downFiles(files, to, cwd)
   const setup = (options.setup ?? []).map((path) => ({ path, content: readSetup(cwd, path) }))

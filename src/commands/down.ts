@@ -66,7 +66,7 @@ interface Planned extends DownStep {
 
 export async function down(options: DownOptions = {}): Promise<DownResult> {
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd)
+  const files = readMigrations(cfg.dir, cfg.cwd, cfg.layout)
   const timeouts = {
     lockTimeoutMs: parseDuration(options.lockTimeout ?? '10s', '--lock-timeout'),
     statementTimeoutMs: parseDuration(options.statementTimeout ?? '0', '--statement-timeout'),

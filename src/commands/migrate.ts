@@ -16,6 +16,7 @@ import { lintPending, type LintSummary } from '../runner/lint-gate.js'
 import { parseDuration } from '../config/duration.js'
 import { claimIsHeld, sleep } from '../runner/lock.js'
 import { describeInterrupted } from '../runner/no-transaction.js'
+import { decideRunModes } from '../runner/run-mode.js'
 import {
   explainFailure,
   runAllInOneTransaction,
@@ -99,18 +100,20 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 
   return withTarget(
     cfg,
-    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
+    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd, cfg.layout),
     async (target, files) => {
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
       const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to, dir: cfg.dir })
       await refuseBlockers(target.sql, cfg.schema, plan)
+      await decideRunModes(plan.pending)
       const modeOf = (f: MigrationFile): TransactionMode =>
-        f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
+        f.ownTransaction ? 'own-transaction' : f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
       const lint = await lintPending(plan.pending, {
         cwd: cfg.cwd,
         rules: options.rules,
         allowDestructive: options.allowDestructive,
         gate: !options.dryRun,
+        history: files,
       })
       if (lint.findings.length) await progress({ type: 'lint', findings: lint.findings })
       const result: MigrateResult = {
@@ -125,9 +128,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       }
       const noTx = plan.pending.find((f) => f.noTransaction)
       if (options.singleTransaction && noTx) {
-        throw new StrataError('usage', `${noTx.path} is marked strata:no-transaction and cannot run inside --single-transaction`, {
-          file: noTx.path,
-        })
+        const why = noTx.modeReason ?? 'it is marked strata:no-transaction'
+        throw new StrataError('usage', `${noTx.path} cannot run inside --single-transaction: ${why}`, { file: noTx.path })
       }
       if (options.dryRun || plan.pending.length === 0) return result
       result.backup = await guardDestructive(target, cfg.cwd, plan.pending, lint, options)
@@ -183,7 +185,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
  * risk (--backup), or on a local database, or with a person's yes (or --yes).
  */
 async function guardDestructive(target: Target, cwd: string, files: MigrationFile[], lint: LintSummary, options: MigrateOptions) {
-  const destructive = lint.findings.filter((f) => f.category === 'destructive')
+  const destructive = lint.findings.filter((f) => f.category === 'destructive' && !f.adopted) // an adopted history ran so already
   if (!destructive.length) return null
   const progress = options.onProgress ?? (() => {})
   if (options.backup) {

@@ -19,6 +19,8 @@ export interface ReverseOptions {
   /** Write nothing; return the texts (the CLI prints them). */
   stdout?: boolean
   dir?: string
+  /** Whose folder layout the directory has (src/layouts/); else detected. */
+  layout?: string
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
@@ -43,8 +45,8 @@ export interface ReverseCommandResult {
 }
 
 export async function reverse(options: ReverseOptions = {}): Promise<ReverseCommandResult> {
-  const { cwd, dir } = resolveFiles(options)
-  const files = readMigrations(dir, cwd)
+  const { cwd, dir, layout } = resolveFiles(options)
+  const files = readMigrations(dir, cwd, layout)
   const selected = select(files, options, cwd)
   // Every file feeds the model of what exists, even the ones whose stubs are not asked for.
   const results = await reverseHistory(

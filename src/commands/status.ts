@@ -29,7 +29,7 @@ export async function status(options: CommonOptions = {}): Promise<StatusResult>
   const cfg = resolveOptions(options)
   return withTarget(
     cfg,
-    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd),
+    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd, cfg.layout),
     async (target, files) => {
       const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { dir: cfg.dir })
       const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }

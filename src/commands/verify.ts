@@ -49,7 +49,7 @@ export interface VerifyResult {
 
 export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd)
+  const files = readMigrations(cfg.dir, cfg.cwd, cfg.layout)
   const target = await openTarget(cfg)
   try {
     const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { dir: cfg.dir })

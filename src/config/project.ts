@@ -9,9 +9,13 @@ import { StrataError } from '../errors.js'
 export interface ProjectConfig {
   /** Lint rule severities by rule id, as written (src/lint/config.ts checks ids and values). */
   rules?: Record<string, unknown>
+  /** The tool whose folder layout the migrations directory has (src/layouts/ checks the name). */
+  layout?: string
+  /** The first version of new work: files before it are an adopted history, linted without blocking. */
+  enforceFrom?: string
 }
 
-const KEYS: readonly (keyof ProjectConfig)[] = ['rules']
+const KEYS: readonly (keyof ProjectConfig)[] = ['rules', 'layout', 'enforceFrom']
 
 /** The validated `"strata"` section of `<cwd>/package.json`; empty when there is no package.json or no section. */
 export function readProjectConfig(cwd: string): ProjectConfig {
@@ -38,10 +42,17 @@ export function readProjectConfig(cwd: string): ProjectConfig {
       hint: `the keys Strata reads there: ${KEYS.join(', ')}`,
     })
   }
-  const rules = section.rules
+  const { rules, layout, enforceFrom } = section
   if (rules !== undefined && !isObject(rules))
     throw new StrataError('config', 'package.json "strata.rules" must be an object like { "drop-table": "warning" }', { file })
-  return rules === undefined ? {} : { rules }
+  for (const [key, value] of Object.entries({ layout, enforceFrom }))
+    if (value !== undefined && (typeof value !== 'string' || !value.trim()))
+      throw new StrataError('config', `package.json "strata.${key}" must be a string, e.g. ${key === 'layout' ? '"goose"' : '"20240101000000"'}`, { file })
+  return {
+    ...(rules === undefined ? {} : { rules }),
+    ...(layout === undefined ? {} : { layout: layout as string }),
+    ...(enforceFrom === undefined ? {} : { enforceFrom: (enforceFrom as string).trim() }),
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -30,8 +30,9 @@ export class FileFacts {
     readonly text: string,
     readonly lines: LineIndex,
     private readonly parser: Parser,
+    down?: boolean,
   ) {
-    this.isDownFile = /\.down\.sql$/i.test(path)
+    this.isDownFile = down ?? /\.down\.sql$/i.test(path)
   }
 
   /** Called by the engine before the statements of each piece of the file (see src/sql/pieces.ts). */
@@ -43,6 +44,11 @@ export class FileFacts {
   get noTransaction(): boolean {
     this.directive ??= readDirectives(this.text).noTransaction
     return this.directive
+  }
+
+  /** Whether nothing but comments, blanks and semicolons surrounds this statement in the file. */
+  isOnlyStatement(statement: Statement): boolean {
+    return onlyTrivia(this.text.slice(0, statement.start)) && onlyTrivia(this.text.slice(statement.end))
   }
 
   /** Character offset in the file of a parser node location of the current statement (UTF-8 bytes of what was parsed). */
@@ -129,4 +135,21 @@ function add(map: Map<string, ObjectRef[]>, object: ObjectRef): void {
   const list = map.get(object.name) ?? []
   list.push(object)
   map.set(object.name, list)
+}
+
+/** Text Postgres skips between statements: whitespace, `;`, `--` and (nested) block comments. */
+function onlyTrivia(text: string): boolean {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    if (depth > 0) {
+      if (text.startsWith('*/', i)) (depth--, i++)
+      else if (text.startsWith('/*', i)) (depth++, i++)
+    } else if (text.startsWith('/*', i)) (depth++, i++)
+    else if (text.startsWith('--', i)) {
+      const end = text.indexOf('\n', i)
+      if (end === -1) return true
+      i = end
+    } else if (!/[\s;\uFEFF]/.test(text[i])) return false
+  }
+  return true
 }

@@ -19,6 +19,8 @@ export interface Finding {
   help: string
   /** Set on an error a run lets through on purpose (e.g. `--allow-destructive`): shown as accepted, not as an error. */
   accepted?: string
+  /** In a file before package.json "strata.enforceFrom": an adopted history, so a warning that never blocks. */
+  adopted?: boolean
 }
 
 export interface LintConfig {

@@ -30,7 +30,7 @@ import { connectionLostFailure, isConnectionLost } from './failure.js'
 import { runWithoutTransaction } from './no-transaction.js'
 
 export type { Timeouts }
-export type TransactionMode = 'transaction' | 'single-transaction' | 'no-transaction'
+export type TransactionMode = 'transaction' | 'single-transaction' | 'no-transaction' | 'own-transaction'
 export type Direction = 'up' | 'down'
 
 /** One file to apply (up) or roll back (down). */

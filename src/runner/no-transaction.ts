@@ -31,7 +31,7 @@ import {
 import { claimKey, waitForLockKey } from './lock.js'
 
 export async function runWithoutTransaction(ctx: ApplyContext, step: Step): Promise<void> {
-  ctx.onStart(step, 'no-transaction')
+  ctx.onStart(step, step.file.ownTransaction && step.direction === 'up' ? 'own-transaction' : 'no-transaction')
   const side = await ctx.openSide()
   try {
     await waitForClaim(ctx, side.sql, step)
@@ -96,7 +96,13 @@ async function runClaimed(ctx: ApplyContext, step: Step): Promise<void> {
     throw await failed(ctx, step, e, progress)
   }
   const ms = performance.now() - t0
-  const details = { mode: 'no-transaction', direction: step.direction, source: step.source.path }
+  const own = step.file.ownTransaction && step.direction === 'up'
+  const details = {
+    mode: own ? 'own-transaction' : 'no-transaction',
+    ...(step.file.modeReason && step.direction === 'up' ? { why: step.file.modeReason } : {}),
+    direction: step.direction,
+    source: step.source.path,
+  }
   if (step.direction === 'up') await finishApplied(ctx.sql, ctx.schema, step.file, ms, details)
   else await finishRolledBack(ctx.sql, ctx.schema, step.file, ms, { ...details, down_path: step.source.path })
   ctx.onDone({ step, ms: Math.round(ms) })
@@ -105,6 +111,8 @@ async function runClaimed(ctx: ApplyContext, step: Step): Promise<void> {
 /** Mark the row failed (connecting again if the connection is what failed) and say truthfully what took effect. */
 async function failed(ctx: ApplyContext, step: Step, e: unknown, progress: Progress): Promise<StrataError> {
   const lost = isConnectionLost(e)
+  // A file that opened its own transaction left the session in it: end it as psql would, before the ledger write.
+  if (!lost && step.file.ownTransaction) await ctx.sql.unsafe('rollback').catch(() => {})
   const err = lost ? await connectionLostFailure(ctx, e, step, [step]) : (e as StrataError)
   const done = Number(err.facts?.statementsDone ?? progress.done)
   const total = Number(err.facts?.statementsTotal ?? progress.total)
