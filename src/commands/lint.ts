@@ -58,7 +58,7 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
   const raw =
     options.cache === false ? await lintSources(sources, fullConfig) : await lintSourcesCached(sources, fullConfig, lintCacheFile(cwd))
   const files = history?.files ?? []
-  const findings = asAdopted(raw, [...files, ...files.flatMap((f) => (f.down ? [{ ...f, path: f.down.path }] : []))], enforceFrom(cwd, files))
+  const findings = asAdopted(raw, [...files, ...files.flatMap((f) => (f.down ? [{ ...f, path: f.down.path }] : []))], enforceFrom(cwd, files, history?.layout))
   const output = formatFindings(findings, options.format, {
     contents: new Map(sources.map((source) => [source.path, source.content])),
     fileCount: sources.length,
@@ -83,8 +83,8 @@ function historyOf(dir: string, cwd: string, layout: LayoutName | undefined, req
 
 /** A file of another tool's layout: its up section, and its down section or file, each linted as what it is. */
 function asSources(file: MigrationFile, cwd: string): Source[] {
-  const sources: Source[] = [{ path: file.path, content: file.content }]
-  if (file.down) sources.push({ path: file.down.path, content: file.down.content, down: true })
+  const sources: Source[] = [{ path: file.path, content: file.content, noTransaction: file.noTransaction }]
+  if (file.down) sources.push({ path: file.down.path, content: file.down.content, down: true, noTransaction: file.down.noTransaction })
   else if (file.downPath) sources.push({ path: file.downPath, content: readMigrationText(resolve(cwd, file.downPath), file.downPath), down: true })
   return sources
 }

@@ -8,7 +8,7 @@ import { describeTarget } from '../db/url.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import type { Finding } from '../lint/index.js'
-import { readMigrationsMeanwhile } from '../runner/files.js'
+import { readHistoryMeanwhile } from '../runner/files.js'
 import type { MigrationFile } from '../runner/file-format.js'
 import { ensureLedger, readLedgerState, readProgress, type LedgerRow } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type Plan } from '../runner/plan.js'
@@ -100,8 +100,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 
   return withTarget(
     cfg,
-    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd, cfg.layout),
-    async (target, files) => {
+    () => readHistoryMeanwhile(cfg.dir, cfg.cwd, cfg.layout),
+    async (target, { files, layout }) => {
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
       const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to, dir: cfg.dir })
       await refuseBlockers(target.sql, cfg.schema, plan)
@@ -114,6 +114,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         allowDestructive: options.allowDestructive,
         gate: !options.dryRun,
         history: files,
+        layout,
       })
       if (lint.findings.length) await progress({ type: 'lint', findings: lint.findings })
       const result: MigrateResult = {

@@ -28,7 +28,7 @@ function buildId(): string {
 
 function keyOf(source: Source, rules: string, fileExists: (path: string) => boolean): string {
   const downExists = fileExists(source.path.replace(/\.sql$/, '.down.sql'))
-  return createHash('sha256').update(`${rules}\0${source.path}\0${downExists}\0${source.down ?? ''}\0`).update(source.content).digest('base64url')
+  return createHash('sha256').update(`${rules}\0${source.path}\0${downExists}\0${source.down ?? ''}\0${source.noTransaction ?? ''}\0`).update(source.content).digest('base64url')
 }
 
 function read(file: string, build: string): Record<string, Finding[]> {

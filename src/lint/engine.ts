@@ -12,6 +12,8 @@ export interface Source {
   content: string
   /** A down file or section (an undo may destroy what its up created); else told by a `.down.sql` name. */
   down?: boolean
+  /** Runs outside a transaction by its layout's own marker (goose's NO TRANSACTION, …); else by `-- strata:no-transaction`. */
+  noTransaction?: boolean
 }
 
 interface ActiveRule {
@@ -80,7 +82,7 @@ function collector(source: Source, lines: LineIndex, suppressions: Suppressions,
 
 function lintParsed(source: Source, parser: Parser, active: ActiveRules, limits: PieceLimits, copyDataBlanked = false): Finding[] {
   const lines = new LineIndex(source.content)
-  const facts = new FileFacts(source.path, source.content, lines, parser, source.down)
+  const facts = new FileFacts(source.path, source.content, lines, parser, source.down, source.noTransaction)
   const suppressions = new Suppressions(source.content, lines)
   const findings: Finding[] = []
   const emit = collector(source, lines, suppressions, findings)

@@ -31,8 +31,10 @@ export class FileFacts {
     readonly lines: LineIndex,
     private readonly parser: Parser,
     down?: boolean,
+    noTransaction?: boolean,
   ) {
     this.isDownFile = down ?? /\.down\.sql$/i.test(path)
+    if (noTransaction) this.directive = true
   }
 
   /** Called by the engine before the statements of each piece of the file (see src/sql/pieces.ts). */

@@ -43,10 +43,14 @@ export function readHistory(dir: string, cwd = process.cwd(), layout?: LayoutNam
  * the files are read and hashed, instead of after (src/db/target.ts).
  */
 export async function readMigrationsMeanwhile(dir: string, cwd = process.cwd(), layout?: LayoutName): Promise<MigrationFile[]> {
+  return (await readHistoryMeanwhile(dir, cwd, layout)).files
+}
+
+export async function readHistoryMeanwhile(dir: string, cwd = process.cwd(), layout?: LayoutName): Promise<History> {
   const reading = migrationReader(dir, cwd, layout)
   for (;;) {
     const step = reading.next()
-    if (step.done) return step.value.files
+    if (step.done) return step.value
     await new Promise(setImmediate)
   }
 }

@@ -21,13 +21,13 @@ export interface LintSummary {
 
 export async function lintPending(
   files: MigrationFile[],
-  opts: { cwd: string; rules?: string[]; allowDestructive?: boolean; gate: boolean; history?: MigrationFile[] },
+  opts: { cwd: string; rules?: string[]; allowDestructive?: boolean; gate: boolean; history?: MigrationFile[]; layout?: string },
 ): Promise<LintSummary> {
   if (!files.length) return { findings: [], errors: 0, warnings: 0, blocking: [] } // nothing pending: never load the parser
   const { lintSourcesCached, lintCacheFile, loadLintConfig } = await import('../lint/index.js')
   const config = { ...loadLintConfig(opts.cwd, opts.rules), fileExists: (path: string) => existsSync(resolve(opts.cwd, path)) }
-  const sources = files.map((f) => ({ path: f.path, content: f.content }))
-  const from = enforceFrom(opts.cwd, opts.history ?? files)
+  const sources = files.map((f) => ({ path: f.path, content: f.content, noTransaction: f.noTransaction }))
+  const from = enforceFrom(opts.cwd, opts.history ?? files, opts.layout)
   const findings = asAdopted(await lintSourcesCached(sources, config, lintCacheFile(opts.cwd)), files, from).map((f) =>
     f.severity === 'error' && f.category === 'destructive' && opts.allowDestructive ? { ...f, accepted: '--allow-destructive' } : f,
   )
@@ -58,14 +58,15 @@ export function lintRefusal(blocking: Finding[]): StrataError {
  * package.json "strata.enforceFrom" as a ledger version: the first file of new work. It may name a version as
  * its tool writes it (`20240101000000`, Flyway's `17.1`) or a file of the history by its name or folder.
  */
-export function enforceFrom(cwd: string, files: MigrationFile[]): number | undefined {
+export function enforceFrom(cwd: string, files: MigrationFile[], layout?: string): number | undefined {
   const text = readProjectConfig(cwd).enforceFrom
   if (text === undefined) return undefined
   const named = files.find((f) => [basename(f.path), basename(f.path).replace(/\.sql$/i, ''), basename(dirname(f.path))].includes(text))
   if (named) return named.version
-  if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text)
-  const flyway = /^\d+([._]\d+)+$/.test(text) ? flywayVersion(text) : undefined
+  // Flyway's versions are dotted (17.1) and packed into the ledger's integers (src/layouts/flyway.ts).
+  const flyway = layout === 'flyway' || /^\d+([._]\d+)+$/.test(text) ? flywayVersion(text) : undefined
   if (typeof flyway === 'number') return flyway
+  if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text)
   throw new StrataError('config', `package.json "strata.enforceFrom" is ${JSON.stringify(text)}: not a version or a migration of this history`, {
     hint: 'write the first version of new work, e.g. "20240101000000" (files before it are the adopted history); strata adopt and strata baseline write it for you',
   })

@@ -7,6 +7,7 @@ import { withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
 import type { MigrationFile } from '../runner/file-format.js'
 import { runWhole } from '../runner/execute.js'
+import { decideRunModes } from '../runner/run-mode.js'
 import { quoteIdent } from '../sql/quote.js'
 import { snapshotSchema, type Snapshot } from '../schema/index.js'
 
@@ -19,6 +20,7 @@ export interface ShadowOptions {
 }
 
 export async function shadowSnapshot(files: MigrationFile[], opts: ShadowOptions): Promise<Snapshot> {
+  await decideRunModes(files)
   return withScratch(undefined, async ({ sql }) => {
     await createRoles(sql, opts.roles)
     for (const file of files) {
