@@ -52,7 +52,7 @@ export async function findObjectDrift(sql: Sql, files: MigrationFile[], ledgerSc
   found.sort((a, b) => a.version - b.version || a.line - b.line || a.object.localeCompare(b.object))
   // What code Strata does not run may have changed is not a problem when it is gone: it is unchecked, saying why.
   const uncertain = new Map(objects.filter((o) => o.uncertain).map((o) => [keyOf(o), o]))
-  const problems = found.filter((p) => p.kind === 'invalid' || !uncertain.has(p.object))
+  const problems = found.filter((p) => p.kind === 'invalid' || (!uncertain.has(p.object) && !p.unknownTable))
   const unchecked = [
     ...expected.unchecked,
     ...found
@@ -62,7 +62,9 @@ export async function findObjectDrift(sql: Sql, files: MigrationFile[], ledgerSc
         line: p.line,
         version: p.version,
         statement: p.object,
-        reason: `${p.kind === 'missing' ? 'not there' : `${p.actual}, expected ${p.expected}`}, but ${uncertain.get(p.object)!.uncertain}`,
+        reason: p.unknownTable
+          ? `not there, but neither is its table ${p.unknownTable}, which no file creates (code Strata does not follow made it)`
+          : `${p.kind === 'missing' ? 'not there' : `${p.actual}, expected ${p.expected}`}, but ${uncertain.get(p.object)!.uncertain}`,
       })),
   ]
   return { problems, checked: objects.length, unchecked, snapshot }
