@@ -10,6 +10,7 @@ import { StrataError } from '../errors.js'
 import { readMigrations } from '../runner/files.js'
 import { ensureLedger, readLedger, recordWithoutRunning } from '../runner/ledger.js'
 import { underLock } from '../runner/lock.js'
+import { recordProjectConfig } from '../config/project.js'
 import { findObjectDrift, type ObjectProblem, type Unchecked } from '../verify/index.js'
 
 export interface BaselineOptions extends CommonOptions {
@@ -26,6 +27,10 @@ export interface BaselineResult {
   /** Objects the recorded files create that are missing (only with force; otherwise baseline refuses). */
   objects: ObjectProblem[]
   unchecked: Unchecked[]
+  /** What was written into package.json "strata" (enforceFrom, unless a person set it); null: no package.json. */
+  config: Record<string, string> | null
+  /** The first version of new work: the baselined files before it are an adopted history. */
+  enforceFrom: string
 }
 
 export async function baseline(options: BaselineOptions): Promise<BaselineResult> {
@@ -61,11 +66,16 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
           forced: !!options.force && drift.problems.length > 0,
         })
     })
+    // New work starts after the baselined files; a layout read from the folder is made explicit.
+    const enforceFrom = String(options.to + 1)
+    const config = recordProjectConfig(cfg.cwd, { enforceFrom }) ?? null
     return {
       target: target.shown,
       recorded: files.map((f) => ({ version: f.version, name: f.name, path: f.path })),
       objects: drift.problems,
       unchecked: drift.unchecked,
+      config,
+      enforceFrom,
     }
   } finally {
     await target.close()
