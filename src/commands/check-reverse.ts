@@ -176,7 +176,12 @@ async function roundTrip(
 
 async function checkDown(sql: Sql, check: Checked, snap: () => Promise<Snapshot>): Promise<CheckFailure | undefined> {
   const where = { stage: 'down' as const, version: check.file.version, path: check.file.path, downPath: check.downPath }
-  const failed = await attempt(sql, check.downPath, check.downText, !!check.file.down?.noTransaction || hasDirective(check.downText, 'no-transaction'))
+  const failed = await attempt(
+    sql,
+    check.downPath,
+    check.downText,
+    !!check.file.down?.noTransaction || hasDirective(check.downText, 'no-transaction'),
+  )
   if (failed) return { ...where, message: `${check.downPath} failed: ${failed}`, differences: [] }
   const differences = diffSnapshots(check.before!, await snap())
   if (!differences.length) return undefined

@@ -7,6 +7,7 @@ import { readHistory, type History } from '../runner/files.js'
 import { asAdopted, enforceFrom } from '../runner/lint-gate.js'
 import type { LayoutName } from '../layouts/index.js'
 import type { Source } from '../lint/engine.js'
+import { columnTypesBefore } from '../lint/column-types.js'
 import { lintCacheFile, lintSources, lintSourcesCached, loadLintConfig } from '../lint/index.js'
 import type { Finding } from '../lint/index.js'
 import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js'
@@ -52,13 +53,23 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
       : sqlFiles(options.paths.length ? options.paths : [dir], cwd).flatMap((path) => {
           const file = history?.files.find((f) => resolve(cwd, f.path) === resolve(cwd, path))
           // Read as migrate reads them: a file migrate would refuse is refused here too, at the same place.
-          return file && history!.layout !== 'strata' ? asSources(file, cwd) : [{ path, content: readMigrationText(resolve(cwd, path), path) }]
+          return file && history!.layout !== 'strata'
+            ? asSources(file, cwd)
+            : [{ path, content: readMigrationText(resolve(cwd, path), path) }]
         })
-  const fullConfig = { ...config, fileExists: (path: string) => existsSync(resolve(cwd, path)) }
+  const fullConfig = {
+    ...config,
+    fileExists: (path: string) => existsSync(resolve(cwd, path)),
+    columnTypes: await columnTypesBefore(history?.files ?? [], sources),
+  }
   const raw =
     options.cache === false ? await lintSources(sources, fullConfig) : await lintSourcesCached(sources, fullConfig, lintCacheFile(cwd))
   const files = history?.files ?? []
-  const findings = asAdopted(raw, [...files, ...files.flatMap((f) => (f.down ? [{ ...f, path: f.down.path }] : []))], enforceFrom(cwd, files, history?.layout))
+  const findings = asAdopted(
+    raw,
+    [...files, ...files.flatMap((f) => (f.down ? [{ ...f, path: f.down.path }] : []))],
+    enforceFrom(cwd, files, history?.layout),
+  )
   const output = formatFindings(findings, options.format, {
     contents: new Map(sources.map((source) => [source.path, source.content])),
     fileCount: sources.length,
@@ -85,7 +96,8 @@ function historyOf(dir: string, cwd: string, layout: LayoutName | undefined, req
 function asSources(file: MigrationFile, cwd: string): Source[] {
   const sources: Source[] = [{ path: file.path, content: file.content, noTransaction: file.noTransaction }]
   if (file.down) sources.push({ path: file.down.path, content: file.down.content, down: true, noTransaction: file.down.noTransaction })
-  else if (file.downPath) sources.push({ path: file.downPath, content: readMigrationText(resolve(cwd, file.downPath), file.downPath), down: true })
+  else if (file.downPath)
+    sources.push({ path: file.downPath, content: readMigrationText(resolve(cwd, file.downPath), file.downPath), down: true })
   return sources
 }
 

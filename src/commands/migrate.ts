@@ -107,7 +107,13 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       await refuseBlockers(target.sql, cfg.schema, plan)
       await decideRunModes(plan.pending)
       const modeOf = (f: MigrationFile): TransactionMode =>
-        f.ownTransaction ? 'own-transaction' : f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
+        f.ownTransaction
+          ? 'own-transaction'
+          : f.noTransaction
+            ? 'no-transaction'
+            : options.singleTransaction
+              ? 'single-transaction'
+              : 'transaction'
       const lint = await lintPending(plan.pending, {
         cwd: cfg.cwd,
         rules: options.rules,

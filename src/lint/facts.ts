@@ -1,4 +1,5 @@
 import type { AlterTableStmt, CreateStmt, CreateTableAsStmt, RenameStmt } from '@pgsql/types'
+import { typeRef, type TypeRef } from '../verify/sql-names.js'
 import type { LineIndex, Statement, loadParser } from '../sql/index.js'
 import type { Piece } from '../sql/pieces.js'
 import { readDirectives } from '../runner/file-format.js'
@@ -24,6 +25,10 @@ export class FileFacts {
   private readonly blocks = new Map<number, BlockStatement[]>()
   private piece?: Piece
   private directive?: boolean
+  /** Column types as this file leaves them so far, by `table.column`. */
+  private readonly types = new Map<string, TypeRef | undefined>()
+  /** Column types as the files before this one left them (src/lint/column-types.ts), by `table.column`. */
+  history?: Map<string, TypeRef>
 
   constructor(
     readonly path: string,
@@ -46,6 +51,12 @@ export class FileFacts {
   get noTransaction(): boolean {
     this.directive ??= readDirectives(this.text).noTransaction
     return this.directive
+  }
+
+  /** A column's type before the current statement: as this file set it, else as the history before it left it. */
+  columnType(table: QualifiedName, column: string): TypeRef | undefined {
+    const key = `${table.name}.${column}`
+    return this.types.has(key) ? this.types.get(key) : this.history?.get(key)
   }
 
   /** Whether nothing but comments, blanks and semicolons surrounds this statement in the file. */
@@ -98,6 +109,9 @@ export class FileFacts {
     if (statement.kind === 'CreateStmt') {
       const create = inner<CreateStmt>(statement)
       this.addTable({ schema: create.relation?.schemaname, name: create.relation?.relname ?? '', ifNotExists: !!create.if_not_exists })
+      for (const element of create.tableElts ?? [])
+        if ('ColumnDef' in element)
+          this.types.set(`${create.relation?.relname}.${element.ColumnDef.colname}`, typeRef(element.ColumnDef.typeName))
     } else if (statement.kind === 'CreateTableAsStmt' && object) {
       this.addTable({ ...object, ifNotExists: !!inner<CreateTableAsStmt>(statement).if_not_exists })
     } else if (statement.kind === 'RenameStmt') {
@@ -123,6 +137,10 @@ export class FileFacts {
   private recordAlterTable(alter: AlterTableStmt): void {
     const table = { schema: alter.relation?.schemaname, name: alter.relation?.relname ?? '' }
     for (const command of alterTableCommands(alter)) {
+      if ((command.subtype === 'AT_AddColumn' || command.subtype === 'AT_AlterColumnType') && command.def && 'ColumnDef' in command.def) {
+        const column = command.def.ColumnDef.colname ?? command.name ?? ''
+        this.types.set(`${table.name}.${column}`, typeRef(command.def.ColumnDef.typeName))
+      }
       if (command.subtype === 'AT_AddColumn' && command.def && 'ColumnDef' in command.def) {
         add(this.created, { type: 'column', name: command.def.ColumnDef.colname ?? '', table })
       } else if (command.subtype === 'AT_AddConstraint' && command.def && 'Constraint' in command.def) {

@@ -73,7 +73,8 @@ function* migrationReader(dir: string, cwd: string, layout?: LayoutName): Genera
   }
   // Another tool's folder runs as it is, so a team can leave that tool without renaming a file.
   const byNames = layout ? {} : detectByNames(abs, dirents)
-  if (byNames.layout) return { ...readLayout(byNames.layout as Exclude<LayoutName, 'strata'>, dir, cwd), layout: byNames.layout, detected: true }
+  if (byNames.layout)
+    return { ...readLayout(byNames.layout as Exclude<LayoutName, 'strata'>, dir, cwd), layout: byNames.layout, detected: true }
   const shownDir = relative(cwd, abs)
   const show = (f: string) => (shownDir ? shownDir + sep + f : f) // a plain name in a normalized directory: no join needed
   const ups: MigrationFile[] = []

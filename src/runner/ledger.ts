@@ -233,7 +233,9 @@ export function claimUpSql(schema: string, file: MigrationFile, progress: Progre
   return `${upgradeLedgerSql(schema)}
 insert into ${quoteIdent(schema)}.migrations (version, name, checksum, status, progress)
 values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'running', ${quoteLiteral(JSON.stringify(progress))}::jsonb)${
-    file.repeatable ? `\n  on conflict (version) do update set checksum = excluded.checksum, status = 'running', error = null, progress = excluded.progress` : ''
+    file.repeatable
+      ? `\n  on conflict (version) do update set checksum = excluded.checksum, status = 'running', error = null, progress = excluded.progress`
+      : ''
   };`
 }
 

@@ -28,6 +28,8 @@ export async function lintPending(
   const config = { ...loadLintConfig(opts.cwd, opts.rules), fileExists: (path: string) => existsSync(resolve(opts.cwd, path)) }
   const sources = files.map((f) => ({ path: f.path, content: f.content, noTransaction: f.noTransaction }))
   const from = enforceFrom(opts.cwd, opts.history ?? files, opts.layout)
+  const { columnTypesBefore } = await import('../lint/column-types.js')
+  config.columnTypes = await columnTypesBefore(opts.history ?? files, sources)
   const findings = asAdopted(await lintSourcesCached(sources, config, lintCacheFile(opts.cwd)), files, from).map((f) =>
     f.severity === 'error' && f.category === 'destructive' && opts.allowDestructive ? { ...f, accepted: '--allow-destructive' } : f,
   )
@@ -67,9 +69,13 @@ export function enforceFrom(cwd: string, files: MigrationFile[], layout?: string
   const flyway = layout === 'flyway' || /^\d+([._]\d+)+$/.test(text) ? flywayVersion(text) : undefined
   if (typeof flyway === 'number') return flyway
   if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text)
-  throw new StrataError('config', `package.json "strata.enforceFrom" is ${JSON.stringify(text)}: not a version or a migration of this history`, {
-    hint: 'write the first version of new work, e.g. "20240101000000" (files before it are the adopted history); strata adopt and strata baseline write it for you',
-  })
+  throw new StrataError(
+    'config',
+    `package.json "strata.enforceFrom" is ${JSON.stringify(text)}: not a version or a migration of this history`,
+    {
+      hint: 'write the first version of new work, e.g. "20240101000000" (files before it are the adopted history); strata adopt and strata baseline write it for you',
+    },
+  )
 }
 
 /** Findings in files before `from` are an adopted history's: warnings that never block, marked so. */

@@ -30,7 +30,10 @@ export async function decideRunModes(files: MigrationFile[]): Promise<void> {
 
 /** What lint's nontransactional-statement calls this statement, when it cannot run in a transaction block. */
 async function nontransactionalKind(text: string): Promise<string | undefined> {
-  const [{ parseSql }, { nontransactional }] = await Promise.all([import('../sql/index.js'), import('../lint/rules/nontransactional-statement.js')])
+  const [{ parseSql }, { nontransactional }] = await Promise.all([
+    import('../sql/index.js'),
+    import('../lint/rules/nontransactional-statement.js'),
+  ])
   const statement = (await parseSql(text)).statements[0]
   return statement && nontransactional(statement)
 }
