@@ -211,4 +211,23 @@ test('the layout comes from --layout, else STRATA_LAYOUT, else package.json; an 
   assert.match(refusal(() => resolveFiles({ cwd: bad, env: {} })).message, /"strata.layout" must be a string/)
 })
 
+test('strata new writes the next file as the folder’s tool writes one, so that its layout reads it', async () => {
+  const { newMigration } = await import('../../src/commands/new.js')
+  const goose = project(prefixed({ '001_init.sql': GOOSE }))
+  const made = newMigration({ name: 'orders', dir: 'm', cwd: goose, env: {} })
+  assert.is(made.path, 'm/002_orders.sql')
+  assert.equal(
+    readHistory('m', goose).files.map((f) => [f.version, !!f.down]),
+    [
+      [1, true],
+      [2, true],
+    ],
+  )
+  const flyway = project(prefixed({ 'V1__a.sql': 'select 1;', 'V2.1__b.sql': 'select 2;' }))
+  assert.is(newMigration({ name: 'c', dir: 'm', cwd: flyway, env: {}, layout: 'flyway' }).path, 'm/V3__c.sql')
+  const golang = project(prefixed({ '0001_a.up.sql': 'select 1;' }))
+  const pair = newMigration({ name: 'b', dir: 'm', cwd: golang, env: {}, layout: 'golang-migrate' })
+  assert.equal([pair.path, pair.downPath], ['m/0002_b.up.sql', 'm/0002_b.down.sql'])
+})
+
 test.run()
