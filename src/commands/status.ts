@@ -1,7 +1,8 @@
 /** `strata status`: one line per file: applied / pending / changed / missing / failed, with time and duration. */
 import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { withTarget } from '../db/target.js'
-import { readMigrationsMeanwhile } from '../runner/files.js'
+import { readHistoryMeanwhile } from '../runner/files.js'
+import type { Skipped } from '../layouts/index.js'
 import { readLedger } from '../runner/ledger.js'
 import { makePlan, type EntryState } from '../runner/plan.js'
 
@@ -23,14 +24,18 @@ export interface StatusResult {
   server: { version: string; database: string; user: string }
   entries: StatusEntry[]
   counts: Record<EntryState, number>
+  /** Whose layout the folder was read in, and whether that was detected rather than asked for. */
+  layout: { name: string; detected: boolean }
+  /** Files the layout's tool itself skips (e.g. names the Supabase CLI does not read), listed so none is skipped silently. */
+  skipped: Skipped[]
 }
 
 export async function status(options: CommonOptions = {}): Promise<StatusResult> {
   const cfg = resolveOptions(options)
   return withTarget(
     cfg,
-    () => readMigrationsMeanwhile(cfg.dir, cfg.cwd, cfg.layout),
-    async (target, files) => {
+    () => readHistoryMeanwhile(cfg.dir, cfg.cwd, cfg.layout),
+    async (target, { files, layout, detected, skipped }) => {
       const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { dir: cfg.dir })
       const counts = { applied: 0, pending: 0, changed: 0, missing: 0, failed: 0, running: 0, 'out-of-order': 0 }
       const entries = plan.entries.map((e): StatusEntry => {
@@ -46,7 +51,7 @@ export async function status(options: CommonOptions = {}): Promise<StatusResult>
           appliedBy: e.row?.applied_by ?? null,
         }
       })
-      return { target: target.shown, server: target.server, entries, counts }
+      return { target: target.shown, server: target.server, entries, counts, layout: { name: layout, detected }, skipped }
     },
     { arrays: false },
   )

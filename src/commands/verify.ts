@@ -82,6 +82,10 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
 
 function historyProblem(e: PlanEntry): HistoryProblem {
   const message =
-    e.state === 'pending' ? `${e.path} is pending: it has not been applied to this database (run strata migrate)` : describeBlocker(e)
+    e.state === 'pending' && e.file?.repeatable && e.row
+      ? `${e.path} changed since it was applied: a repeatable, strata migrate applies it again`
+      : e.state === 'pending'
+        ? `${e.path} is pending: it has not been applied to this database (run strata migrate)`
+        : describeBlocker(e)
   return { version: e.version, name: e.name, state: e.state as HistoryProblem['state'], file: e.file?.path ?? null, message }
 }
