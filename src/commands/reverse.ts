@@ -67,9 +67,10 @@ export async function reverse(options: ReverseOptions = {}): Promise<ReverseComm
         },
       )
     }
-    const downPath = downPathOf(file)
-    const written = existsSync(join(cwd, downPath)) && !isBlank(readMigrationText(join(cwd, downPath), downPath))
-    const action = options.stdout ? 'printed' : written && !options.force ? 'kept' : 'written'
+    // A down the history holds in the file itself (a goose Down section, a Flyway undo file) is its own: never overwritten.
+    const downPath = file.down?.path ?? downPathOf(file)
+    const written = !!file.down || (existsSync(join(cwd, downPath)) && !isBlank(readMigrationText(join(cwd, downPath), downPath)))
+    const action = options.stdout ? 'printed' : written && (!options.force || file.down) ? 'kept' : 'written'
     if (action === 'written') writeFileSync(join(cwd, downPath), result.text)
     out.push({
       version: file.version,
@@ -87,7 +88,7 @@ export async function reverse(options: ReverseOptions = {}): Promise<ReverseComm
 }
 
 export function downPathOf(file: MigrationFile): string {
-  return file.downPath ?? file.path.replace(/\.sql$/, '.down.sql')
+  return file.downPath ?? file.path.replace(/(\.up)?\.sql$/, '.down.sql') // golang-migrate's x.up.sql pairs with x.down.sql
 }
 
 /**
@@ -106,6 +107,7 @@ export function isBlank(sql: string): boolean {
 
 function select(files: MigrationFile[], options: ReverseOptions, cwd: string): Set<MigrationFile> {
   const wanting = (f: MigrationFile) => {
+    if (f.down) return false
     const downPath = downPathOf(f)
     return !existsSync(join(cwd, downPath)) || isBlank(readMigrationText(join(cwd, downPath), downPath))
   }

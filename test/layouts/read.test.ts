@@ -230,4 +230,22 @@ test('strata new writes the next file as the folder’s tool writes one, so that
   assert.equal([pair.path, pair.downPath], ['m/0002_b.up.sql', 'm/0002_b.down.sql'])
 })
 
+test('strata reverse keeps the down a history holds in its files, and names a golang-migrate down as golang-migrate does', async () => {
+  const { reverse } = await import('../../src/commands/reverse.js')
+  const goose = project(prefixed({ '001_init.sql': GOOSE }))
+  const kept = await reverse({ dir: 'm', cwd: goose, env: {}, force: true })
+  assert.equal(
+    kept.files.map((f) => [f.action, f.downPath]),
+    [['kept', 'm/001_init.sql (Down section)']],
+  )
+  assert.is(readHistory('m', goose).files.length, 1, 'no .down.sql was written beside it')
+  const golang = project(prefixed({ '0001_a.up.sql': 'create table if not exists a (id int);' }))
+  const written = await reverse({ dir: 'm', cwd: golang, env: {}, layout: 'golang-migrate' })
+  assert.equal(
+    written.files.map((f) => f.downPath),
+    ['m/0001_a.down.sql'],
+  )
+  assert.is(readHistory('m', golang, 'golang-migrate').files[0].downPath, 'm/0001_a.down.sql')
+})
+
 test.run()
