@@ -3,7 +3,7 @@
 // from their folders as they are, against psql running the same files one process per file (as a deploy script
 // would), the two taking turns round by round. Prints medians and the ratio. `node bench/adopted.mjs [rounds]`.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { root, scratchPostgres, strataBin } from './support.mjs'
@@ -63,6 +63,7 @@ try {
     const viaPsql = []
     for (let r = 0; r < rounds; r++) {
       const a = await prepared(setup)
+      rmSync(join(cwd, '.strata'), { recursive: true, force: true }) // cold: no lint cache, as a fresh deploy job
       strata.push(
         run(process.execPath, [strataBin, 'migrate', '--layout', layout, '--dir', abs, '--url', a, ...(to ? ['--to', String(to)] : [])]),
       )

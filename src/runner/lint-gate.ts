@@ -29,7 +29,12 @@ export async function lintPending(
   const sources = files.map((f) => ({ path: f.path, content: f.content, noTransaction: f.noTransaction }))
   const from = enforceFrom(opts.cwd, opts.history ?? files, opts.layout)
   const { columnTypesBefore } = await import('../lint/column-types.js')
-  config.columnTypes = await columnTypesBefore(opts.history ?? files, sources)
+  // Only new work needs the history's column types: an adopted file's findings are warnings either way.
+  const isNew = (path: string) => from === undefined || !files.some((f) => f.path === path && f.version < from)
+  config.columnTypes = await columnTypesBefore(
+    opts.history ?? files,
+    sources.filter((s) => isNew(s.path)),
+  )
   const findings = asAdopted(await lintSourcesCached(sources, config, lintCacheFile(opts.cwd)), files, from).map((f) =>
     f.severity === 'error' && f.category === 'destructive' && opts.allowDestructive ? { ...f, accepted: '--allow-destructive' } : f,
   )
