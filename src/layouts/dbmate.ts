@@ -19,7 +19,8 @@ export function readDbmate(dir: string, cwd: string): LayoutRead {
   for (const entry of filesIn(dir, cwd)) {
     const m = NAME.exec(entry.name)
     if (!m) {
-      if (entry.name.toLowerCase().endsWith('.sql')) skipped.push({ path: entry.path, reason: 'its name does not start with a version: dbmate skips it' })
+      if (entry.name.toLowerCase().endsWith('.sql'))
+        skipped.push({ path: entry.path, reason: 'its name does not start with a version: dbmate skips it' })
       continue
     }
     const version = safeVersion(m[1])
@@ -27,9 +28,13 @@ export function readDbmate(dir: string, cwd: string): LayoutRead {
       problems.push(`${entry.path}: version ${m[1]} is too large`)
       continue
     }
-    const parsed = parseDbmate(readEntry(entry), entry.path)
+    const text = readEntry(entry)
+    const parsed = parseDbmate(text, entry.path)
     if (typeof parsed === 'string') problems.push(parsed)
-    else files.push(sectionedFile(version, m[2].replace(/^[_-]/, '') || m[1], entry.path, parsed.up, parsed.upNoTransaction, parsed.down))
+    else
+      files.push(
+        sectionedFile(version, m[2].replace(/^[_-]/, '') || m[1], entry.path, parsed.up, parsed.upNoTransaction, parsed.down, text),
+      )
   }
   if (problems.length) refuse(problems, 'dbmate', dir, 'dbmate itself would stop at these too')
   return { files: byVersion(files, 'dbmate', dir), skipped }

@@ -42,7 +42,9 @@ export function readFlyway(dir: string, cwd: string): LayoutRead {
     const placeholder = /\$\{[^}\n]*\}/.exec(content)
     if (placeholder) {
       const line = content.slice(0, placeholder.index).split('\n').length
-      problems.push(`${entry.path}:${line}: the Flyway placeholder ${placeholder[0]}, which Flyway replaces before running; Strata sends the file as it is`)
+      problems.push(
+        `${entry.path}:${line}: the Flyway placeholder ${placeholder[0]}, which Flyway replaces before running; Strata sends the file as it is`,
+      )
       continue
     }
     const noTransaction = /^\s*executeInTransaction\s*=\s*false\s*$/m.test(readConf(entry.abs))
@@ -76,7 +78,10 @@ function readConf(scriptPath: string): string {
 
 /** Flyway's parts of a version: `1_2.3` → [1, 2, 3], trailing zeros dropped (1.0 is 1). */
 export function versionParts(text: string): number[] {
-  const parts = text.split(/[._]/).filter((p) => p !== '').map(Number)
+  const parts = text
+    .split(/[._]/)
+    .filter((p) => p !== '')
+    .map(Number)
   while (parts.length > 1 && parts[parts.length - 1] === 0) parts.pop()
   return parts
 }
@@ -99,7 +104,12 @@ function checkOrder(files: MigrationFile[], dir: string): void {
     const k = x.findIndex((p, j) => p !== (y[j] ?? 0))
     const flywayLess = k === -1 ? x.length <= y.length : x[k] < (y[k] ?? 0)
     if (!flywayLess)
-      refuse([`${files[i - 1].path} and ${files[i].path}`], 'Flyway', dir, 'their ledger versions would not keep Flyway order: do not mix timestamp versions with dotted ones')
+      refuse(
+        [`${files[i - 1].path} and ${files[i].path}`],
+        'Flyway',
+        dir,
+        'their ledger versions would not keep Flyway order: do not mix timestamp versions with dotted ones',
+      )
   }
 }
 

@@ -68,7 +68,7 @@ function isDirectory(path: string): boolean {
 
 export const readEntry = (entry: Entry): string => readMigrationText(entry.abs, entry.path)
 
-/** A MigrationFile whose whole text runs (no sections), its checksum Strata's own. */
+/** A MigrationFile whose whole text runs (no sections), its checksum Strata's own. Strata's own directives hold in every layout. */
 export function wholeFile(version: number, name: string, path: string, content: string, extra: Partial<MigrationFile> = {}): MigrationFile {
   return {
     version,
@@ -76,8 +76,8 @@ export function wholeFile(version: number, name: string, path: string, content: 
     path,
     content,
     checksum: checksum(content),
-    noTransaction: readDirectives(content).noTransaction,
     ...extra,
+    noTransaction: !!extra.noTransaction || readDirectives(content).noTransaction,
   }
 }
 
@@ -93,7 +93,9 @@ export function sectionedFile(
   up: string,
   noTransaction: boolean,
   down?: DownSection,
+  whole = up,
 ): MigrationFile {
+  noTransaction ||= readDirectives(whole).noTransaction // Strata's own directive holds in every layout
   return { version, name, path, content: up, checksum: checksum(up), noTransaction, ...(down ? { down } : {}) }
 }
 

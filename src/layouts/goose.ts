@@ -26,7 +26,9 @@ export function readGoose(dir: string, cwd: string): LayoutRead {
     }
     if (entry.name.endsWith('_test.go')) continue
     if (m[3].toLowerCase() === 'go') {
-      problems.push(`${entry.path}: a Go migration; Strata runs SQL only (write it as SQL, or run it with goose and record it with strata repair --applied)`)
+      problems.push(
+        `${entry.path}: a Go migration; Strata runs SQL only (write it as SQL, or run it with goose and record it with strata repair --applied)`,
+      )
       continue
     }
     const version = safeVersion(m[1])
@@ -34,11 +36,13 @@ export function readGoose(dir: string, cwd: string): LayoutRead {
       problems.push(`${entry.path}: version ${m[1]} is too large`)
       continue
     }
-    const parsed = parseGoose(readEntry(entry), entry.path)
+    const text = readEntry(entry)
+    const parsed = parseGoose(text, entry.path)
     if (typeof parsed === 'string') problems.push(parsed)
-    else files.push(sectionedFile(version, m[2], entry.path, parsed.up, parsed.noTransaction, parsed.down))
+    else files.push(sectionedFile(version, m[2], entry.path, parsed.up, parsed.noTransaction, parsed.down, text))
   }
-  if (problems.length) refuse(problems, 'goose', dir, 'goose itself would stop at these too; see https://pressly.github.io/goose/ for the annotations')
+  if (problems.length)
+    refuse(problems, 'goose', dir, 'goose itself would stop at these too; see https://pressly.github.io/goose/ for the annotations')
   return { files: byVersion(files, 'goose', dir), skipped }
 }
 
@@ -49,7 +53,8 @@ export function parseGoose(text: string, path: string) {
   for (const [i, line] of lines.entries()) {
     if (!/^\s*--/.test(line) || !line.includes('+goose')) continue
     const annotation = line.replace(/--/g, '').replace('+goose', '').trim().toLowerCase()
-    if (/^\s/.test(line)) return `${at(path, i)}: the annotation "${line.trim()}" is indented; goose refuses annotations with leading whitespace`
+    if (/^\s/.test(line))
+      return `${at(path, i)}: the annotation "${line.trim()}" is indented; goose refuses annotations with leading whitespace`
     if (!ANNOTATIONS.includes(annotation)) return `${at(path, i)}: "${line.trim()}" is not a goose annotation`
     if (annotation === 'no transaction') noTransaction = true
     if (annotation === 'envsub on')

@@ -48,9 +48,13 @@ const PAIRED: Partial<Record<LayoutName, PairedTool>> = {
 /** A layout name as given by a flag, the environment or package.json, checked. */
 export function layoutName(value: unknown, source: string): LayoutName {
   if (typeof value === 'string' && (LAYOUTS as readonly string[]).includes(value)) return value as LayoutName
-  throw new StrataError(source === 'package.json "strata.layout"' ? 'config' : 'usage', `${source}: unknown layout ${JSON.stringify(value)}`, {
-    hint: `the layouts Strata reads: ${LAYOUTS.join(', ')}`,
-  })
+  throw new StrataError(
+    source === 'package.json "strata.layout"' ? 'config' : 'usage',
+    `${source}: unknown layout ${JSON.stringify(value)}`,
+    {
+      hint: `the layouts Strata reads: ${LAYOUTS.join(', ')}`,
+    },
+  )
 }
 
 /** Read a folder in another tool's layout (never `strata`: src/runner/files.ts reads that one). */
@@ -76,7 +80,11 @@ export function detectByNames(absDir: string, dirents: Dirent[]): { layout?: Lay
   if (every(/^[VUR][0-9._]*__.+\.sql$/)) return { layout: 'flyway' }
   if (every(/^V\d{4}\.[^.]+\.(up|down)\.sql$/)) return { layout: 'authelia' }
   if (sql.some((n) => /^\d+_.*\.up\.sql$/.test(n)))
-    return { doubt: 'its files are named <version>_<name>.up.sql, as golang-migrate and sqlx name them: pass --layout golang-migrate or --layout sqlx' }
-  if (every(/^\d+-.*\.sql$/)) return { doubt: 'its files are named <id>-<name>.sql: pass --layout postgres-migrations if that is the tool that wrote them' }
+    return {
+      doubt:
+        'its files are named <version>_<name>.up.sql, as golang-migrate and sqlx name them: pass --layout golang-migrate or --layout sqlx',
+    }
+  if (every(/^\d+-.*\.sql$/))
+    return { doubt: 'its files are named <id>-<name>.sql: pass --layout postgres-migrations if that is the tool that wrote them' }
   return {}
 }

@@ -81,10 +81,14 @@ function withDistinctVersions(files: MigrationFile[]): MigrationFile[] {
     }
     const version = first.version + k++
     if (taken.has(version))
-      throw new StrataError('files', `${files[i].path} shares its timestamp with ${first.path}, and a later folder has version ${version}`, {
-        file: files[i].path,
-        hint: 'Strata gives the second folder of a timestamp the next second as its ledger version; rename one of the folders to a free timestamp',
-      })
+      throw new StrataError(
+        'files',
+        `${files[i].path} shares its timestamp with ${first.path}, and a later folder has version ${version}`,
+        {
+          file: files[i].path,
+          hint: 'Strata gives the second folder of a timestamp the next second as its ledger version; rename one of the folders to a free timestamp',
+        },
+      )
     taken.add(version)
     files[i].version = version
   }
