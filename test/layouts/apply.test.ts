@@ -42,6 +42,25 @@ test('a goose folder: the Up sections run, never the Down ones; strata down runs
   }
 })
 
+test('check-reverse runs a goose history’s own Down sections, and finds the one that does not undo its Up', async () => {
+  const s = await scenario({
+    '001_users.sql': '-- +goose Up\ncreate table users (id int);\n-- +goose Down\ndrop table users;\n',
+    '002_posts.sql': '-- +goose Up\ncreate table posts (id int);\ncreate table tags (id int);\n-- +goose Down\ndrop table posts;\n',
+  })
+  try {
+    const check = await s.json('check-reverse', '--scratch-url', s.db.url)
+    assert.is(check.code, 1)
+    assert.equal(check.doc.failure.downPath, 'migrations/002_posts.sql (Down section)')
+    assert.match(JSON.stringify(check.doc.failure.differences), /tags/)
+    assert.equal(
+      check.doc.files.map((f: { down: string }) => f.down),
+      ['file'],
+    )
+  } finally {
+    await s.dispose()
+  }
+})
+
 test('a lone CREATE INDEX CONCURRENTLY runs without a transaction by itself, lint agrees, and its event says why', async () => {
   const s = await scenario({
     '001_t.sql': 'create table if not exists t (a int);',

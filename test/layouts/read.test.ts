@@ -169,8 +169,14 @@ test('prisma: folders sharing a timestamp keep Prisma’s order, the second one 
 })
 
 test('supabase: names the CLI skips are listed as skipped; postgres-migrations: ids without a gap, disable-transaction', () => {
-  const supabase = read({ '20240101000000_init.sql': 'select 1;', 'local_20240102_x.sql': 'select 2;' }, 'supabase')
-  assert.equal([supabase.files.length, supabase.skipped[0]?.path], [1, 'm/local_20240102_x.sql'])
+  const supabase = read(
+    { '20240101000000_init.sql': 'select 1;', '20240101000000_init.down.sql': 'select -1;', 'local_20240102_x.sql': 'select 2;' },
+    'supabase',
+  )
+  assert.equal(
+    [supabase.files.length, supabase.files[0].downPath, supabase.skipped[0]?.path],
+    [1, 'm/20240101000000_init.down.sql', 'm/local_20240102_x.sql'],
+  )
   const pm = read(
     { '0001-init.sql': 'select 1;', '00002-idx.sql': '-- postgres-migrations disable-transaction\ncreate index concurrently i on t (a);' },
     'postgres-migrations',
