@@ -4,6 +4,7 @@
 //   2. a no-op migrate with all N applied
 //   3. lint of ../shared/corpus, Strata vs squawk (bench/lint.mjs)
 //   4. peak memory (max RSS of the whole process, from GNU time when present)
+//   5. real histories of other tools (../shared/corpus) with --layout, against psql (bench/adopted.mjs)
 // Prints medians and ratios, and writes docs/benchmarks.md with the machine and versions (--write).
 import { spawnSync, execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
@@ -199,6 +200,10 @@ console.log('\n' + (backupBench.stdout + backupBench.stderr).trim())
 const fanOut = spawnSync(process.execPath, [join(root, 'bench/targets.mjs')], { cwd: root, encoding: 'utf8' })
 const fanOutOut = (fanOut.stdout + fanOut.stderr).trim()
 console.log('\n' + fanOutOut)
+// Real histories of other tools, read with --layout, against psql one process per file (bench/adopted.mjs).
+const adopted = spawnSync(process.execPath, [join(root, 'bench/adopted.mjs'), '3'], { cwd: root, encoding: 'utf8' })
+const adoptedOut = (adopted.stdout + adopted.stderr).trim()
+console.log('\n' + adoptedOut)
 
 if (write) {
   const cpu = cpus()[0]?.model ?? 'unknown cpu'
@@ -235,6 +240,13 @@ runs each tool again with nothing to do (the median of 5 no-op runs: what every 
 Strata sends each file, its guard, its ledger row and its COMMIT as one query, and up to 32 files' queries before the first answers.
 \`\`\`
 ${latencyOut}
+\`\`\`
+
+## Real histories of other tools against psql
+\`strata migrate --layout <tool>\` from the folder as it is, against psql running the same files one process per
+file (goose's Up sections, each in a transaction unless NO TRANSACTION), taking turns (bench/adopted.mjs).
+\`\`\`
+${adoptedOut}
 \`\`\`
 
 ## Lint of ../shared/corpus

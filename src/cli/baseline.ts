@@ -23,6 +23,10 @@ export const registerBaseline: Register = (prog, wrap) => {
         out.line(
           `${result.recorded.length} file(s) recorded as applied without running them; strata verify checks their objects from now on`,
         )
+        if (result.config?.enforceFrom)
+          out.line(
+            `package.json "strata": wrote "enforceFrom": "${result.enforceFrom}" (lint warns about the baselined files, never blocks)`,
+          )
       }),
     )
 }

@@ -15,6 +15,7 @@ export const registerCheckReverse: Register = (prog, wrap) => {
         const { checkReverse, formatDifferences } = await import('../commands/check-reverse.js')
         const result = await checkReverse({
           dir: common(f).dir,
+          layout: common(f).layout,
           url: str(f, 'scratch-url'),
           setup: list(f, 'setup'),
           to: version(f, 'to'),

@@ -51,6 +51,10 @@ const GLOBAL_FLAGS: [string, string, unknown?][] = [
   ['--url', 'Postgres URL (default: DATABASE_URL)'],
   ['--dir', 'migrations directory (default: STRATA_DIR, core/migrations, migrations)'],
   ['--schema', 'schema of the ledger tables (default: STRATA_SCHEMA, else strata)'],
+  [
+    '--layout',
+    'read the folder as another tool does: prisma, supabase, dbmate, goose, golang-migrate, flyway, sqlx, node-pg-migrate, ... (default: STRATA_LAYOUT, package.json, detected)',
+  ],
   ['--embedded', 'use the embedded Postgres in .strata/pg (no server needed)', false],
   ['--allow-embedded-in-ci', 'allow --embedded when CI is set', false],
   ['--env-file', 'read variables from this file (default: .env when present)'],

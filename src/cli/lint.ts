@@ -17,7 +17,14 @@ export const registerLint: Register = (prog, wrap) => {
           throw new StrataError('usage', `--format ${format}: use pretty, json or github`)
         const paths = [first, ...(f._ as unknown[])].filter((p): p is string => typeof p === 'string' && p !== '')
         const { runLint } = await import('../commands/lint.js')
-        const result = await runLint({ paths, dir: common(f).dir, format, rules: list(f, 'rule'), cache: f.cache !== false })
+        const result = await runLint({
+          paths,
+          dir: common(f).dir,
+          layout: common(f).layout,
+          format,
+          rules: list(f, 'rule'),
+          cache: f.cache !== false,
+        })
         process.stdout.write(result.output.endsWith('\n') || !result.output ? result.output : result.output + '\n')
         return result.exitCode
       }),

@@ -2,6 +2,7 @@ import { common, list, version, type Flags, type Register, withLockFlags, lockOp
 import { c, githubAnnotations, ms, type Out } from './output.js'
 import { terminalConfirm } from './confirm.js'
 import { printFindings } from './findings.js'
+import type { Finding } from '../lint/index.js'
 import { ticker } from './ticker.js'
 import { collectEvery } from './gc.js'
 import { collect, migrateLine, migrateSummary, Progress, targetFlags, targetOptions, wantsFanOut } from './targets.js'
@@ -47,7 +48,7 @@ export const registerMigrate: Register = (prog, wrap) => {
             onProgress: (e) => {
               if (e.type === 'start') running.start(`applying ${e.file.path}`)
               else if (e.type === 'waiting') say(() => out.note(c.yellow(e.message)))
-              else if (e.type === 'lint') return printFindings(e.findings, (text) => out.note(text.trimEnd()), githubAnnotations())
+              else if (e.type === 'lint') return printLint(e.findings, (text) => out.note(text.trimEnd()))
               else if (e.type === 'applied') {
                 collect()
                 say(() => out.line(`${c.green('applied')}  ${e.file.path}  ${c.dim(ms(e.ms))}`))
@@ -98,4 +99,23 @@ async function migrateEach(out: Out, f: Flags): Promise<number> {
   })
   const results = await collect(run, progress, out, migrateLine)
   return migrateSummary(results, out, performance.now() - t0)
+}
+
+/**
+ * Findings of new work in full; those of an adopted history (before "strata.enforceFrom") as one line: a
+ * database built from a long adopted history would otherwise print thousands of old warnings.
+ */
+function printLint(findings: Finding[], write: (text: string) => void): Promise<void> {
+  const adopted = findings.filter((f) => f.adopted)
+  if (adopted.length) {
+    const files = new Set(adopted.map((f) => f.file)).size
+    write(
+      c.dim(`adopted history: ${adopted.length} lint warning(s) in ${files} file(s) before "strata.enforceFrom" (strata lint lists them)`),
+    )
+  }
+  return printFindings(
+    findings.filter((f) => !f.adopted),
+    write,
+    githubAnnotations(),
+  )
 }

@@ -11,7 +11,7 @@ export const registerNew: Register = (prog, wrap) => {
         if (typeof name !== 'string' || !name) throw new StrataError('usage', 'strata new needs a name, e.g. strata new add_user_metas')
         const { newMigration } = await import('../commands/new.js')
         const f = flags as Flags
-        const result = newMigration({ name, dir: common(f).dir, withDown: !!f['with-down'] })
+        const result = newMigration({ name, dir: common(f).dir, layout: common(f).layout, withDown: !!f['with-down'] })
         out.result({ ok: true, ...result })
         out.line(`created ${result.path}`)
         if (result.downPath) out.line(`created ${result.downPath}`)

@@ -22,6 +22,7 @@ export function common(flags: Flags): CommonOptions {
   return {
     url: str(flags, 'url'),
     dir: str(flags, 'dir'),
+    layout: str(flags, 'layout'),
     schema: str(flags, 'schema'),
     embedded: !!flags.embedded,
     allowEmbeddedInCi: !!flags['allow-embedded-in-ci'],

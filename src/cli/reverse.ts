@@ -14,7 +14,7 @@ export const registerReverse: Register = (prog, wrap) => {
         const f = flags as Flags
         const versions = [first, ...(f._ as unknown[])].filter((v) => v !== undefined && v !== '').map(versionArgument)
         const { reverse } = await import('../commands/reverse.js')
-        const result = await reverse({ versions, force: !!f.force, stdout: !!f.stdout, dir: common(f).dir })
+        const result = await reverse({ versions, force: !!f.force, stdout: !!f.stdout, dir: common(f).dir, layout: common(f).layout })
         if (f.stdout && !f.json) {
           process.stdout.write(result.files.map((file) => file.text).join('\n'))
           return

@@ -33,7 +33,10 @@ export const registerStatus: Register = (prog, wrap) => {
       const summary = Object.entries(result.counts)
         .filter(([, n]) => n > 0)
         .map(([s, n]) => `${n} ${s}`)
-      out.line(summary.length ? summary.join(', ') : 'no migrations')
+      for (const s of result.skipped) out.line(`${c.dim('skipped'.padEnd(12))} ${s.path}  ${c.dim(s.reason)}`)
+      const layout =
+        result.layout.name === 'strata' ? '' : ` (read as a ${result.layout.name} folder${result.layout.detected ? ', detected' : ''})`
+      out.line((summary.length ? summary.join(', ') : 'no migrations') + layout)
     }),
   )
 }

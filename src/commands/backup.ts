@@ -70,7 +70,7 @@ export async function backup(options: BackupOptions = {}): Promise<BackupCommand
   if (options.all) return backupFull(options)
   return withTarget(
     cfg,
-    () => readMigrations(cfg.dir, cfg.cwd),
+    () => readMigrations(cfg.dir, cfg.cwd, cfg.layout),
     async (target, files) => {
       const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { to: options.to, outOfOrder: options.outOfOrder })
       const { findings } = await lintPending(plan.pending, { cwd: cfg.cwd, gate: false })

@@ -12,6 +12,7 @@ import { ensureLedger, readLedger, recordWithoutRunning } from '../runner/ledger
 import { underLock } from '../runner/lock.js'
 import type { ObjectProblem, Unchecked } from '../verify/index.js'
 import { checkBeforeRecording } from '../verify/before-recording.js'
+import { recordProjectConfig } from '../config/project.js'
 
 export interface BaselineOptions extends CommonOptions {
   /** The last version the database already has. */
@@ -27,13 +28,17 @@ export interface BaselineResult {
   /** Objects the recorded files create that are missing (only with force; otherwise baseline refuses). */
   objects: ObjectProblem[]
   unchecked: Unchecked[]
+  /** What was written into package.json "strata" (enforceFrom, unless a person set it); null: no package.json. */
+  config: Record<string, string> | null
+  /** The first version of new work: the baselined files before it are an adopted history. */
+  enforceFrom: string
 }
 
 export async function baseline(options: BaselineOptions): Promise<BaselineResult> {
   if (!Number.isSafeInteger(options.to))
     throw new StrataError('usage', 'strata baseline needs --to <version>: the last version the database already has')
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd).filter((f) => f.version <= options.to)
+  const files = readMigrations(cfg.dir, cfg.cwd, cfg.layout).filter((f) => f.version <= options.to)
   if (!files.length) throw new StrataError('usage', `--to ${options.to}: no migration file has a version up to ${options.to}`)
   const waitMs = options.waitMs ?? 60_000
   const target = await openTarget(cfg)
@@ -56,11 +61,16 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
           forced: drift.forced,
         })
     })
+    // New work starts after the baselined files; a layout read from the folder is made explicit.
+    const enforceFrom = String(options.to + 1)
+    const config = recordProjectConfig(cfg.cwd, { enforceFrom }) ?? null
     return {
       target: target.shown,
       recorded: files.map((f) => ({ version: f.version, name: f.name, path: f.path })),
       objects: drift.problems,
       unchecked: drift.unchecked,
+      config,
+      enforceFrom,
     }
   } finally {
     await target.close()

@@ -13,7 +13,9 @@ import type { Sql } from '../db/connect.js'
 import { refuseNonEmpty, withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
 import { runWhole } from '../runner/execute.js'
-import { readMigrations, resolveDir } from '../runner/files.js'
+import { decideRunModes } from '../runner/run-mode.js'
+import { readMigrations } from '../runner/files.js'
+import { resolveFiles } from '../config/index.js'
 import { hasDirective, readMigrationText, type MigrationFile } from '../runner/file-format.js'
 import { reverseHistory } from '../reverse/index.js'
 import { diffSnapshots, formatDifferences, snapshotSchema, type SchemaDifference, type Snapshot } from '../schema/index.js'
@@ -22,6 +24,8 @@ import { readSetupFiles } from '../db/setup.js'
 
 export interface CheckReverseOptions {
   dir?: string
+  /** Whose folder layout the directory has (src/layouts/); else detected. */
+  layout?: string
   cwd?: string
   /** An empty database to use as scratch; default: an embedded Postgres in a temporary directory. */
   url?: string
@@ -73,8 +77,10 @@ interface Checked {
 
 export async function checkReverse(options: CheckReverseOptions = {}): Promise<CheckReverseResult> {
   const cwd = options.cwd ?? process.cwd()
-  const files = readMigrations(resolveDir(options.dir, cwd), cwd)
+  const { dir, layout } = resolveFiles({ dir: options.dir, layout: options.layout, cwd })
+  const files = readMigrations(dir, cwd, layout)
   const to = options.to ?? 0
+  await decideRunModes(files)
   const checked = await downFiles(files, to, cwd)
   const setup = readSetupFiles(options.setup ?? [], cwd)
   const progress = options.onProgress ?? (() => {})
@@ -88,14 +94,14 @@ export async function checkReverse(options: CheckReverseOptions = {}): Promise<C
 /** The down text of every file above `to`: from disk, or generated from the history. */
 async function downFiles(files: MigrationFile[], to: number, cwd: string): Promise<Map<MigrationFile, Checked>> {
   const above = files.filter((f) => f.version > to)
-  const generate = new Set(above.filter((f) => !f.downPath))
+  const generate = new Set(above.filter((f) => !f.downPath && !f.down))
   const stubs = await reverseHistory(
     files.map((f) => ({ path: f.path, content: f.content })),
     (_, i) => generate.has(files[i]!),
   )
   const checked = new Map<MigrationFile, Checked>()
   for (const file of above) {
-    const downPath = downPathOf(file)
+    const downPath = file.down?.path ?? downPathOf(file)
     const stub = stubs.find((s) => s.path === file.path)
     if (stub?.error)
       throw new StrataError(
@@ -103,7 +109,7 @@ async function downFiles(files: MigrationFile[], to: number, cwd: string): Promi
         `${file.path}:${stub.error.line}:${stub.error.column}: the file does not parse: ${stub.error.message}`,
         { file: file.path },
       )
-    const downText = stub ? stub.text : readMigrationText(join(cwd, downPath), downPath)
+    const downText = stub ? stub.text : (file.down?.content ?? readMigrationText(join(cwd, downPath), downPath))
     checked.set(file, { file, downPath, downText, generated: !!stub })
   }
   return checked
@@ -162,7 +168,12 @@ async function roundTrip(
 
 async function checkDown(sql: Sql, check: Checked, snap: () => Promise<Snapshot>): Promise<CheckFailure | undefined> {
   const where = { stage: 'down' as const, version: check.file.version, path: check.file.path, downPath: check.downPath }
-  const failed = await attempt(sql, check.downPath, check.downText, hasDirective(check.downText, 'no-transaction'))
+  const failed = await attempt(
+    sql,
+    check.downPath,
+    check.downText,
+    !!check.file.down?.noTransaction || hasDirective(check.downText, 'no-transaction'),
+  )
   if (failed) return { ...where, message: `${check.downPath} failed: ${failed}`, differences: [] }
   const differences = diffSnapshots(check.before!, await snap())
   if (!differences.length) return undefined

@@ -79,7 +79,7 @@ interface Planned extends DownStep {
 
 export async function down(options: DownOptions = {}): Promise<DownResult> {
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd)
+  const files = readMigrations(cfg.dir, cfg.cwd, cfg.layout)
   const timeouts = {
     lockTimeoutMs: parseDuration(options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT, '--lock-timeout'),
     statementTimeoutMs: parseDuration(options.statementTimeout ?? '0', '--statement-timeout'),
@@ -184,10 +184,11 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
     throw new StrataError('history', `refusing to roll back: the up file of ${label} is missing from the directory`, {
       hint: 'restore it from version control',
     })
-  const downPath = downPathOf(file)
+  // The history's own down (a Down section, a Flyway undo file) when its layout has one; else the .down.sql beside it.
+  const downPath = file.down?.path ?? downPathOf(file)
   let content: string
   try {
-    content = readMigrationText(join(cwd, downPath), downPath)
+    content = file.down?.content ?? readMigrationText(join(cwd, downPath), downPath)
   } catch (e) {
     if (!isMissingFile(e)) throw e
     throw new StrataError('history', `refusing to roll back ${file.path}: its down file ${downPath} does not exist`, {
@@ -222,7 +223,7 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
       hint: `compare the two, then write the new checksum (sha256:${file.checksum}) into the header line, or regenerate it with strata reverse --force ${row.version}`,
     })
   }
-  const mode = hasDirective(content, 'no-transaction') ? 'no-transaction' : 'transaction'
+  const mode = file.down?.noTransaction || hasDirective(content, 'no-transaction') ? 'no-transaction' : 'transaction'
   return { version: file.version, name: file.name, path: file.path, downPath, mode, file, content }
 }
 

@@ -2,7 +2,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { resolveFiles } from '../config/index.js'
 import { StrataError } from '../errors.js'
-import { readMigrationText } from '../runner/file-format.js'
+import { readMigrationText, type MigrationFile } from '../runner/file-format.js'
+import { readHistory, type History } from '../runner/files.js'
+import { asAdopted, enforceFrom } from '../runner/lint-gate.js'
+import type { LayoutName } from '../layouts/index.js'
+import type { Source } from '../lint/engine.js'
+import { columnTypesBefore } from '../lint/column-types.js'
 import { lintCacheFile, lintSources, lintSourcesCached, loadLintConfig } from '../lint/index.js'
 import type { Finding } from '../lint/index.js'
 import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js'
@@ -12,6 +17,8 @@ export interface LintOptions {
   paths: string[]
   /** The migrations directory; else STRATA_DIR, else core/migrations when it exists, else migrations. */
   dir?: string
+  /** Whose folder layout it has (src/layouts/); else detected. Files of another tool's layout are linted as they run: their up and down sections apart. */
+  layout?: string
   format: LintFormat
   /** `--rule <id>=off|warning|error` values. */
   rules?: string[]
@@ -34,23 +41,64 @@ export interface LintResult {
  * throws StrataError ('usage'/'config') for an unknown format, a bad rule setting, or a path that does not exist.
  */
 export async function runLint(options: LintOptions): Promise<LintResult> {
-  const { cwd, dir } = resolveFiles(options)
+  const { cwd, dir, layout } = resolveFiles(options)
   if (!LINT_FORMATS.includes(options.format)) {
     throw new StrataError('usage', `unknown format "${options.format}"; use ${LINT_FORMATS.join(', ')}`)
   }
   const config = loadLintConfig(cwd, options.rules)
-  const files = sqlFiles(options.paths.length ? options.paths : [dir], cwd)
-  // Read as migrate reads them: a file migrate would refuse is refused here too, at the same place.
-  const sources = files.map((path) => ({ path, content: readMigrationText(resolve(cwd, path), path) }))
-  const fullConfig = { ...config, fileExists: (path: string) => existsSync(resolve(cwd, path)) }
-  const findings =
+  const history = historyOf(dir, cwd, layout, !options.paths.length)
+  const sources =
+    !options.paths.length && history && history.layout !== 'strata'
+      ? history.files.flatMap((f) => asSources(f, cwd))
+      : sqlFiles(options.paths.length ? options.paths : [dir], cwd).flatMap((path) => {
+          const file = history?.files.find((f) => resolve(cwd, f.path) === resolve(cwd, path))
+          // Read as migrate reads them: a file migrate would refuse is refused here too, at the same place.
+          return file && history!.layout !== 'strata'
+            ? asSources(file, cwd)
+            : [{ path, content: readMigrationText(resolve(cwd, path), path) }]
+        })
+  const fullConfig = {
+    ...config,
+    fileExists: (path: string) => existsSync(resolve(cwd, path)),
+    columnTypes: await columnTypesBefore(history?.files ?? [], sources),
+  }
+  const raw =
     options.cache === false ? await lintSources(sources, fullConfig) : await lintSourcesCached(sources, fullConfig, lintCacheFile(cwd))
+  const files = history?.files ?? []
+  const findings = asAdopted(
+    raw,
+    [...files, ...files.flatMap((f) => (f.down ? [{ ...f, path: f.down.path }] : []))],
+    enforceFrom(cwd, files, history?.layout),
+  )
   const output = formatFindings(findings, options.format, {
     contents: new Map(sources.map((source) => [source.path, source.content])),
     fileCount: sources.length,
     color: options.color,
   })
   return { findings, output, exitCode: findings.some((finding) => finding.severity === 'error') ? 1 : 0 }
+}
+
+/**
+ * The migrations folder as migrate reads it, to lint each file as it runs and to know which files are an
+ * adopted history. A folder that cannot be read so is linted file by file (when linting it is what was asked,
+ * its refusal is the answer).
+ */
+function historyOf(dir: string, cwd: string, layout: LayoutName | undefined, required: boolean): History | undefined {
+  try {
+    return readHistory(dir, cwd, layout)
+  } catch (e) {
+    if (required && layout && layout !== 'strata') throw e
+    return undefined
+  }
+}
+
+/** A file of another tool's layout: its up section, and its down section or file, each linted as what it is. */
+function asSources(file: MigrationFile, cwd: string): Source[] {
+  const sources: Source[] = [{ path: file.path, content: file.content, noTransaction: file.noTransaction }]
+  if (file.down) sources.push({ path: file.down.path, content: file.down.content, down: true, noTransaction: file.down.noTransaction })
+  else if (file.downPath)
+    sources.push({ path: file.downPath, content: readMigrationText(resolve(cwd, file.downPath), file.downPath), down: true })
+  return sources
 }
 
 /** The .sql files named, or found (recursively, sorted) in the directories named; paths stay as the user wrote them. */

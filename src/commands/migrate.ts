@@ -8,7 +8,7 @@ import { describeTarget } from '../db/url.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import type { Finding } from '../lint/index.js'
-import { readMigrationsMeanwhile } from '../runner/files.js'
+import { readHistoryMeanwhile, type History } from '../runner/files.js'
 import type { MigrationFile } from '../runner/file-format.js'
 import { describeInterrupted, ensureLedger, readLedgerState, readProgress, type LedgerRow } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type Plan } from '../runner/plan.js'
@@ -17,6 +17,7 @@ import { parseDuration } from '../config/duration.js'
 import { claimIsHeld, DEFAULT_LOCK_TIMEOUT, sleep } from '../runner/lock.js'
 // The apply code loads only when something is pending: a no-op run reads the ledger and stops.
 import type { ApplyContext, Step, Timeouts, TransactionMode } from '../runner/apply.js'
+import { decideRunModes } from '../runner/run-mode.js'
 
 export type { TransactionMode }
 
@@ -55,8 +56,8 @@ export interface MigrateOptions extends CommonOptions {
   confirm?: (question: string) => Promise<boolean>
   /** Told what happens; a promise it returns for the `lint` event is awaited, so findings print before anything is applied. */
   onProgress?: (event: Progress) => void | Promise<void>
-  /** The files, already read (a fan-out over targets reads them once); else read from the directory. */
-  files?: MigrationFile[]
+  /** The history, already read (a fan-out over targets reads it once); else read from the directory. */
+  history?: History
   /** Lints the pending files (a fan-out over targets shares one linter: src/runner/lint-gate.ts). */
   lint?: typeof lintPending
   /** --each-schema: the tenant's search_path, for every file of the run (src/runner/apply.ts). */
@@ -101,20 +102,29 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 
   return withTarget(
     cfg,
-    () => options.files ?? readMigrationsMeanwhile(cfg.dir, cfg.cwd),
-    async (target, files) => {
+    () => options.history ?? readHistoryMeanwhile(cfg.dir, cfg.cwd, cfg.layout),
+    async (target, { files, layout }) => {
       const ledger = await settledLedger(target.sql, cfg.schema, waitMs, onWait)
       const plan = makePlan(files, ledger.rows, { outOfOrder: options.outOfOrder, to: options.to, dir: cfg.dir })
       const applied = ledger.rows.filter((r) => r.status === 'applied')
       await progress({ type: 'plan', version: applied.at(-1)?.version ?? null, pending: plan.pending })
       await refuseBlockers(target.sql, cfg.schema, plan)
+      await decideRunModes(plan.pending)
       const modeOf = (f: MigrationFile): TransactionMode =>
-        f.noTransaction ? 'no-transaction' : options.singleTransaction ? 'single-transaction' : 'transaction'
+        f.ownTransaction
+          ? 'own-transaction'
+          : f.noTransaction
+            ? 'no-transaction'
+            : options.singleTransaction
+              ? 'single-transaction'
+              : 'transaction'
       const lint = await (options.lint ?? lintPending)(plan.pending, {
         cwd: cfg.cwd,
         rules: options.rules,
         allowDestructive: options.allowDestructive,
         gate: !options.dryRun,
+        history: files,
+        layout,
       })
       if (lint.findings.length) await progress({ type: 'lint', findings: lint.findings })
       const result: MigrateResult = {
@@ -129,9 +139,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       }
       const noTx = plan.pending.find((f) => f.noTransaction)
       if (options.singleTransaction && noTx) {
-        throw new StrataError('usage', `${noTx.path} is marked strata:no-transaction and cannot run inside --single-transaction`, {
-          file: noTx.path,
-        })
+        const why = noTx.modeReason ?? 'it is marked strata:no-transaction'
+        throw new StrataError('usage', `${noTx.path} cannot run inside --single-transaction: ${why}`, { file: noTx.path })
       }
       if (options.dryRun || plan.pending.length === 0) return result
       result.backup = await guardDestructive(target, cfg.cwd, plan.pending, lint, options)
@@ -190,7 +199,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
  * risk (--backup), or on a local database, or with a person's yes (or --yes).
  */
 async function guardDestructive(target: Target, cwd: string, files: MigrationFile[], lint: LintSummary, options: MigrateOptions) {
-  const destructive = lint.findings.filter((f) => f.category === 'destructive')
+  const destructive = lint.findings.filter((f) => f.category === 'destructive' && !f.adopted) // an adopted history ran so already
   const progress = options.onProgress ?? (() => {})
   // --backup reads every statement: one accepted with strata:ignore or by config has no finding, yet it runs.
   if (options.backup) {

@@ -3,11 +3,15 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
 import { resolveFiles } from '../config/index.js'
+import { readHistory } from '../runner/files.js'
+import type { LayoutName } from '../layouts/index.js'
 import { isPrismaLayout } from '../layouts/prisma.js'
 
 export interface NewOptions {
   name: string
   dir?: string
+  /** Whose folder layout it has (src/layouts/): the new file is written as that tool writes one; else detected. */
+  layout?: string
   cwd?: string
   env?: NodeJS.ProcessEnv
   /** Also write the empty `.down.sql`. */
@@ -32,18 +36,59 @@ export function newMigration(options: NewOptions): NewResult {
   }
   const abs = resolve(cwd, dir)
   mkdirSync(abs, { recursive: true })
-  if (isPrismaLayout(abs)) return newPrismaMigration(abs, cwd, name, options)
-  const version = nextVersion(readdirSync(abs), options.now ?? new Date())
-  const path = join(abs, `${version}_${name}.sql`)
+  const layout = layoutOf(dir, cwd, resolveFiles(options).layout)
+  if (layout === 'prisma' || isPrismaLayout(abs)) return newPrismaMigration(abs, cwd, name, options)
+  if (layout === 'flyway' || layout === 'authelia') return newInOtherLayout(abs, cwd, name, layout, dir)
+  // Pairs (golang-migrate, sqlx) count their versions like single files.
+  const entries = readdirSync(abs).map((e) => e.replace(/\.(up|down)\.sql$/, '.sql'))
+  const version = nextVersion(entries, options.now ?? new Date())
+  const paired = layout === 'golang-migrate' || (layout === 'sqlx' && options.withDown)
+  const path = join(abs, `${version}_${name}${paired ? '.up' : ''}.sql`)
   if (existsSync(path)) throw new StrataError('usage', `${relative(cwd, path)} already exists`)
-  writeFileSync(path, options.content ?? template(name))
+  writeFileSync(path, options.content ?? SECTIONS[layout ?? ''] ?? template(name))
   const result: NewResult = { path: relative(cwd, path), version }
-  if (options.withDown) {
+  if (paired) {
+    const down = join(abs, `${version}_${name}.down.sql`)
+    writeFileSync(down, '')
+    result.downPath = relative(cwd, down)
+  } else if (options.withDown && SECTIONS[layout ?? '']) {
+    result.downPath = `${result.path} (down section)`
+  } else if (options.withDown) {
     const down = join(abs, `${version}_${name}.down.sql`)
     writeFileSync(down, `-- Reverts ${version}_${name}.sql. Run by strata down.\n\n`)
     result.downPath = relative(cwd, down)
   }
   return result
+}
+
+/** A new file of a tool whose files hold both directions: its own markers, so that its layout reads it. */
+const SECTIONS: Record<string, string> = {
+  goose: '-- +goose Up\n\n\n-- +goose Down\n\n',
+  dbmate: '-- migrate:up\n\n\n-- migrate:down\n\n',
+  'node-pg-migrate': '-- Up Migration\n\n\n-- Down Migration\n\n',
+}
+
+/** The layout the folder is read with: asked for, else detected (an empty or unreadable folder: Strata's own). */
+function layoutOf(dir: string, cwd: string, asked: LayoutName | undefined): LayoutName | undefined {
+  if (asked) return asked
+  try {
+    return readHistory(dir, cwd).layout
+  } catch {
+    return undefined
+  }
+}
+
+/** Flyway: V<next major>__<name>.sql. Authelia's files are Authelia's to write. */
+function newInOtherLayout(abs: string, cwd: string, name: string, layout: LayoutName, dir: string): NewResult {
+  if (layout === 'authelia') throw new StrataError('usage', "strata new does not write Authelia's migration files; Authelia ships them")
+  const majors = readHistory(dir, cwd, 'flyway')
+    .files.filter((f) => !f.repeatable)
+    .map((f) => Math.floor(f.version / 1e6))
+  const version = String((majors.length ? Math.max(...majors) : 0) + 1)
+  const path = join(abs, `V${version}__${name}.sql`)
+  if (existsSync(path)) throw new StrataError('usage', `${relative(cwd, path)} already exists`)
+  writeFileSync(path, `-- ${name}\n-- Write idempotent SQL: CREATE ... IF NOT EXISTS, CREATE OR REPLACE, DROP ... IF EXISTS.\n\n`)
+  return { path: relative(cwd, path), version }
 }
 
 /** Prisma's layout: a `<timestamp>_<name>/migration.sql` folder, numbered like the folders already there. */

@@ -66,7 +66,7 @@ export interface RepairResult {
 export async function repair(options: RepairOptions): Promise<RepairResult> {
   const { action, version } = chosenAction(options)
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd)
+  const files = readMigrations(cfg.dir, cfg.cwd, cfg.layout)
   const file = files.find((f) => f.version === version)
   const target = await openTarget(cfg)
   try {

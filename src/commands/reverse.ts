@@ -19,6 +19,8 @@ export interface ReverseOptions {
   /** Write nothing; return the texts (the CLI prints them). */
   stdout?: boolean
   dir?: string
+  /** Whose folder layout the directory has (src/layouts/); else detected. */
+  layout?: string
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
@@ -43,8 +45,8 @@ export interface ReverseCommandResult {
 }
 
 export async function reverse(options: ReverseOptions = {}): Promise<ReverseCommandResult> {
-  const { cwd, dir } = resolveFiles(options)
-  const files = readMigrations(dir, cwd)
+  const { cwd, dir, layout } = resolveFiles(options)
+  const files = readMigrations(dir, cwd, layout)
   const selected = select(files, options, cwd)
   // Every file feeds the model of what exists, even the ones whose stubs are not asked for.
   const results = await reverseHistory(
@@ -65,9 +67,10 @@ export async function reverse(options: ReverseOptions = {}): Promise<ReverseComm
         },
       )
     }
-    const downPath = downPathOf(file)
-    const written = existsSync(join(cwd, downPath)) && !isBlank(readMigrationText(join(cwd, downPath), downPath))
-    const action = options.stdout ? 'printed' : written && !options.force ? 'kept' : 'written'
+    // A down the history holds in the file itself (a goose Down section, a Flyway undo file) is its own: never overwritten.
+    const downPath = file.down?.path ?? downPathOf(file)
+    const written = !!file.down || (existsSync(join(cwd, downPath)) && !isBlank(readMigrationText(join(cwd, downPath), downPath)))
+    const action = options.stdout ? 'printed' : written && (!options.force || file.down) ? 'kept' : 'written'
     if (action === 'written') writeFileSync(join(cwd, downPath), result.text)
     out.push({
       version: file.version,
@@ -85,7 +88,7 @@ export async function reverse(options: ReverseOptions = {}): Promise<ReverseComm
 }
 
 export function downPathOf(file: MigrationFile): string {
-  return file.downPath ?? file.path.replace(/\.sql$/, '.down.sql')
+  return file.downPath ?? file.path.replace(/(\.up)?\.sql$/, '.down.sql') // golang-migrate's x.up.sql pairs with x.down.sql
 }
 
 /**
@@ -104,6 +107,7 @@ export function isBlank(sql: string): boolean {
 
 function select(files: MigrationFile[], options: ReverseOptions, cwd: string): Set<MigrationFile> {
   const wanting = (f: MigrationFile) => {
+    if (f.down) return false
     const downPath = downPathOf(f)
     return !existsSync(join(cwd, downPath)) || isBlank(readMigrationText(join(cwd, downPath), downPath))
   }

@@ -63,7 +63,7 @@ export interface VerifyResult {
 
 export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
   const cfg = resolveOptions(options)
-  const files = options.files ?? readMigrations(cfg.dir, cfg.cwd)
+  const files = options.files ?? readMigrations(cfg.dir, cfg.cwd, cfg.layout)
   const target = await openTarget(cfg)
   try {
     const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { dir: cfg.dir })
@@ -113,7 +113,11 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
 
 function historyProblem(e: PlanEntry): HistoryProblem {
   const message =
-    e.state === 'pending' ? `${e.path} is pending: it has not been applied to this database (run strata migrate)` : describeBlocker(e)
+    e.state === 'pending' && e.file?.repeatable && e.row
+      ? `${e.path} changed since it was applied: a repeatable, strata migrate applies it again`
+      : e.state === 'pending'
+        ? `${e.path} is pending: it has not been applied to this database (run strata migrate)`
+        : describeBlocker(e)
   return { version: e.version, name: e.name, state: e.state as HistoryProblem['state'], file: e.file?.path ?? null, message }
 }
 

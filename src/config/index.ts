@@ -6,6 +6,8 @@ import { resolve } from 'node:path'
 import { StrataError } from '../errors.js'
 import { connectTimeoutFromEnv, parseUrl } from '../db/url.js'
 import { resolveDir } from './dir.js'
+import { readProjectConfig } from './project.js'
+import { layoutName, type LayoutName } from '../layouts/index.js'
 
 export { loadEnvFile, parseEnvFile } from './env-file.js'
 export { parseDuration, pgDuration } from './duration.js'
@@ -18,6 +20,8 @@ export interface CommonOptions {
   url?: string
   /** Migrations directory; else STRATA_DIR, else core/migrations when it exists, else migrations. */
   dir?: string
+  /** Whose folder layout it has (src/layouts/); else STRATA_LAYOUT, else package.json "strata.layout", else detected. */
+  layout?: string
   /** Ledger schema; else STRATA_SCHEMA, else `strata`. */
   schema?: string
   /** Use the embedded Postgres in `.strata/pg` instead of a URL. */
@@ -41,6 +45,7 @@ export interface CommonOptions {
 export interface Resolved {
   cwd: string
   dir: string
+  layout?: LayoutName
   schema: string
   url?: string
   embedded: boolean
@@ -66,17 +71,27 @@ function sslCaPath(opts: CommonOptions): string | undefined {
 /** What commands without a database (lint, new, reverse, check-reverse) need: where the files are. */
 export interface FileOptions {
   dir?: string
+  layout?: string
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
 
-export function resolveFiles(opts: FileOptions): { cwd: string; dir: string } {
+export function resolveFiles(opts: FileOptions): { cwd: string; dir: string; layout?: LayoutName } {
   const cwd = opts.cwd ?? process.cwd()
-  return { cwd, dir: resolveDir(opts.dir, cwd, opts.env ?? process.env) }
+  const env = opts.env ?? process.env
+  return { cwd, dir: resolveDir(opts.dir, cwd, env), layout: resolveLayout(opts.layout, cwd, env) }
+}
+
+/** --layout, else STRATA_LAYOUT, else package.json "strata.layout"; undefined: the reader detects it. */
+function resolveLayout(flag: string | undefined, cwd: string, env: NodeJS.ProcessEnv): LayoutName | undefined {
+  if (flag) return layoutName(flag, '--layout')
+  if (env.STRATA_LAYOUT) return layoutName(env.STRATA_LAYOUT, 'STRATA_LAYOUT')
+  const configured = readProjectConfig(cwd).layout
+  return configured === undefined ? undefined : layoutName(configured, 'package.json "strata.layout"')
 }
 
 function resolveCommon(opts: CommonOptions): Resolved {
-  const { cwd, dir } = resolveFiles(opts)
+  const { cwd, dir, layout } = resolveFiles(opts)
   const env = opts.env ?? process.env
   const schema = opts.schema ?? (env.STRATA_SCHEMA || 'strata')
   if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(schema))
@@ -94,7 +109,7 @@ function resolveCommon(opts: CommonOptions): Resolved {
   }
   if (url && !opts.embedded) checkUrl(url, opts.url ? '--url' : 'DATABASE_URL')
   const expectHost = opts.expectHost ?? (env.STRATA_EXPECT_HOST || undefined)
-  return { cwd, dir, schema, url: opts.embedded ? undefined : url, embedded: !!opts.embedded, expectHost }
+  return { cwd, dir, layout, schema, url: opts.embedded ? undefined : url, embedded: !!opts.embedded, expectHost }
 }
 
 /** A URL the driver can take, or a configuration error that never repeats it (it may hold a password). */

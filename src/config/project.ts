@@ -2,16 +2,20 @@
  * The project's own configuration: the `"strata"` section of `<cwd>/package.json`. Read here and nowhere else,
  * so each key (today `rules`) has one home and one check.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StrataError } from '../errors.js'
 
 export interface ProjectConfig {
   /** Lint rule severities by rule id, as written (src/lint/config.ts checks ids and values). */
   rules?: Record<string, unknown>
+  /** The tool whose folder layout the migrations directory has (src/layouts/ checks the name). */
+  layout?: string
+  /** The first version of new work: files before it are an adopted history, linted without blocking. */
+  enforceFrom?: string
 }
 
-const KEYS: readonly (keyof ProjectConfig)[] = ['rules']
+const KEYS: readonly (keyof ProjectConfig)[] = ['rules', 'layout', 'enforceFrom']
 
 /** The validated `"strata"` section of `<cwd>/package.json`; empty when there is no package.json or no section. */
 export function readProjectConfig(cwd: string): ProjectConfig {
@@ -38,12 +42,53 @@ export function readProjectConfig(cwd: string): ProjectConfig {
       hint: `the keys Strata reads there: ${KEYS.join(', ')}`,
     })
   }
-  const rules = section.rules
+  const { rules, layout, enforceFrom } = section
   if (rules !== undefined && !isObject(rules))
     throw new StrataError('config', 'package.json "strata.rules" must be an object like { "drop-table": "warning" }', { file })
-  return rules === undefined ? {} : { rules }
+  for (const [key, value] of Object.entries({ layout, enforceFrom }))
+    if (value !== undefined && (typeof value !== 'string' || !value.trim()))
+      throw new StrataError(
+        'config',
+        `package.json "strata.${key}" must be a string, e.g. ${key === 'layout' ? '"goose"' : '"20240101000000"'}`,
+        { file },
+      )
+  return {
+    ...(rules === undefined ? {} : { rules }),
+    ...(layout === undefined ? {} : { layout: layout as string }),
+    ...(enforceFrom === undefined ? {} : { enforceFrom: (enforceFrom as string).trim() }),
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === 'object' && !Array.isArray(value)
+}
+
+/**
+ * Set keys of the `"strata"` section that are not set yet (what `adopt` and `baseline` learn: the layout, where
+ * new work starts). Never overwrites a key a person set. Returns what it wrote, or undefined when there is no
+ * package.json to write to.
+ */
+export function recordProjectConfig(
+  cwd: string,
+  values: Partial<Record<'layout' | 'enforceFrom', string>>,
+): Record<string, string> | undefined {
+  const file = join(cwd, 'package.json')
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  readProjectConfig(cwd) // refuses a section it cannot read, before anything is written
+  const manifest = JSON.parse(text) as { strata?: Record<string, unknown> }
+  const section = (manifest.strata ??= {})
+  const written: Record<string, string> = {}
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined || section[key] !== undefined) continue
+    section[key] = value
+    written[key] = value
+  }
+  if (Object.keys(written).length)
+    writeFileSync(file, JSON.stringify(manifest, null, /^\{\n(\s+)/.exec(text)?.[1] ?? 2) + (text.endsWith('\n') ? '\n' : ''))
+  return written
 }

@@ -1,8 +1,7 @@
 /**
  * Migration layouts other tools leave behind, read as Strata migrations so that a team can switch tools
  * without renaming a file. Prisma: `prisma/migrations/<timestamp>_<name>/migration.sql` becomes
- * version = timestamp, name = name. (Supabase's `supabase/migrations/<timestamp>_<name>.sql` already is
- * Strata's own layout.)
+ * version = timestamp, name = name; folders in name order, as Prisma applies them.
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
@@ -64,14 +63,34 @@ export function readPrismaMigrations(dir: string, cwd = process.cwd()): Migratio
       hint: 'each migration is a folder <timestamp>_<name> with a migration.sql inside',
     })
   }
-  files.sort((a, b) => a.version - b.version)
-  for (let i = 1; i < files.length; i++) {
-    if (files[i].version === files[i - 1].version) {
-      throw new StrataError('files', `duplicate migration versions: ${files[i - 1].path} and ${files[i].path}`, {
-        file: files[i].path,
-        hint: 'Prisma orders folders by name, but Strata records one ledger row per version: give the later folder a timestamp one second later (nothing else changes)',
-      })
+  return withDistinctVersions(files)
+}
+
+/**
+ * Prisma orders folders by name, so two folders may share a timestamp. The ledger keys rows by version: the
+ * second of a timestamp gets timestamp + 1 (the third + 2, …), which keeps Prisma's order as long as no folder
+ * has that later timestamp; one that does is refused, naming both.
+ */
+function withDistinctVersions(files: MigrationFile[]): MigrationFile[] {
+  const taken = new Set(files.map((f) => f.version))
+  for (let i = 1, k = 1; i < files.length; i++) {
+    const first = files[i - k]
+    if (Number(/^(\d+)_/.exec(prismaMigrationName(files[i]))![1]) !== Number(/^(\d+)_/.exec(prismaMigrationName(first))![1])) {
+      k = 1
+      continue
     }
+    const version = first.version + k++
+    if (taken.has(version))
+      throw new StrataError(
+        'files',
+        `${files[i].path} shares its timestamp with ${first.path}, and a later folder has version ${version}`,
+        {
+          file: files[i].path,
+          hint: 'Strata gives the second folder of a timestamp the next second as its ledger version; rename one of the folders to a free timestamp',
+        },
+      )
+    taken.add(version)
+    files[i].version = version
   }
   return files
 }

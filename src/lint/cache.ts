@@ -26,9 +26,14 @@ function buildId(): string {
   }
 }
 
-function keyOf(source: Source, rules: string, fileExists: (path: string) => boolean): string {
+function keyOf(source: Source, rules: string, fileExists: (path: string) => boolean, config: LintConfig): string {
   const downExists = fileExists(source.path.replace(/\.sql$/, '.down.sql'))
-  return createHash('sha256').update(`${rules}\0${source.path}\0${downExists}\0`).update(source.content).digest('base64url')
+  const types = config.columnTypes?.get(source.path)
+  if (types) rules += JSON.stringify([...types]) // alter-column-type reads the history's column types
+  return createHash('sha256')
+    .update(`${rules}\0${source.path}\0${downExists}\0${source.down ?? ''}\0${source.noTransaction ?? ''}\0`)
+    .update(source.content)
+    .digest('base64url')
 }
 
 function read(file: string, build: string): Record<string, Finding[]> {
@@ -60,7 +65,7 @@ export async function lintSourcesCached(sources: Source[], config: LintConfig, c
   const rules = JSON.stringify(Object.entries(config.rules).sort())
   const paths = new Set(sources.map((source) => source.path))
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path)) // as lintSources decides
-  const keys = sources.map((source) => keyOf(source, rules, fileExists))
+  const keys = sources.map((source) => keyOf(source, rules, fileExists, config))
   const misses = sources.filter((_, i) => !known[keys[i]])
   const fresh = new Map<string, Finding[]>(misses.map((s) => [s.path, []]))
   for (const finding of await lintSources(misses, config)) fresh.get(finding.file)?.push(finding)

@@ -10,6 +10,10 @@ import type { Finding, LintConfig, Report, Rule, Severity, SeveritySetting } fro
 export interface Source {
   path: string
   content: string
+  /** A down file or section (an undo may destroy what its up created); else told by a `.down.sql` name. */
+  down?: boolean
+  /** Runs outside a transaction by its layout's own marker (goose's NO TRANSACTION, …); else by `-- strata:no-transaction`. */
+  noTransaction?: boolean
 }
 
 interface ActiveRule {
@@ -42,7 +46,7 @@ export async function lintSources(
   const paths = new Set(sources.map((source) => source.path))
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path))
   return sources.flatMap((source) =>
-    [...lintParsed(source, parser, active, limits), ...lintFileRules(source, active, fileExists)].sort(
+    [...lintParsed(source, parser, active, limits, config.columnTypes), ...lintFileRules(source, active, fileExists)].sort(
       (a, b) => a.line - b.line || a.column - b.column,
     ),
   )
@@ -76,9 +80,17 @@ function collector(source: Source, lines: LineIndex, suppressions: Suppressions,
   }
 }
 
-function lintParsed(source: Source, parser: Parser, active: ActiveRules, limits: PieceLimits, copyDataBlanked = false): Finding[] {
+function lintParsed(
+  source: Source,
+  parser: Parser,
+  active: ActiveRules,
+  limits: PieceLimits,
+  columnTypes?: LintConfig['columnTypes'],
+  copyDataBlanked = false,
+): Finding[] {
   const lines = new LineIndex(source.content)
-  const facts = new FileFacts(source.path, source.content, lines, parser)
+  const facts = new FileFacts(source.path, source.content, lines, parser, source.down, source.noTransaction)
+  facts.history = columnTypes?.get(source.path)
   const suppressions = new Suppressions(source.content, lines)
   const findings: Finding[] = []
   const emit = collector(source, lines, suppressions, findings)
@@ -87,7 +99,7 @@ function lintParsed(source: Source, parser: Parser, active: ActiveRules, limits:
     if ('error' in piece) {
       // Rows after COPY ... FROM stdin (a pg_dump file): lint the file without them, and copy-from-stdin says what it is.
       const withoutRows = !copyDataBlanked && active.severity.has('copy-from-stdin') && blankCopyData(source.content, piece.error.offset)
-      if (withoutRows) return lintParsed({ path: source.path, content: withoutRows }, parser, active, limits, true)
+      if (withoutRows) return lintParsed({ ...source, content: withoutRows }, parser, active, limits, columnTypes, true)
       findings.length = 0 // a file that does not parse is that one finding, as when it is parsed at once
       emitSyntaxError(piece.error, active, emit)
       break

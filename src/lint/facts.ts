@@ -1,4 +1,5 @@
 import type { AlterTableStmt, CreateStmt, CreateTableAsStmt, RenameStmt } from '@pgsql/types'
+import { typeRef, type TypeRef } from '../verify/sql-names.js'
 import type { LineIndex, Statement, loadParser } from '../sql/index.js'
 import type { Piece } from '../sql/pieces.js'
 import { readDirectives } from '../runner/file-format.js'
@@ -24,14 +25,21 @@ export class FileFacts {
   private readonly blocks = new Map<number, BlockStatement[]>()
   private piece?: Piece
   private directive?: boolean
+  /** Column types as this file leaves them so far, by `table.column`. */
+  private readonly types = new Map<string, TypeRef | undefined>()
+  /** Column types as the files before this one left them (src/lint/column-types.ts), by `table.column`. */
+  history?: Map<string, TypeRef>
 
   constructor(
     readonly path: string,
     readonly text: string,
     readonly lines: LineIndex,
     private readonly parser: Parser,
+    down?: boolean,
+    noTransaction?: boolean,
   ) {
-    this.isDownFile = /\.down\.sql$/i.test(path)
+    this.isDownFile = down ?? /\.down\.sql$/i.test(path)
+    if (noTransaction) this.directive = true
   }
 
   /** Called by the engine before the statements of each piece of the file (see src/sql/pieces.ts). */
@@ -43,6 +51,17 @@ export class FileFacts {
   get noTransaction(): boolean {
     this.directive ??= readDirectives(this.text).noTransaction
     return this.directive
+  }
+
+  /** A column's type before the current statement: as this file set it, else as the history before it left it. */
+  columnType(table: QualifiedName, column: string): TypeRef | undefined {
+    const key = `${table.name}.${column}`
+    return this.types.has(key) ? this.types.get(key) : this.history?.get(key)
+  }
+
+  /** Whether nothing but comments, blanks and semicolons surrounds this statement in the file. */
+  isOnlyStatement(statement: Statement): boolean {
+    return onlyTrivia(this.text.slice(0, statement.start)) && onlyTrivia(this.text.slice(statement.end))
   }
 
   /** Character offset in the file of a parser node location of the current statement (UTF-8 bytes of what was parsed). */
@@ -90,6 +109,9 @@ export class FileFacts {
     if (statement.kind === 'CreateStmt') {
       const create = inner<CreateStmt>(statement)
       this.addTable({ schema: create.relation?.schemaname, name: create.relation?.relname ?? '', ifNotExists: !!create.if_not_exists })
+      for (const element of create.tableElts ?? [])
+        if ('ColumnDef' in element)
+          this.types.set(`${create.relation?.relname}.${element.ColumnDef.colname}`, typeRef(element.ColumnDef.typeName))
     } else if (statement.kind === 'CreateTableAsStmt' && object) {
       this.addTable({ ...object, ifNotExists: !!inner<CreateTableAsStmt>(statement).if_not_exists })
     } else if (statement.kind === 'RenameStmt') {
@@ -115,6 +137,10 @@ export class FileFacts {
   private recordAlterTable(alter: AlterTableStmt): void {
     const table = { schema: alter.relation?.schemaname, name: alter.relation?.relname ?? '' }
     for (const command of alterTableCommands(alter)) {
+      if ((command.subtype === 'AT_AddColumn' || command.subtype === 'AT_AlterColumnType') && command.def && 'ColumnDef' in command.def) {
+        const column = command.def.ColumnDef.colname ?? command.name ?? ''
+        this.types.set(`${table.name}.${column}`, typeRef(command.def.ColumnDef.typeName))
+      }
       if (command.subtype === 'AT_AddColumn' && command.def && 'ColumnDef' in command.def) {
         add(this.created, { type: 'column', name: command.def.ColumnDef.colname ?? '', table })
       } else if (command.subtype === 'AT_AddConstraint' && command.def && 'Constraint' in command.def) {
@@ -129,4 +155,21 @@ function add(map: Map<string, ObjectRef[]>, object: ObjectRef): void {
   const list = map.get(object.name) ?? []
   list.push(object)
   map.set(object.name, list)
+}
+
+/** Text Postgres skips between statements: whitespace, `;`, `--` and (nested) block comments. */
+function onlyTrivia(text: string): boolean {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    if (depth > 0) {
+      if (text.startsWith('*/', i)) (depth--, i++)
+      else if (text.startsWith('/*', i)) (depth++, i++)
+    } else if (text.startsWith('/*', i)) (depth++, i++)
+    else if (text.startsWith('--', i)) {
+      const end = text.indexOf('\n', i)
+      if (end === -1) return true
+      i = end
+    } else if (!/[\s;\uFEFF]/.test(text[i])) return false
+  }
+  return true
 }

@@ -19,6 +19,8 @@ export interface Finding {
   help: string
   /** Set on an error a run lets through on purpose (e.g. `--allow-destructive`): shown as accepted, not as an error. */
   accepted?: string
+  /** In a file before package.json "strata.enforceFrom": an adopted history, so a warning that never blocks. */
+  adopted?: boolean
 }
 
 export interface LintConfig {
@@ -26,6 +28,8 @@ export interface LintConfig {
   rules: Record<string, SeveritySetting>
   /** Lets file-level rules (missing-down) see files on disk; without it they only see the sources being linted. */
   fileExists?: (path: string) => boolean
+  /** Column types before a source runs, by its path, then `table.column` (src/lint/column-types.ts). */
+  columnTypes?: Map<string, Map<string, import('../verify/sql-names.js').TypeRef>>
 }
 
 /** What a file-level rule sees: the file as a whole, without parsing it. */

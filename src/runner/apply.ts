@@ -34,7 +34,7 @@ import { connectionLostFailure, isConnectionLost } from './failure.js'
 import { runWithoutTransaction } from './no-transaction.js'
 
 export type { Timeouts }
-export type TransactionMode = 'transaction' | 'single-transaction' | 'no-transaction'
+export type TransactionMode = 'transaction' | 'single-transaction' | 'no-transaction' | 'own-transaction'
 export type Direction = 'up' | 'down'
 
 /** One file to apply (up) or roll back (down). */
@@ -100,9 +100,11 @@ function guardSql(schema: string, step: Step, before?: Step): string {
   const raise = (code: string, message: string) =>
     `raise exception using errcode = '${code}', message = ${quoteLiteral(`strata: ${message}`)};`
   const row = `select from ${s}.migrations where version = ${v}`
+  // A repeatable (Flyway R__) runs again over its own row, unless a concurrent runner applied this very text.
+  const done = step.file.repeatable ? `${row} and status = 'applied' and checksum = ${quoteLiteral(step.file.checksum)}` : row
   const checks =
     step.direction === 'up'
-      ? `  if exists (${row}) then ${raise(ALREADY_DONE, `version ${v} is already in the ledger`)} end if;`
+      ? `  if exists (${done}) then ${raise(ALREADY_DONE, `version ${v} is already in the ledger`)} end if;`
       : `  if not exists (${row}) then ${raise(ALREADY_DONE, `version ${v} is no longer in the ledger`)} end if;
   if not exists (${row} and status = 'applied' and checksum = ${quoteLiteral(step.file.checksum)}) then ${raise(ROW_CHANGED, `version ${v} changed in the ledger`)} end if;`
   const predecessor = !before
@@ -150,7 +152,7 @@ export async function beginLocked(ctx: ApplyContext, versions: number[], setTime
 export function decide(step: Step, row: LedgerRow | undefined): 'run' | 'skip' {
   const { file } = step
   const same = row?.status === 'applied' && row.checksum === file.checksum
-  if (step.direction === 'up' ? !row : same) return 'run'
+  if (step.direction === 'up' ? !row || (file.repeatable && row.status === 'applied' && !same) : same) return 'run'
   if (step.direction === 'up' ? same : !row) return 'skip'
   throw new StrataError(
     'history',

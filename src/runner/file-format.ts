@@ -19,6 +19,23 @@ export interface MigrationFile {
   noTransaction: boolean
   /** The `.down.sql` beside it, when there is one. */
   downPath?: string
+  // What another tool's layout (src/layouts/) and the run-mode decision (src/runner/run-mode.ts) add:
+  /** The down the history itself holds: a Down section of the file, or the down file its tool pairs with it. */
+  down?: DownSection
+  /** A Flyway repeatable (R__*.sql): not a step of history, but applied again whenever its checksum changes. */
+  repeatable?: boolean
+  /** It holds its own BEGIN … COMMIT: run statement by statement, honouring them, as its tool ran it. */
+  ownTransaction?: boolean
+  /** Why it runs outside Strata's transaction when no directive of its own says so (recorded in its event). */
+  modeReason?: string
+}
+
+/** A down section kept in memory (its path says where it is, e.g. `migrations/001_init.sql (Down section)`). */
+export interface DownSection {
+  path: string
+  /** Lines before the section are blank, so that line numbers are the file's own. */
+  content: string
+  noTransaction: boolean
 }
 
 export const UP = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/

@@ -1,18 +1,37 @@
 /**
  * Migration files on disk: discovery and naming rules. The format itself (checksums, directives) is in
- * file-format.ts; other tools' layouts are in src/layouts/.
+ * file-format.ts; other tools' layouts are in src/layouts/, and this reader hands a folder to one of them when
+ * asked to (`layout`) or when the folder leaves no doubt whose it is.
  */
 import { readdirSync, statSync, type Dirent } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
 import { StrataError } from '../errors.js'
-import { isPrismaLayout, readPrismaMigrations } from '../layouts/prisma.js'
+import { detectByNames, readLayout, type LayoutName, type Skipped } from '../layouts/index.js'
+import { foreignMarker } from '../layouts/sections.js'
 import { checksum, DOWN, readDirectives, readMigrationText, UP, type MigrationFile } from './file-format.js'
 
 export { resolveDir } from '../config/dir.js'
 
-/** Read every migration in `dir`, sorted by the integer value of the version. Bad names are errors, never skipped. */
-export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[] {
-  const reading = migrationReader(dir, cwd)
+/** What a folder holds, and how it was read. */
+export interface History {
+  files: MigrationFile[]
+  layout: LayoutName
+  /** The layout was recognised from the folder, not asked for. */
+  detected: boolean
+  /** Files the layout's tool itself skips (e.g. Supabase's names that do not fit), listed so that none is skipped silently. */
+  skipped: Skipped[]
+}
+
+/**
+ * Read every migration in `dir`, sorted by version. In Strata's layout bad names are errors, never skipped.
+ * `layout`: the tool whose folder this is (undefined: detect it, else Strata's own).
+ */
+export function readMigrations(dir: string, cwd = process.cwd(), layout?: LayoutName): MigrationFile[] {
+  return readHistory(dir, cwd, layout).files
+}
+
+export function readHistory(dir: string, cwd = process.cwd(), layout?: LayoutName): History {
+  const reading = migrationReader(dir, cwd, layout)
   for (;;) {
     const step = reading.next()
     if (step.done) return step.value
@@ -23,8 +42,12 @@ export function readMigrations(dir: string, cwd = process.cwd()): MigrationFile[
  * `readMigrations`, letting the event loop run every few files: a connection opened meanwhile logs in while
  * the files are read and hashed, instead of after (src/db/target.ts).
  */
-export async function readMigrationsMeanwhile(dir: string, cwd = process.cwd()): Promise<MigrationFile[]> {
-  const reading = migrationReader(dir, cwd)
+export async function readMigrationsMeanwhile(dir: string, cwd = process.cwd(), layout?: LayoutName): Promise<MigrationFile[]> {
+  return (await readHistoryMeanwhile(dir, cwd, layout)).files
+}
+
+export async function readHistoryMeanwhile(dir: string, cwd = process.cwd(), layout?: LayoutName): Promise<History> {
+  const reading = migrationReader(dir, cwd, layout)
   for (;;) {
     const step = reading.next()
     if (step.done) return step.value
@@ -35,7 +58,8 @@ export async function readMigrationsMeanwhile(dir: string, cwd = process.cwd()):
 /** Files read between two pauses of `readMigrationsMeanwhile`: about a millisecond of work. */
 const FILES_PER_PAUSE = 25
 
-function* migrationReader(dir: string, cwd: string): Generator<void, MigrationFile[], void> {
+function* migrationReader(dir: string, cwd: string, layout?: LayoutName): Generator<void, History, void> {
+  if (layout && layout !== 'strata') return { ...readLayout(layout, dir, cwd), layout, detected: false }
   const abs = resolve(cwd, dir)
   let dirents: Dirent[]
   try {
@@ -47,8 +71,10 @@ function* migrationReader(dir: string, cwd: string): Generator<void, MigrationFi
       hint: 'pass --dir <path>, set STRATA_DIR, or create core/migrations or migrations',
     })
   }
-  // A Prisma folder (<timestamp>_<name>/migration.sql) runs as it is, so a team can leave Prisma Migrate without renaming.
-  if (isPrismaLayout(abs, dirents)) return readPrismaMigrations(dir, cwd)
+  // Another tool's folder runs as it is, so a team can leave that tool without renaming a file.
+  const byNames = layout ? {} : detectByNames(abs, dirents)
+  if (byNames.layout)
+    return { ...readLayout(byNames.layout as Exclude<LayoutName, 'strata'>, dir, cwd), layout: byNames.layout, detected: true }
   const shownDir = relative(cwd, abs)
   const show = (f: string) => (shownDir ? shownDir + sep + f : f) // a plain name in a normalized directory: no join needed
   const ups: MigrationFile[] = []
@@ -86,13 +112,27 @@ function* migrationReader(dir: string, cwd: string): Generator<void, MigrationFi
     stems.set(file, entry.slice(0, -'.sql'.length))
     if (ups.push(file) % FILES_PER_PAUSE === 0) yield
   }
+  const marked = ups.flatMap((file) => {
+    const found = foreignMarker(file.content)
+    return found ? [{ file, ...found }] : []
+  })
+  // Every file carries one tool's markers: it is that tool's folder.
+  const tool = marked[0]?.layout as LayoutName | undefined
+  if (!layout && tool && marked.length === ups.length && marked.every((m) => m.layout === tool))
+    return { ...readLayout(tool as Exclude<LayoutName, 'strata'>, dir, cwd), layout: tool, detected: true }
   if (badNames.length) {
     throw new StrataError(
       'files',
       `${badNames.length === 1 ? 'a file does' : `${badNames.length} files do`} not match <version>_<name>.sql or <version>_<name>.down.sql:\n  ${badNames.join('\n  ')}`,
-      { file: badNames[0], hint: 'rename them (version = digits, name = letters, digits, _ and -), or move them out of the directory' },
+      {
+        file: badNames[0],
+        hint: byNames.doubt
+          ? `this looks like another tool's folder: ${byNames.doubt}`
+          : 'rename them (version = digits, name = letters, digits, _ and -), or move them out of the directory; if another tool wrote them, pass --layout (see docs/adopt.md)',
+      },
     )
   }
+  if (marked.length) throw bothDirections(marked)
   ups.sort((a, b) => a.version - b.version || a.path.localeCompare(b.path))
   const clashes: string[] = []
   for (let i = 1; i < ups.length; i++) {
@@ -108,5 +148,18 @@ function* migrationReader(dir: string, cwd: string): Generator<void, MigrationFi
     const down = downs.get(stems.get(up)!)
     if (down) up.downPath = down
   }
-  return ups
+  return { files: ups, layout: 'strata', detected: false, skipped: [] }
+}
+
+/** Files with another tool's up/down markers, read as Strata files: they would run whole, down sections and all. */
+function bothDirections(marked: { file: MigrationFile; layout: string; line: number; marker: string }[]): StrataError {
+  const lines = marked.map(
+    (m) => `${m.file.path}:${m.line}: "${m.marker}" marks a ${m.layout} section; run as a Strata file, its down section would run too`,
+  )
+  const layouts = [...new Set(marked.map((m) => m.layout))]
+  return new StrataError('files', `refusing to run files that hold both directions:\n  ${lines.join('\n  ')}`, {
+    file: marked[0].file.path,
+    line: marked[0].line,
+    hint: `read the folder as its tool does: --layout ${layouts.join(' or --layout ')} (or "strata": { "layout": "${layouts[0]}" } in package.json)`,
+  })
 }

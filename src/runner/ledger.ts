@@ -182,13 +182,18 @@ export function appliedRowSql(schema: string, file: MigrationFile, mode: string)
   return `with row as (
   insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms)
   values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'applied', statement_timestamp(), clock_timestamp(),
-    round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))
+    round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))${file.repeatable ? REAPPLIED : ''}
   returning version, checksum, name, execution_ms)
 insert into ${s}.events (action, version, checksum, details)
 select 'apply', version, checksum, jsonb_build_object('name', name, 'path', ${quoteLiteral(file.path)}, 'execution_ms', execution_ms,
   'mode', ${quoteLiteral(mode)}, 'os_user', ${quoteLiteral(actor.os_user)}, 'host', ${quoteLiteral(actor.host)})
 from row;`
 }
+
+/** A repeatable applied again takes over its row (the events keep every application). */
+const REAPPLIED = `
+  on conflict (version) do update set name = excluded.name, checksum = excluded.checksum, status = 'applied',
+    started_at = excluded.started_at, finished_at = excluded.finished_at, execution_ms = excluded.execution_ms, error = null`
 
 /** When a file of --single-transaction ran, by the server's clock, as text to be written back verbatim. */
 export interface RunTimes {
@@ -217,7 +222,7 @@ export function appliedRowsSql(schema: string, done: { file: MigrationFile; time
     }),
   )
   return `insert into ${s}.migrations (version, name, checksum, status, started_at, finished_at, execution_ms) values
-${rows.join(',\n')};
+${rows.join(',\n')}${done.some(({ file }) => file.repeatable) ? REAPPLIED : ''};
 insert into ${s}.events (action, version, checksum, details) values
 ${events.join(',\n')};`
 }
@@ -238,7 +243,11 @@ select 'rollback', version, ${quoteLiteral(file.checksum)}, ${json}::jsonb || js
 export function claimUpSql(schema: string, file: MigrationFile, progress: Progress): string {
   return `${upgradeLedgerSql(schema)}
 insert into ${quoteIdent(schema)}.migrations (version, name, checksum, status, progress)
-values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'running', ${quoteLiteral(JSON.stringify(progress))}::jsonb);`
+values (${file.version}, ${quoteLiteral(file.name)}, ${quoteLiteral(file.checksum)}, 'running', ${quoteLiteral(JSON.stringify(progress))}::jsonb)${
+    file.repeatable
+      ? `\n  on conflict (version) do update set checksum = excluded.checksum, status = 'running', error = null, progress = excluded.progress`
+      : ''
+  };`
 }
 
 /** Claim an applied version for a no-transaction down file. */

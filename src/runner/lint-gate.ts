@@ -3,8 +3,10 @@
  * Errors stop the run; destructive findings pass only with --allow-destructive, and are then `accepted`.
  */
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
+import { readProjectConfig } from '../config/project.js'
+import { flywayVersion } from '../layouts/flyway.js'
 import type { MigrationFile } from './file-format.js'
 import type { Finding } from '../lint/index.js'
 
@@ -19,13 +21,21 @@ export interface LintSummary {
 
 export async function lintPending(
   files: MigrationFile[],
-  opts: { cwd: string; rules?: string[]; allowDestructive?: boolean; gate: boolean },
+  opts: { cwd: string; rules?: string[]; allowDestructive?: boolean; gate: boolean; history?: MigrationFile[]; layout?: string },
 ): Promise<LintSummary> {
   if (!files.length) return { findings: [], errors: 0, warnings: 0, blocking: [] } // nothing pending: never load the parser
   const { lintSourcesCached, lintCacheFile, loadLintConfig } = await import('../lint/index.js')
   const config = { ...loadLintConfig(opts.cwd, opts.rules), fileExists: (path: string) => existsSync(resolve(opts.cwd, path)) }
-  const sources = files.map((f) => ({ path: f.path, content: f.content }))
-  const findings = (await lintSourcesCached(sources, config, lintCacheFile(opts.cwd))).map((f) =>
+  const sources = files.map((f) => ({ path: f.path, content: f.content, noTransaction: f.noTransaction }))
+  const from = enforceFrom(opts.cwd, opts.history ?? files, opts.layout)
+  const { columnTypesBefore } = await import('../lint/column-types.js')
+  // Only new work needs the history's column types: an adopted file's findings are warnings either way.
+  const isNew = (path: string) => from === undefined || !files.some((f) => f.path === path && f.version < from)
+  config.columnTypes = await columnTypesBefore(
+    opts.history ?? files,
+    sources.filter((s) => isNew(s.path)),
+  )
+  const findings = asAdopted(await lintSourcesCached(sources, config, lintCacheFile(opts.cwd)), files, from).map((f) =>
     f.severity === 'error' && f.category === 'destructive' && opts.allowDestructive ? { ...f, accepted: '--allow-destructive' } : f,
   )
   return summarize(findings, opts.gate)
@@ -77,4 +87,33 @@ export function lintRefusal(blocking: Finding[]): StrataError {
       ? 'these statements destroy data: review them, then pass --allow-destructive (and --backup to copy the data at risk first)'
       : 'fix the files, or suppress a finding you accept with -- strata:ignore <rule> above the statement',
   })
+}
+
+/**
+ * package.json "strata.enforceFrom" as a ledger version: the first file of new work. It may name a version as
+ * its tool writes it (`20240101000000`, Flyway's `17.1`) or a file of the history by its name or folder.
+ */
+export function enforceFrom(cwd: string, files: MigrationFile[], layout?: string): number | undefined {
+  const text = readProjectConfig(cwd).enforceFrom
+  if (text === undefined) return undefined
+  const named = files.find((f) => [basename(f.path), basename(f.path).replace(/\.sql$/i, ''), basename(dirname(f.path))].includes(text))
+  if (named) return named.version
+  // Flyway's versions are dotted (17.1) and packed into the ledger's integers (src/layouts/flyway.ts).
+  const flyway = layout === 'flyway' || /^\d+([._]\d+)+$/.test(text) ? flywayVersion(text) : undefined
+  if (typeof flyway === 'number') return flyway
+  if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text)
+  throw new StrataError(
+    'config',
+    `package.json "strata.enforceFrom" is ${JSON.stringify(text)}: not a version or a migration of this history`,
+    {
+      hint: 'write the first version of new work, e.g. "20240101000000" (files before it are the adopted history); strata adopt and strata baseline write it for you',
+    },
+  )
+}
+
+/** Findings in files before `from` are an adopted history's: warnings that never block, marked so. */
+export function asAdopted(findings: Finding[], files: MigrationFile[], from: number | undefined): Finding[] {
+  if (from === undefined) return findings
+  const adopted = new Set(files.filter((f) => f.version < from && !f.repeatable).map((f) => f.path))
+  return findings.map((f) => (adopted.has(f.file) ? { ...f, severity: 'warning' as const, adopted: true } : f))
 }

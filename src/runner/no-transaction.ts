@@ -34,7 +34,7 @@ import {
 import { claimKey, waitForLockKey } from './lock.js'
 
 export async function runWithoutTransaction(ctx: ApplyContext, step: Step): Promise<void> {
-  ctx.onStart(step, 'no-transaction')
+  ctx.onStart(step, step.file.ownTransaction && step.direction === 'up' ? 'own-transaction' : 'no-transaction')
   if (ctx.searchPath !== undefined) await requireSessionSearchPath(ctx, step)
   const side = await ctx.openSide()
   try {
@@ -120,7 +120,13 @@ async function runClaimed(ctx: ApplyContext, step: Step): Promise<void> {
     throw await failed(ctx, step, e, progress)
   }
   const ms = performance.now() - t0
-  const details = { mode: 'no-transaction', direction: step.direction, source: step.source.path }
+  const own = step.file.ownTransaction && step.direction === 'up'
+  const details = {
+    mode: own ? 'own-transaction' : 'no-transaction',
+    ...(step.file.modeReason && step.direction === 'up' ? { why: step.file.modeReason } : {}),
+    direction: step.direction,
+    source: step.source.path,
+  }
   if (step.direction === 'up') await finishApplied(ctx.sql, ctx.schema, step.file, ms, details)
   else await finishRolledBack(ctx.sql, ctx.schema, step.file, ms, { ...details, down_path: step.source.path })
   ctx.onDone({ step, ms: Math.round(ms) })
@@ -130,7 +136,7 @@ async function runClaimed(ctx: ApplyContext, step: Step): Promise<void> {
  * One statement of a no-transaction file. A statement that may run in a transaction block runs in one of its
  * own, which is what autocommit does anyway, so that --lock-timeout and --statement-timeout apply with
  * SET LOCAL (a session SET would leak through a transaction pooler) and a lock timeout can be retried. One
- * that may not (CREATE INDEX CONCURRENTLY, VACUUM: 25001) runs alone, as before; so does every statement of a
+ * that may not (CREATE INDEX CONCURRENTLY, VACUUM, a DO block that commits) runs alone, as before; so does every statement of a
  * file that controls its own transactions.
  */
 async function runStatement(ctx: ApplyContext, step: Step, statement: StatementText, statements: StatementText[]): Promise<void> {
@@ -145,7 +151,11 @@ async function runStatement(ctx: ApplyContext, step: Step, statement: StatementT
   )
 }
 
-const ACTIVE_SQL_TRANSACTION = '25001'
+/**
+ * What a statement that must not run in a transaction block raises inside ours: 25001 (CREATE INDEX
+ * CONCURRENTLY, VACUUM), 2D000 (a DO block or procedure that COMMITs). Ours rolled back everything it did.
+ */
+const NOT_IN_A_TRANSACTION = new Set(['25001', '2D000'])
 
 async function inOwnTransaction(ctx: ApplyContext, step: Step, statement: StatementText): Promise<void> {
   const prefix = beginSql(ctx.timeouts)
@@ -154,7 +164,7 @@ async function inOwnTransaction(ctx: ApplyContext, step: Step, statement: Statem
   } catch (e) {
     await ctx.sql.unsafe('rollback').catch(() => {})
     if (isConnectionLost(e)) throw e
-    if ((e as { code?: string }).code === ACTIVE_SQL_TRANSACTION) {
+    if (NOT_IN_A_TRANSACTION.has((e as { code?: string }).code ?? '')) {
       await ctx.sql.unsafe(statement.text) // cannot run in a transaction block: alone, without the timeouts
       return
     }
@@ -173,6 +183,8 @@ async function inOwnTransaction(ctx: ApplyContext, step: Step, statement: Statem
 /** Mark the row failed (connecting again if the connection is what failed) and say truthfully what took effect. */
 async function failed(ctx: ApplyContext, step: Step, e: unknown, progress: Progress): Promise<StrataError> {
   const lost = isConnectionLost(e)
+  // A file that opened its own transaction left the session in it: end it as psql would, before the ledger write.
+  if (!lost && step.file.ownTransaction) await ctx.sql.unsafe('rollback').catch(() => {})
   const err = lost ? await connectionLostFailure(ctx, e, step, [step]) : (e as StrataError)
   const done = Number(err.facts?.statementsDone ?? progress.done)
   const total = Number(err.facts?.statementsTotal ?? progress.total)

@@ -39,16 +39,26 @@ export function makePlan(files: MigrationFile[], rows: LedgerRow[], opts: PlanOp
     const row = byVersion.get(file.version)
     byVersion.delete(file.version)
     let state: EntryState
-    if (!row) state = file.version < lastApplied ? 'out-of-order' : 'pending'
+    if (!row) state = file.version < lastApplied && !file.repeatable ? 'out-of-order' : 'pending'
     else if (row.status !== 'applied') state = row.status
-    else state = row.checksum === file.checksum ? 'applied' : 'changed'
+    else if (row.checksum === file.checksum) state = 'applied'
+    else state = file.repeatable ? 'pending' : 'changed' // a repeatable runs again when it changes: that is what it is for
     entries.push({ version: file.version, name: file.name, state, file, row, path: file.path })
   }
   for (const row of byVersion.values())
     entries.push({ version: row.version, name: row.name, state: 'missing', row, path: missingPath(files, row, opts.dir) })
-  entries.sort((a, b) => a.version - b.version)
+  // Repeatables (Flyway's R__, keyed by negative numbers) come after every versioned file, in their files' order.
+  const order = new Map(files.map((f, i) => [f, i]))
+  const repeatable = (e: PlanEntry) => e.version < 0
+  entries.sort((a, b) =>
+    repeatable(a) !== repeatable(b)
+      ? Number(repeatable(a)) - Number(repeatable(b))
+      : repeatable(a) && a.file && b.file
+        ? order.get(a.file)! - order.get(b.file)!
+        : a.version - b.version,
+  )
 
-  const inRange = (v: number) => opts.to === undefined || v <= opts.to
+  const inRange = (v: number) => opts.to === undefined || (v >= 0 && v <= opts.to)
   const pending = entries
     .filter((e) => (e.state === 'pending' || (e.state === 'out-of-order' && opts.outOfOrder)) && inRange(e.version))
     .map((e) => e.file!)

@@ -9,8 +9,7 @@ import { checkExpectedHost, openTarget } from '../db/target.js'
 import { scrubSecrets } from '../db/url.js'
 import { StrataError } from '../errors.js'
 import type { Finding } from '../lint/index.js'
-import type { MigrationFile } from '../runner/file-format.js'
-import { readMigrations } from '../runner/files.js'
+import { readHistory, type History } from '../runner/files.js'
 import { lintPending, sharedLinter } from '../runner/lint-gate.js'
 import { parseShard, parseTargets, readTargetLines, takeShard, type TargetSource, type TargetSpec } from './list.js'
 import { schedule, type Counts, type TargetResult } from './scheduler.js'
@@ -52,7 +51,7 @@ export type TargetsEvent =
 export interface TargetJob {
   spec: TargetSpec
   /** The common options, pointed at this target: URL, ledger schema, the files, the connection budget. */
-  options: CommonOptions & { files: MigrationFile[]; lint: typeof lintPending }
+  options: CommonOptions & { history: History; lint: typeof lintPending }
   note(message: string): void
   /** Every target of this run (this machine's shard). */
   all: TargetSpec[]
@@ -87,7 +86,8 @@ export class TargetRun<R> implements AsyncIterable<TargetResult<R>> {
     const connections = new Connections(concurrency, options.eachSchema !== undefined)
     try {
       const { cfg, targets, from, of } = await selectTargets({ ...options, connections })
-      const files = readMigrations(cfg.dir, cfg.cwd)
+      const history = readHistory(cfg.dir, cfg.cwd, cfg.layout)
+      const files = history.files
       const notify = options.onTargets ?? (() => {})
       notify({ type: 'targets', names: targets.map((t) => t.name), of, from, concurrency })
       // A no-transaction file holds a second connection while it runs (its claim): leave room for one.
@@ -98,7 +98,7 @@ export class TargetRun<R> implements AsyncIterable<TargetResult<R>> {
         schema: cfg.schema,
         embedded: false,
         onTarget: undefined,
-        files,
+        history,
         connections,
         lint: sharedLinter((findings) => notify({ type: 'lint', findings })),
       }

@@ -20,6 +20,8 @@ export interface ObjectProblem {
   expected?: string
   actual?: string
   message: string
+  /** Its table is not in the database and no file creates it (code Strata does not follow did). */
+  unknownTable?: string
 }
 
 const PARENT_KINDS = new Set(['column', 'constraint', 'index', 'policy', 'trigger', 'row level security'])
@@ -37,12 +39,16 @@ export async function checkObjects(sql: Sql, expected: ExpectedObject[], snapsho
   )
   const problems: ObjectProblem[] = []
   const missingTables = new Set<string>()
+  const filesCreate = new Set(expected.filter((o) => o.kind === 'table').map((o) => `${o.schema}.${o.parent ?? o.name}`))
   for (const o of checkOrder(expected)) {
     const key = keyOf(o)
     // A missing table is one problem, not one more per column, index, constraint, policy and trigger.
     if (PARENT_KINDS.has(o.kind) && missingTables.has(`${o.schema}.${o.parent}`)) continue
     const problem = checkOne(o, key, catalog, routines, types)
     if (!problem) continue
+    // On a table no file creates (a function or DO block made it, e.g. partitions) that is not there: nothing to say.
+    const table = `${o.schema}.${o.parent}`
+    if (PARENT_KINDS.has(o.kind) && !filesCreate.has(table) && !catalog.relationNamed(o.schema, o.parent!)) problem.unknownTable = table
     if (o.kind === 'table' && problem.kind === 'missing') missingTables.add(`${o.schema}.${o.name}`)
     problems.push(problem)
   }

@@ -4,7 +4,9 @@
  * Pure: parsed statements in, expected objects out; the catalog check is in check.ts.
  *
  * What a file alone cannot tell is not guessed: objects created inside DO blocks or by dynamic SQL are not
- * expected, and each such statement is listed as `unchecked` with its file and line.
+ * expected, and each such statement is listed as `unchecked` with its file and line. Objects such a statement
+ * may have renamed or dropped (a DO block, or a call of a function of the files that runs DDL, that names them)
+ * are marked `uncertain`: if they are gone, verify lists them as unchecked, with the reason, never as missing.
  */
 import type { Statement } from '../sql/index.js'
 import { strings, typeRef, typeText, isSerial, type TypeRef } from './sql-names.js'
@@ -48,6 +50,8 @@ export interface ExpectedObject {
   trigger?: { fn: string }
   /** Relations a view's query reads (schema.name), so that DROP ... CASCADE can take the view with it. */
   reads?: string[]
+  /** Why its absence proves nothing: a later DO block or function call that Strata cannot follow names it. */
+  uncertain?: string
 }
 
 export interface Unchecked {
@@ -94,6 +98,8 @@ type N = Record<string, any>
 export class ExpectedSchema {
   private objects = new Map<string, ExpectedObject>()
   readonly unchecked: Unchecked[] = []
+  /** Bodies of the functions the files create, by `schema.name`: calling one may change objects too. */
+  private bodies = new Map<string, string>()
   private path: string[]
   private origin!: Origin
 
@@ -162,6 +168,7 @@ export class ExpectedSchema {
       const rel = n.intoClause?.rel
       if (rel && rel.relpersistence !== 't') this.add({ kind: 'table', schema: rel.schemaname ?? this.creationSchema(), name: rel.relname })
       else this.searchPathFromSetConfig(n)
+      this.followCalls(n)
     },
     ViewStmt(this: ExpectedSchema, n: N) {
       if (n.view.relpersistence === 't') return
@@ -195,9 +202,14 @@ export class ExpectedSchema {
         .map((p: N) => p.FunctionParameter)
         .filter((p: N) => !['FUNC_PARAM_OUT', 'FUNC_PARAM_TABLE'].includes(p.mode))
         .map((p: N) => this.resolveType(typeRef(p.argType)))
+      const body = bodyOf(n.options)
+      if (body && CHANGES_OBJECTS.test(body)) this.bodies.set(`${schema}.${name}`, body)
       if (args.some((a: TypeRef | undefined) => !a))
         return this.skip('CREATE FUNCTION', 'an argument type written as %TYPE cannot be resolved from the file')
       this.add({ kind: n.is_procedure ? 'procedure' : 'function', schema, name, routine: { args } })
+    },
+    CallStmt(this: ExpectedSchema, n: N) {
+      this.followCalls(n)
     },
     CreateEnumStmt(this: ExpectedSchema, n: N) {
       const { schema, name } = this.qualified(strings(n.typeName))
@@ -239,8 +251,12 @@ export class ExpectedSchema {
       if (n.if_not_exists && this.objects.has(`extension ${n.extname}`)) return
       this.add({ kind: 'extension', schema, name: n.extname })
     },
-    DoStmt(this: ExpectedSchema) {
+    DoStmt(this: ExpectedSchema, n: N) {
       this.skip('DO', 'objects created inside a DO block cannot be known without running it')
+      this.mentionedIn(
+        bodyOf(n.args) ?? '',
+        `the DO block at ${this.origin.file}:${this.origin.line} names it, and Strata does not follow DO blocks`,
+      )
     },
     VariableSetStmt(this: ExpectedSchema, n: N) {
       if (n.name !== 'search_path') return
@@ -765,6 +781,42 @@ export class ExpectedSchema {
   private skip(statement: string, reason: string) {
     this.unchecked.push({ ...this.origin, statement, reason })
   }
+
+  /**
+   * Objects named in code Strata does not run (a DO block, a function's body) become uncertain: a table,
+   * routine, type, constraint, index, trigger or policy by its own name; a column when its table is named too.
+   */
+  private mentionedIn(code: string, reason: string) {
+    const words = identifiers(code)
+    if (!words.size) return
+    const columns = new Set<string>()
+    for (const o of this.objects.values()) {
+      const named = words.has(o.name) && (o.kind !== 'column' && o.kind !== 'enum value' ? true : words.has(o.parent!))
+      if (!named) continue
+      o.uncertain = reason
+      if (o.kind === 'column') columns.add(`${o.schema}.${o.parent}.${o.name}`)
+    }
+    // A column dropped there takes the indexes and constraints that use it along.
+    const uses = (o: ExpectedObject) =>
+      [...(o.index?.refs ?? []), ...(o.constraint?.columns ?? [])].some((c) => columns.has(`${o.schema}.${o.parent}.${c}`))
+    if (columns.size) for (const o of this.objects.values()) if (uses(o)) o.uncertain = reason
+  }
+
+  /** A statement that calls a function of the files whose body changes objects: what that body names is uncertain. */
+  private followCalls(n: N) {
+    if (!this.bodies.size) return
+    const called = new Set<string>()
+    walk(n, (node) => {
+      if (!node.funcname || !('funcformat' in node || 'args' in node)) return // a FuncCall (CALL holds one unwrapped)
+      const fn = this.routineName(strings(node.funcname))
+      if (this.bodies.has(`${fn.schema}.${fn.name}`)) called.add(`${fn.schema}.${fn.name}`)
+    })
+    const at = `${this.origin.file}:${this.origin.line}`
+    for (const fn of called) {
+      this.skip(`${fn}()`, 'what a function of the files changes when it is called cannot be known without running it')
+      this.mentionedIn(this.bodies.get(fn)!, `${fn}(), called at ${at}, names it, and Strata does not follow what functions do`)
+    }
+  }
 }
 
 interface QName {
@@ -826,4 +878,24 @@ function defaultIndexName(table: string, params: N[]): string {
     (p) => p.IndexElem?.name ?? (p.IndexElem?.expr?.FuncCall ? strings(p.IndexElem.expr.FuncCall.funcname).pop() : 'expr'),
   )
   return objectName(table, names.join('_'), 'idx')
+}
+
+/** DDL in a body: calling it may change objects. */
+const CHANGES_OBJECTS = /\b(alter|drop|rename|create|execute|truncate)\b/i
+
+/** The `AS '...'` text of a CREATE FUNCTION or DO statement. */
+function bodyOf(options: N[] | undefined): string | undefined {
+  const as = (options ?? []).find((o: N) => o.DefElem?.defname === 'as')?.DefElem.arg
+  if (as?.String) return as.String.sval
+  return as?.List?.items?.map((i: N) => i.String?.sval ?? '').join('\n')
+}
+
+/** The identifiers a piece of code names, as Postgres folds them: unquoted lower-cased, quoted as written (strings too: dynamic SQL). */
+function identifiers(code: string): Set<string> {
+  const found = new Set<string>()
+  for (const m of code.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)/g)) {
+    if (m[1]) found.add(m[1].replace(/""/g, '"'))
+    else found.add(m[2].toLowerCase())
+  }
+  return found
 }

@@ -6,7 +6,7 @@ import type { Sql } from '../db/connect.js'
 import { normalize, type MigrationFile } from '../runner/file-format.js'
 import { snapshotSchema, type Snapshot } from '../schema/index.js'
 import { checkObjects, invalidIndexes, type ObjectProblem } from './check.js'
-import { ExpectedSchema, type ExpectedObject, type Unchecked } from './expected.js'
+import { ExpectedSchema, keyOf, type ExpectedObject, type Unchecked } from './expected.js'
 import type { VisitLimits } from '../sql/pieces.js'
 
 export { type ObjectProblem } from './check.js'
@@ -66,9 +66,26 @@ export async function findObjectDrift(
   const snapshot = withoutLedger(full, ledgerSchema)
   const expected = await expectedSchema(files, searchPath)
   const objects = expected.list()
-  const problems = [...(await checkObjects(sql, objects, snapshot)), ...(await invalidIndexes(sql, objects, [ledgerSchema, ...skip]))]
-  problems.sort((a, b) => a.version - b.version || a.line - b.line || a.object.localeCompare(b.object))
-  return { problems, checked: objects.length, unchecked: expected.unchecked, snapshot, expected: objects }
+  const found = [...(await checkObjects(sql, objects, snapshot)), ...(await invalidIndexes(sql, objects, [ledgerSchema, ...skip]))]
+  found.sort((a, b) => a.version - b.version || a.line - b.line || a.object.localeCompare(b.object))
+  // What code Strata does not run may have changed is not a problem when it is gone: it is unchecked, saying why.
+  const uncertain = new Map(objects.filter((o) => o.uncertain).map((o) => [keyOf(o), o]))
+  const problems = found.filter((p) => p.kind === 'invalid' || (!uncertain.has(p.object) && !p.unknownTable))
+  const unchecked = [
+    ...expected.unchecked,
+    ...found
+      .filter((p) => !problems.includes(p))
+      .map((p) => ({
+        file: p.file,
+        line: p.line,
+        version: p.version,
+        statement: p.object,
+        reason: p.unknownTable
+          ? `not there, but neither is its table ${p.unknownTable}, which no file creates (code Strata does not follow made it)`
+          : `${p.kind === 'missing' ? 'not there' : `${p.actual}, expected ${p.expected}`}, but ${uncertain.get(p.object)!.uncertain}`,
+      })),
+  ]
+  return { problems, checked: objects.length, unchecked, snapshot, expected: objects }
 }
 
 const LEDGER_TABLES = ['migrations', 'events']

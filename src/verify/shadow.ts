@@ -8,6 +8,7 @@ import { refuseNonEmpty, withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
 import type { MigrationFile } from '../runner/file-format.js'
 import { runWhole, type Source } from '../runner/execute.js'
+import { decideRunModes } from '../runner/run-mode.js'
 import { quoteIdent } from '../sql/quote.js'
 import { snapshotSchema, type Snapshot, type SnapshotOptions } from '../schema/index.js'
 
@@ -20,6 +21,7 @@ export interface ReplayOptions {
 
 /** Roles, then setup files, then every migration file, each as migrate runs it. Throws a located StrataError. */
 export async function replayHistory(sql: Sql, files: MigrationFile[], opts: ReplayOptions): Promise<void> {
+  await decideRunModes(files) // as migrate decides: a lone CREATE INDEX CONCURRENTLY runs without a transaction
   await createRoles(sql, opts.roles)
   for (const setup of opts.setup ?? []) {
     try {

@@ -43,7 +43,8 @@ test('the runner and lint read the same directives from the same file', async ()
   const files = Object.fromEntries(
     HEADERS.map(([, header], i) => [
       `migrations/${String(i + 1).padStart(3, '0')}_h${i}.sql`,
-      header + 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n',
+      // Two statements: a lone nontransactional statement runs without a transaction whatever the header says.
+      header + 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS j ON t (b);\n',
     ]),
   )
   const cwd = project(files)

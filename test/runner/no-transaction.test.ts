@@ -123,4 +123,15 @@ test('an index a failed CREATE INDEX CONCURRENTLY left INVALID fails verify, and
   assert.ok((await verify({ url: db.url, cwd: t.cwd, schema: t.schema })).ok)
 })
 
+test('a DO block that commits as it goes runs in a no-transaction file (it cannot run inside a transaction block)', async () => {
+  const t = setup({
+    '001_batches.sql':
+      '-- strata:no-transaction\ncreate table if not exists notx_batches (i int);\n' +
+      'do $$ begin for i in 1..3 loop insert into notx_batches values (i); commit; end loop; end $$;',
+  })
+  const result = await migrate({ url: db.url, cwd: t.cwd, schema: t.schema })
+  assert.is(result.applied.length, 1)
+  assert.equal((await db.sql`select count(*)::int as n from notx_batches`)[0].n, 3)
+})
+
 test.run()

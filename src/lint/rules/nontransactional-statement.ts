@@ -4,8 +4,8 @@ import { objectWord } from '../names.js'
 import { inner } from '../objects.js'
 import type { Rule } from '../types.js'
 
-/** What the statement is called, when it cannot run inside a transaction block. */
-function nontransactional(statement: Statement): string | undefined {
+/** What the statement is called, when it cannot run inside a transaction block (also src/runner/run-mode.ts). */
+export function nontransactional(statement: Statement): string | undefined {
   switch (statement.kind) {
     case 'IndexStmt':
       return inner<IndexStmt>(statement).concurrent ? 'CREATE INDEX CONCURRENTLY' : undefined
@@ -56,11 +56,12 @@ export const nontransactionalStatement: Rule = {
   check(statement, file) {
     if (file.noTransaction) return []
     const what = nontransactional(statement)
-    if (!what) return []
+    // Alone in its file it runs without a transaction, as psql runs it (src/runner/run-mode.ts).
+    if (!what || file.isOnlyStatement(statement)) return []
     return [
       {
         message: `${what} cannot run inside a transaction block, and Strata runs this file in one.`,
-        help: 'Move it to a file of its own whose first line is `-- strata:no-transaction`; Strata then runs it statement by statement.',
+        help: 'Move it to a file of its own: alone there, Strata runs it without a transaction. For several such statements in one file, make its first line `-- strata:no-transaction`; Strata then runs it statement by statement.',
       },
     ]
   },

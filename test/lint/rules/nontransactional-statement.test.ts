@@ -41,4 +41,9 @@ test('accepts what does run in a transaction: ANALYZE, plain REINDEX, ALTER TYPE
   assert.equal(await hits(rule, file), [])
 })
 
+test('a lone statement that cannot run in a transaction is no finding: Strata runs it without one, as psql does', async () => {
+  assert.equal(await hits(rule, sql('-- an index for the reports', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);')), [])
+  assert.equal(await hits(rule, sql('CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);', 'SELECT 1;')), ['1:1'])
+})
+
 test.run()
