@@ -14,7 +14,8 @@ import { connectionParams, maskUrl, scrubSecrets, showEndpoint, type Endpoint } 
 import { sslModeOf, tlsFailure, tlsSettings, type DriverSsl } from './tls.js'
 import { describeConnection } from './supabase.js'
 
-export type Sql = postgres.Sql<{}>
+export type { Sql } from './sql.js'
+import type { Sql } from './sql.js'
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 

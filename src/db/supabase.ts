@@ -4,6 +4,7 @@
  *   aws-0-<region>.pooler.supabase.com:5432  session pooler: one server connection for the whole session, IPv4
  *   db.<ref>.supabase.co:5432                direct connection to the database, IPv6 unless the IPv4 add-on is on
  */
+import type { Sql } from './sql.js'
 import { parseUrl, type ParsedUrl } from './url.js'
 
 export type ConnectionKind = 'supabase-transaction-pooler' | 'supabase-session-pooler' | 'supabase-direct' | 'other'
@@ -105,7 +106,7 @@ export const SUPABASE_PLATFORM_EXTENSIONS = ['pg_graphql', 'pg_stat_statements',
  * A Supabase database: reached through a Supabase host, or (a local `supabase start`, a self-hosted stack) one
  * whose cluster has the platform's admin role and whose database has its auth schema.
  */
-export async function isSupabaseDatabase(sql: import('./connect.js').Sql, url: string | undefined): Promise<boolean> {
+export async function isSupabaseDatabase(sql: Sql, url: string | undefined): Promise<boolean> {
   try {
     if (url && parseUrl(url).hosts.some(isSupabaseHost)) return true
   } catch {}

@@ -1,6 +1,5 @@
 /** The database a command works on: a URL, or the embedded server in `.strata/pg`. */
 import { join } from 'node:path'
-import type { Resolved } from '../config/index.js'
 import { connect, connectionError, linkOf, withinConnectTimeout, type Sql } from './connect.js'
 import { connectionParams, maskUrl, parseUrl } from './url.js'
 import { StrataError } from '../errors.js'
@@ -73,7 +72,19 @@ export interface ConnectionBudget {
   keep(key: string, target: Target): Promise<void>
 }
 
-export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Promise<Target> {
+/** What opening a target needs of the resolved options (src/config: `Resolved`). */
+export interface TargetConfig {
+  cwd: string
+  url?: string
+  embedded: boolean
+  sslCa?: string
+  expectHost?: string
+  connectTimeoutMs?: number
+  onTarget?: (target: string, server: ServerInfo) => void
+  connections?: ConnectionBudget
+}
+
+export async function openTarget(cfg: TargetConfig, options: TargetOptions = {}): Promise<Target> {
   let url = cfg.url
   let stopServer = async () => {}
   // Before connecting or starting anything: a wrong target is never touched.
@@ -141,7 +152,7 @@ export async function openTarget(cfg: Resolved, options: TargetOptions = {}): Pr
  * overlap it; then run `work` and always close. A local error (bad file names) wins over the connection.
  */
 export async function withTarget<L, R>(
-  cfg: Resolved,
+  cfg: TargetConfig,
   local: () => L | Promise<L>,
   work: (target: Target, local: L) => Promise<R>,
   options: TargetOptions = {},

@@ -9,15 +9,13 @@
 import type { Sql } from '../db/connect.js'
 import type { StrataError } from '../errors.js'
 import type { StatementText } from '../sql/index.js'
-import { normalize } from './file-format.js'
+import { normalize, type Source } from './file-format.js'
 import { migrationFailure } from './failure.js'
 import { locate, type Timeouts } from './locate.js'
+import { statementsOf } from './statements.js'
 
-/** What runs: an up or down file (or a setup file), by the path people know it by. */
-export interface Source {
-  path: string
-  content: string
-}
+export { statementsOf }
+export type { Source }
 
 export interface FileQuery {
   source: Source
@@ -92,9 +90,4 @@ export async function runStatements(sql: Sql, source: Source, hooks: StatementHo
     await hooks.after?.(statement, i, statements.length)
   }
   return statements.length
-}
-
-export async function statementsOf(text: string): Promise<StatementText[]> {
-  const { splitStatements } = await import('../sql/index.js') // the parser loads only for files that need splitting
-  return splitStatements(text)
 }

@@ -9,6 +9,12 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, rea
 import { StrataError } from '../errors.js'
 import { caretLines } from '../location.js'
 
+/** What runs: an up or down file (or a setup file), by the path people know it by. */
+export interface Source {
+  path: string
+  content: string
+}
+
 export interface MigrationFile {
   version: number
   name: string

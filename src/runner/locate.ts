@@ -18,7 +18,8 @@ import { caretLines } from '../location.js'
 import { lineColumn } from '../sql/position.js'
 import { quoteLiteral } from '../sql/quote.js'
 import { normalize } from './file-format.js'
-import { statementsOf, type Source } from './execute.js'
+import type { Source } from './file-format.js'
+import { statementsOf } from './statements.js'
 import { explainLockTimeout, LOCK_TIMEOUT } from './lock-retry.js'
 
 export interface Timeouts {

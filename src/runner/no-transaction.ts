@@ -13,7 +13,7 @@
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import type { StatementText } from '../sql/index.js'
-import { beginLocked, beginSql, decide, lockRetryOptions, skipReason, type ApplyContext, type Step } from './apply.js'
+import { beginLocked, beginSql, decide, lockRetryOptions, skipReason, type ApplyContext, type Step } from './step.js'
 import { runStatements } from './execute.js'
 import { normalize } from './file-format.js'
 import { connectionLostFailure, isConnectionLost, migrationFailure } from './failure.js'

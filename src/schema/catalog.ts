@@ -1,6 +1,6 @@
 /** What every catalog reader of a snapshot shares: the query helper and the filters that keep system and extension objects out. */
 import type { Sql } from '../db/connect.js'
-import type { SnapshotObject } from './snapshot.js'
+import type { SnapshotObject } from './types.js'
 
 export type Row = Record<string, any>
 

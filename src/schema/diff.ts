@@ -1,5 +1,5 @@
 /** Two snapshots compared key by key: what is missing, extra or different, in words a person can act on. */
-import type { Snapshot, SnapshotObject } from './snapshot.js'
+import type { Snapshot, SnapshotObject } from './types.js'
 
 export interface SchemaDifference {
   kind: 'missing' | 'extra' | 'different'

@@ -8,7 +8,7 @@
  * `owner <key of the object>`. Definitions list the privileges, lower case, sorted, each `with grant option` when it has it.
  */
 import { notInExtension, quotedRole, roleName, run, schemaFilter, type Reader, type Row } from './catalog.js'
-import type { Snapshot, SnapshotObject } from './snapshot.js'
+import type { Snapshot, SnapshotObject } from './types.js'
 
 /** What GRANT says after ON for each kind of object, by pg_class.relkind or pg_proc.prokind. */
 const RELATION_TARGET: Record<string, string> = { r: 'table', p: 'table', f: 'table', v: 'table', m: 'table', S: 'sequence' }
