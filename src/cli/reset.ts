@@ -1,15 +1,14 @@
-import { common, durationMs, str, type Flags, type Register } from './options.js'
+import { common, lockOptions, withLockFlags, type Flags, type Register } from './options.js'
 import { c } from './output.js'
 import { terminalConfirm } from './confirm.js'
 
 export const registerReset: Register = (prog, wrap) => {
-  prog
-    .command('reset', 'Development databases: drop what the history created (rows backed up first), then migrate from the first file.')
+  withLockFlags(
+    prog.command('reset', 'Development databases: drop what the history created (rows backed up first), then migrate from the first file.'),
+  )
     .option('--force', 'with --yes: reset a database that is not on this machine', false)
     .option('--single-transaction', 'migrate all files in one transaction', false)
     .option('--allow-destructive', 'let destructive statements in the files through', false)
-    .option('--lock-timeout', 'lock_timeout for each file; 0 is off', '10s')
-    .option('--wait', 'how long to wait for another runner', '60s')
     .example('reset --embedded')
     .example('reset --url postgres://localhost/app_dev --yes')
     .action(
@@ -23,8 +22,7 @@ export const registerReset: Register = (prog, wrap) => {
           confirm: terminalConfirm(!!f.json),
           singleTransaction: !!f['single-transaction'],
           allowDestructive: !!f['allow-destructive'],
-          lockTimeout: str(f, 'lock-timeout'),
-          waitMs: durationMs(f, 'wait'),
+          ...lockOptions(f),
           onProgress: (e) => {
             if (e.type === 'applied') out.line(`${c.green('applied')}  ${e.file.path}`)
           },
