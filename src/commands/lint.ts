@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { resolveFiles } from '../config/index.js'
 import { StrataError } from '../errors.js'
 import { readMigrationText } from '../runner/file-format.js'
-import { lintCacheFile, lintSources, lintSourcesCached, loadLintConfig } from '../lint/index.js'
+import { earlierOnDisk, lintCacheFile, lintSources, lintSourcesCached, loadLintConfig } from '../lint/index.js'
 import type { Finding } from '../lint/index.js'
 import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js'
 
@@ -42,7 +42,14 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
   const files = sqlFiles(options.paths.length ? options.paths : [dir], cwd)
   // Read as migrate reads them: a file migrate would refuse is refused here too, at the same place.
   const sources = files.map((path) => ({ path, content: readMigrationText(resolve(cwd, path), path) }))
-  const fullConfig = { ...config, fileExists: (path: string) => existsSync(resolve(cwd, path)) }
+  const fullConfig = {
+    ...config,
+    fileExists: (path: string) => existsSync(resolve(cwd, path)),
+    earlier: earlierOnDisk(
+      (path) => resolve(cwd, path),
+      (path) => readMigrationText(resolve(cwd, path), path),
+    ),
+  }
   const findings =
     options.cache === false ? await lintSources(sources, fullConfig) : await lintSourcesCached(sources, fullConfig, lintCacheFile(cwd))
   const output = formatFindings(findings, options.format, {

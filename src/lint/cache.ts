@@ -1,18 +1,27 @@
 /**
  * A lint result cache, as ESLint's --cache and ruff do: linting is a pure function of the file's path and
- * content, the rule settings, whether its down file exists, and this build of Strata. Results are kept in
- * `.strata/cache/lint.json` in the project; a file whose key is found is not parsed again.
+ * content, the rule settings, whether its down file exists, and this build of Strata; and, for the rare file
+ * whose findings looked at the files before it (src/lint/history.ts), of those files too, so that entry also
+ * keeps a digest of them. Results are kept in `.strata/cache/lint.json` in the project; a file whose key is
+ * found is not parsed again.
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { lintSources, type Source } from './engine.js'
+import type { EarlierFiles } from './history.js'
 import type { Finding, LintConfig } from './types.js'
+
+interface Entry {
+  findings: Finding[]
+  /** Digest of the files before this one, when its findings depended on them. */
+  history?: string
+}
 
 interface CacheFile {
   build: string
-  entries: Record<string, Finding[]>
+  entries: Record<string, Entry>
 }
 
 /** This build: the package version and when dist/ was built, so a rebuilt linter never reads old results. */
@@ -31,7 +40,7 @@ function keyOf(source: Source, rules: string, fileExists: (path: string) => bool
   return createHash('sha256').update(`${rules}\0${source.path}\0${downExists}\0`).update(source.content).digest('base64url')
 }
 
-function read(file: string, build: string): Record<string, Finding[]> {
+function read(file: string, build: string): Record<string, Entry> {
   try {
     const cache = JSON.parse(readFileSync(file, 'utf8')) as CacheFile
     return cache.build === build ? cache.entries : {}
@@ -61,13 +70,35 @@ export async function lintSourcesCached(sources: Source[], config: LintConfig, c
   const paths = new Set(sources.map((source) => source.path))
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path)) // as lintSources decides
   const keys = sources.map((source) => keyOf(source, rules, fileExists))
-  const misses = sources.filter((_, i) => !known[keys[i]])
-  const fresh = new Map<string, Finding[]>(misses.map((s) => [s.path, []]))
-  for (const finding of await lintSources(misses, config)) fresh.get(finding.file)?.push(finding)
-  const entries: Record<string, Finding[]> = {}
-  const findings = sources.flatMap((source, i) => (entries[keys[i]] = known[keys[i]] ?? fresh.get(source.path)!))
+  const fresh = (i: number) => {
+    const entry = known[keys[i]!]
+    return entry !== undefined && (entry.history === undefined || entry.history === historyDigest(config.earlier, sources[i]!.path))
+  }
+  const misses = sources.filter((_, i) => !fresh(i))
+  // Which of the files linted now looked at the files before them (the engine asks lazily, only when a rule needs to).
+  const lookedBack = new Set<string>()
+  const earlier: EarlierFiles | undefined = config.earlier && ((path) => (lookedBack.add(path), config.earlier!(path)))
+  const linted = new Map<string, Finding[]>(misses.map((s) => [s.path, []]))
+  for (const finding of await lintSources(misses, { ...config, earlier })) linted.get(finding.file)?.push(finding)
+  const entries: Record<string, Entry> = {}
+  const findings = sources.flatMap((source, i) => {
+    const entry: Entry = linted.has(source.path)
+      ? {
+          findings: linted.get(source.path)!,
+          history: lookedBack.has(source.path) ? historyDigest(config.earlier, source.path) : undefined,
+        }
+      : known[keys[i]!]!
+    entries[keys[i]!] = entry
+    return entry.findings
+  })
   if (misses.length) write(cacheFile, { build, entries })
   return findings
+}
+
+function historyDigest(earlier: EarlierFiles | undefined, path: string): string {
+  const hash = createHash('sha256')
+  for (const file of earlier?.(path) ?? []) hash.update(`${file.path}\0`).update(file.content).update('\0')
+  return hash.digest('base64url')
 }
 
 export const lintCacheFile = (cwd: string) => join(cwd, '.strata/cache/lint.json')
