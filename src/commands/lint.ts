@@ -1,13 +1,14 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { resolveFiles } from '../config/index.js'
+import { resolveFiles, type CommonOptions } from '../config/index.js'
 import { StrataError } from '../errors.js'
 import { readMigrationText } from '../runner/file-format.js'
 import { earlierOnDisk, lintCacheFile, lintSources, lintSourcesCached, loadLintConfig } from '../lint/index.js'
 import type { Finding } from '../lint/index.js'
 import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js'
+import type { FixReport, FixResult } from './lint-fix.js'
 
-export interface LintOptions {
+export interface LintOptions extends Omit<CommonOptions, 'dir' | 'cwd' | 'env'> {
   /** Files or directories; empty means `dir`. */
   paths: string[]
   /** The migrations directory; else STRATA_DIR, else core/migrations when it exists, else migrations. */
@@ -21,12 +22,18 @@ export interface LintOptions {
   color?: boolean
   /** Reuse results for unchanged files from .strata/cache/lint.json (default true). */
   cache?: boolean
+  /** Rewrite the idempotency findings (never in an applied file: see lint-fix.ts); the database options say where to look. */
+  fix?: boolean
+  /** With fix: show the diff, write nothing. */
+  dryRun?: boolean
 }
 
 export interface LintResult {
   findings: Finding[]
   output: string
   exitCode: 0 | 1
+  /** With fix: what was done to each file. */
+  fixes?: FixReport[]
 }
 
 /**
@@ -41,7 +48,7 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
   const config = loadLintConfig(cwd, options.rules)
   const files = sqlFiles(options.paths.length ? options.paths : [dir], cwd)
   // Read as migrate reads them: a file migrate would refuse is refused here too, at the same place.
-  const sources = files.map((path) => ({ path, content: readMigrationText(resolve(cwd, path), path) }))
+  let sources = files.map((path) => ({ path, content: readMigrationText(resolve(cwd, path), path) }))
   const fullConfig = {
     ...config,
     fileExists: (path: string) => existsSync(resolve(cwd, path)),
@@ -50,14 +57,46 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
       (path) => readMigrationText(resolve(cwd, path), path),
     ),
   }
+  let fixes: FixResult | undefined
+  if (options.fix) {
+    const { fixFiles } = await import('./lint-fix.js') // only --fix pays for it
+    fixes = await fixFiles(sources, fullConfig, { ...options, cwd, env: options.env })
+    sources = fixes.sources
+  }
   const findings =
     options.cache === false ? await lintSources(sources, fullConfig) : await lintSourcesCached(sources, fullConfig, lintCacheFile(cwd))
-  const output = formatFindings(findings, options.format, {
+  let output = formatFindings(findings, options.format, {
     contents: new Map(sources.map((source) => [source.path, source.content])),
     fileCount: sources.length,
     color: options.color,
   })
-  return { findings, output, exitCode: findings.some((finding) => finding.severity === 'error') ? 1 : 0 }
+  if (fixes)
+    output =
+      options.format === 'json'
+        ? JSON.stringify({ fixes: fixes.files, findings: JSON.parse(output) }, null, 2) + '\n'
+        : fixSummary(fixes, !!options.dryRun) + output
+  return { findings, output, exitCode: findings.some((finding) => finding.severity === 'error') ? 1 : 0, fixes: fixes?.files }
+}
+
+/** What --fix did, file by file, before the findings that remain. */
+function fixSummary(result: FixResult, dryRun: boolean): string {
+  const lines: string[] = []
+  for (const file of result.files) {
+    if (file.status === 'unchanged') continue
+    if (file.status === 'refused') {
+      lines.push(`not fixed  ${file.path}: ${file.reason}`)
+      continue
+    }
+    lines.push(`${dryRun ? 'would fix' : 'fixed'}  ${file.path} (${file.changes.length} change${file.changes.length === 1 ? '' : 's'})`)
+    for (const change of file.changes) lines.push(`  ${change.line}:${change.column}  ${change.rule}  ${change.description}`)
+    if (file.diff) lines.push(file.diff.trimEnd())
+  }
+  const unfixed = result.files.flatMap((file) => file.unfixed)
+  if (unfixed.length)
+    lines.push(`${unfixed.length} idempotency finding(s) --fix cannot rewrite remain (listed below): they need a decision, not a keyword.`)
+  if (!lines.length) lines.push('Nothing for --fix to rewrite.')
+  lines.push(`(applied files were told apart by ${result.checkedWith})`, '')
+  return lines.join('\n') + '\n'
 }
 
 /** The .sql files named, or found (recursively, sorted) in the directories named; paths stay as the user wrote them. */
