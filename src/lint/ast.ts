@@ -75,7 +75,9 @@ export function runModifications<T extends { relation?: { location?: number } }>
     }
   }
   if (statement.kind === 'DoStmt') inside(file.bodyStatements(statement), 'the DO block')
-  for (const called of calledFunctions(statement, file)) {
+  // A function the file created runs when a SELECT, CALL or DO block calls it (other statements rarely do).
+  const calls = statement.kind === 'SelectStmt' || statement.kind === 'CallStmt' || statement.kind === 'DoStmt'
+  for (const called of calls ? calledFunctions(statement, file) : []) {
     if (file.firstTime(`${kind} in ${called.statement.start}`))
       inside(file.bodyStatements(called.statement), `function ${display(called)}, which line ${statement.line} calls`)
   }

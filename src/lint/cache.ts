@@ -77,9 +77,8 @@ export async function lintSourcesCached(sources: Source[], config: LintConfig, c
   const misses = sources.filter((_, i) => !fresh(i))
   // Which of the files linted now looked at the files before them (the engine asks lazily, only when a rule needs to).
   const lookedBack = new Set<string>()
-  const earlier: EarlierFiles | undefined = config.earlier && ((path) => (lookedBack.add(path), config.earlier!(path)))
   const linted = new Map<string, Finding[]>(misses.map((s) => [s.path, []]))
-  for (const finding of await lintSources(misses, { ...config, earlier })) linted.get(finding.file)?.push(finding)
+  for (const finding of await lintSources(misses, { ...config, lookedBack })) linted.get(finding.file)?.push(finding)
   const entries: Record<string, Entry> = {}
   const findings = sources.flatMap((source, i) => {
     const entry: Entry = linted.has(source.path)

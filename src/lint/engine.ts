@@ -43,10 +43,20 @@ export async function lintSources(
   const paths = new Set(sources.map((source) => source.path))
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path))
   return sources.flatMap((source) =>
-    [...lintParsed(source, parser, active, limits, config.earlier), ...lintFileRules(source, active, fileExists)].sort(
+    [...lintParsed(source, parser, active, limits, lookBack(config, source.path)), ...lintFileRules(source, active, fileExists)].sort(
       (a, b) => a.line - b.line || a.column - b.column,
     ),
   )
+}
+
+/** The files before this one, read only if a rule asks; the asking is noted in `config.lookedBack`. */
+function lookBack(config: LintConfig, path: string): (() => Source[]) | undefined {
+  const earlier = config.earlier
+  if (!earlier) return undefined
+  return () => {
+    config.lookedBack?.add(path)
+    return earlier(path) ?? []
+  }
 }
 
 function activeRules(settings: Record<string, SeveritySetting>): ActiveRules {
@@ -85,12 +95,12 @@ function lintParsed(
   parser: Parser,
   active: ActiveRules,
   limits: PieceLimits,
-  earlier: LintConfig['earlier'],
+  earlier: (() => Source[]) | undefined,
   copyDataBlanked = false,
 ): Finding[] {
   const lines = new LineIndex(source.content)
   const facts = new FileFacts(source.path, source.content, lines, parser)
-  if (earlier) facts.history = new History(() => earlier(source.path) ?? [], parser)
+  if (earlier) facts.history = new History(earlier, parser)
   const suppressions = new Suppressions(source.content, lines)
   const findings: Finding[] = []
   const emit = collector(source, lines, suppressions, findings)

@@ -86,7 +86,7 @@ export class FileFacts {
     return this.directive
   }
 
-  /** Which transaction the current statement runs in: a COMMIT in the file starts another; so does every statement of a no-transaction file. */
+  /** Which transaction the current statement runs in: a COMMIT in the file starts another. (In a no-transaction file every statement is its own: rules ask `noTransaction` first.) */
   get transaction(): number {
     return this.transactionNumber
   }
@@ -194,7 +194,6 @@ export class FileFacts {
         if (ENDS_TRANSACTION.has(inner<TransactionStmt>(statement).kind ?? '')) this.transactionNumber++
         break
     }
-    if (this.noTransaction) this.transactionNumber++
   }
 
   private addTable(table: CreatedTable): void {

@@ -30,6 +30,8 @@ export interface LintConfig {
   fileExists?: (path: string) => boolean
   /** The files before a file, for rules that look back (SET NOT NULL after a CHECK an earlier file validated); without it they see the file alone. */
   earlier?: EarlierFiles
+  /** Filled with the paths whose findings did look back at the files before them (the cache keys those on them too). */
+  lookedBack?: Set<string>
 }
 
 /** What a file-level rule sees: the file as a whole, without parsing it. */

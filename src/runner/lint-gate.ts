@@ -2,10 +2,8 @@
  * The lint step of `migrate`: every pending file is parsed and linted before anything touches the database.
  * Errors stop the run; destructive findings pass only with --allow-destructive, and are then `accepted`.
  */
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { StrataError } from '../errors.js'
-import { readMigrationText, type MigrationFile } from './file-format.js'
+import type { MigrationFile } from './file-format.js'
 import type { Finding } from '../lint/index.js'
 
 export interface LintSummary {
@@ -22,17 +20,10 @@ export async function lintPending(
   opts: { cwd: string; rules?: string[]; allowDestructive?: boolean; gate: boolean },
 ): Promise<LintSummary> {
   if (!files.length) return { findings: [], errors: 0, warnings: 0, blocking: [] } // nothing pending: never load the parser
-  const { earlierOnDisk, lintSourcesCached, lintCacheFile, loadLintConfig } = await import('../lint/index.js')
-  const config = {
-    ...loadLintConfig(opts.cwd, opts.rules),
-    fileExists: (path: string) => existsSync(resolve(opts.cwd, path)),
-    // The files before a pending one, for rules that look back; read only if a rule asks.
-    earlier: earlierOnDisk(
-      (path) => resolve(opts.cwd, path),
-      (path) => readMigrationText(resolve(opts.cwd, path), path),
-    ),
-  }
+  const { lintConfigOnDisk, lintSourcesCached, lintCacheFile, loadLintConfig } = await import('../lint/index.js')
   const sources = files.map((f) => ({ path: f.path, content: f.content }))
+  // The files before a pending one are read (from disk) only if a rule asks.
+  const config = lintConfigOnDisk(opts.cwd, loadLintConfig(opts.cwd, opts.rules).rules)
   const findings = (await lintSourcesCached(sources, config, lintCacheFile(opts.cwd))).map((f) =>
     f.severity === 'error' && f.category === 'destructive' && opts.allowDestructive ? { ...f, accepted: '--allow-destructive' } : f,
   )

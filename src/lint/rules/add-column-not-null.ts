@@ -33,7 +33,12 @@ export const addColumnNotNull: Rule = {
 /** NOT NULL (or PRIMARY KEY) and nothing that gives existing rows a value: no default, identity, generated expression or serial. */
 function requiredWithoutValue(column: ColumnDef): boolean {
   if (SERIAL_TYPES.has(stringValues(column.typeName?.names).pop() ?? '')) return false
-  const types = new Set((column.constraints ?? []).flatMap((node) => ('Constraint' in node ? [node.Constraint.contype] : [])))
-  const required = types.has('CONSTR_NOTNULL') || types.has('CONSTR_PRIMARY')
-  return required && !types.has('CONSTR_DEFAULT') && !types.has('CONSTR_IDENTITY') && !types.has('CONSTR_GENERATED')
+  let required = false
+  for (const node of column.constraints ?? []) {
+    if (!('Constraint' in node)) continue
+    const type = node.Constraint.contype
+    if (type === 'CONSTR_DEFAULT' || type === 'CONSTR_IDENTITY' || type === 'CONSTR_GENERATED') return false
+    if (type === 'CONSTR_NOTNULL' || type === 'CONSTR_PRIMARY') required = true
+  }
+  return required
 }
