@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { lintSources, type Source } from './engine.js'
 import type { EarlierFiles } from './history.js'
+import { RULES } from './rules/index.js'
 import type { Finding, LintConfig } from './types.js'
 
 interface Entry {
@@ -35,8 +36,9 @@ function buildId(): string {
   }
 }
 
-function keyOf(source: Source, rules: string, fileExists: (path: string) => boolean): string {
-  const downExists = fileExists(source.path.replace(/\.sql$/, '.down.sql'))
+/** `fileExists` is undefined when no rule looks at down files (missing-down is off by default): no disk lookup per file then. */
+function keyOf(source: Source, rules: string, fileExists: ((path: string) => boolean) | undefined): string {
+  const downExists = fileExists?.(source.path.replace(/\.sql$/, '.down.sql'))
   return createHash('sha256').update(`${rules}\0${source.path}\0${downExists}\0`).update(source.content).digest('base64url')
 }
 
@@ -69,7 +71,8 @@ export async function lintSourcesCached(sources: Source[], config: LintConfig, c
   const rules = JSON.stringify(Object.entries(config.rules).sort())
   const paths = new Set(sources.map((source) => source.path))
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path)) // as lintSources decides
-  const keys = sources.map((source) => keyOf(source, rules, fileExists))
+  const downFiles = (config.rules['missing-down'] ?? RULES.get('missing-down')!.defaultSeverity) !== 'off'
+  const keys = sources.map((source) => keyOf(source, rules, downFiles ? fileExists : undefined))
   const fresh = (i: number) => {
     const entry = known[keys[i]!]
     return entry !== undefined && (entry.history === undefined || entry.history === historyDigest(config.earlier, sources[i]!.path))
@@ -94,9 +97,16 @@ export async function lintSourcesCached(sources: Source[], config: LintConfig, c
   return findings
 }
 
+// Each earlier file hashed once per run: the digest of a history is the hash of its files' hashes.
+const fileDigests = new WeakMap<object, Buffer>()
+
 function historyDigest(earlier: EarlierFiles | undefined, path: string): string {
   const hash = createHash('sha256')
-  for (const file of earlier?.(path) ?? []) hash.update(`${file.path}\0`).update(file.content).update('\0')
+  for (const file of earlier?.(path) ?? []) {
+    let digest = fileDigests.get(file)
+    if (!digest) fileDigests.set(file, (digest = createHash('sha256').update(`${file.path}\0`).update(file.content).digest()))
+    hash.update(digest)
+  }
   return hash.digest('base64url')
 }
 
