@@ -29,7 +29,10 @@ export {
   type CheckedFile,
   type CheckFailure,
   type CheckProgress,
+  type CheckStatus,
 } from './commands/check-reverse.js'
+export { runLint, type LintOptions, type LintResult } from './commands/lint.js'
+export { fixSources, unifiedDiff, type FixedFile, type FixChange } from './lint/fix.js'
 export {
   reverseHistory,
   reverseMigration,
