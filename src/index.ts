@@ -31,8 +31,6 @@ export {
   type CheckProgress,
   type CheckStatus,
 } from './commands/check-reverse.js'
-export { runLint, type LintOptions, type LintResult } from './commands/lint.js'
-export { fixSources, unifiedDiff, type FixedFile, type FixChange } from './lint/fix.js'
 export {
   reverseHistory,
   reverseMigration,
