@@ -42,5 +42,5 @@ for (const [rule, r] of byRule)
 console.log(
   `${'total'.padEnd(46)}${`${total.caught}/${total.hazards}`.padStart(14)}${`${total.flagged}/${total.safe}`.padStart(15)}   (${((100 * total.caught) / total.hazards).toFixed(0)}% of the hazards)`,
 )
-if (misses.length) console.log(`missed: ${misses.join('; ')}`)
-if (flaggedSafe.length) console.log(`safe for squawk, flagged by Strata: ${flaggedSafe.join('; ')}`)
+for (const miss of misses) console.log(`missed: ${miss}`)
+for (const flagged of flaggedSafe) console.log(`safe for squawk, flagged by Strata: ${flagged}`)
