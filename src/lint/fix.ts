@@ -75,7 +75,14 @@ export async function fixSources(sources: Source[], config: LintConfig = { rules
     fixed.map((f) => ({ path: f.path, content: f.fixed })),
     config,
   )
-  for (const file of fixed) file.unfixed = after.filter((f) => f.file === file.path && f.category === 'idempotency')
+  for (const file of fixed) {
+    // A rewrite that does not parse is never kept: the file stays as it was, with its findings.
+    const broken =
+      after.some((f) => f.file === file.path && f.rule === 'syntax-error') &&
+      !before.some((f) => f.file === file.path && f.rule === 'syntax-error')
+    if (broken) Object.assign(file, { fixed: file.original, changes: [] })
+    file.unfixed = (broken ? before : after).filter((f) => f.file === file.path && f.category === 'idempotency')
+  }
   return fixed
 }
 
@@ -257,7 +264,19 @@ function addColumnIfNotExists(statement: Statement, tokens: Token[]): Edit[] {
 }
 
 // How many words name the kind of object after DROP: DROP MATERIALIZED VIEW x, DROP FOREIGN TABLE x, ...
-const DROP_WORDS: Record<string, number> = { OBJECT_MATVIEW: 2, OBJECT_FOREIGN_TABLE: 2, OBJECT_EVENT_TRIGGER: 2, OBJECT_ACCESS_METHOD: 2 }
+const DROP_WORDS: Record<string, number> = {
+  OBJECT_MATVIEW: 2,
+  OBJECT_FOREIGN_TABLE: 2,
+  OBJECT_EVENT_TRIGGER: 2,
+  OBJECT_ACCESS_METHOD: 2,
+  OBJECT_OPCLASS: 2,
+  OBJECT_OPFAMILY: 2,
+  OBJECT_FDW: 3,
+  OBJECT_TSCONFIGURATION: 3,
+  OBJECT_TSDICTIONARY: 3,
+  OBJECT_TSPARSER: 3,
+  OBJECT_TSTEMPLATE: 3,
+}
 
 function ifExists(statement: Statement, tokens: Token[]): Edit[] {
   const rule = 'require-if-exists'

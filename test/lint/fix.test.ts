@@ -110,6 +110,18 @@ test('what is not mechanical is left as it is and reported: an INSERT without a 
   )
 })
 
+test('a rewrite that would not parse is never kept: the file stays as it is, its findings reported', async () => {
+  // DROP PROCEDURAL LANGUAGE takes IF EXISTS after LANGUAGE, which the rewrite does not know.
+  const text = 'DROP PROCEDURAL LANGUAGE plperl;\nCREATE TABLE t (id int);\n'
+  const file = await fix(text)
+  assert.is(file.fixed, text)
+  assert.equal(file.changes, [])
+  assert.equal(
+    file.unfixed.map((f) => f.rule),
+    ['require-if-exists', 'require-if-not-exists'],
+  )
+})
+
 test('a CRLF file stays CRLF; the diff shows removed lines before added ones', async () => {
   const file = await fix("CREATE TYPE mood AS ENUM ('ok');\r\nCREATE TABLE t (id int);\r\n")
   assert.not.match(file.fixed.replace(/\r\n/g, ''), '\n')
