@@ -59,6 +59,9 @@ if (existsSync(squawkBin)) {
   const count = (out) => JSON.parse(out).length
   contenders.push({ name: 'npx squawk', command: 'npx', args: ['--no-install', 'squawk', ...squawkArgs], count })
   contenders.push({ name: 'squawk (node_modules/.bin, no npx)', command: squawkBin, args: squawkArgs, count })
+  // node_modules/.bin/squawk is a Node script that starts the binary: the binary alone is what squawk costs.
+  const native = join(repo, 'node_modules', '@squawk-cli', `${process.platform}-${process.arch}`, 'bin', 'squawk')
+  if (existsSync(native)) contenders.push({ name: 'squawk native binary', command: native, args: squawkArgs, count })
 } else {
   console.error('squawk-cli could not be installed; timing strata alone.')
 }
@@ -99,3 +102,13 @@ console.log(`lint ${files.length} files (${directories.length} projects) in ${re
 console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})`)
 console.log(line(header))
 for (const row of rows) console.log(line(row))
+// Ratios run by run (the tools took turns, so each pair ran seconds apart), then their median.
+const nativeTimes = samples.get('squawk native binary')
+if (nativeTimes) {
+  for (const name of ['strata --no-cache', 'strata (cache warm)']) {
+    const ratios = samples.get(name).map((ms, i) => ms / nativeTimes[i])
+    console.log(
+      `${name} / squawk native binary: ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
+    )
+  }
+}

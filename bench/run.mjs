@@ -182,6 +182,18 @@ if (existsSync(join(root, '../shared/corpus'))) {
   console.log('\n' + lintOut)
 }
 
+// A fresh database getting the history with no lint cache, against the server floor (bench/fresh.mjs); and how
+// many of squawk's locking hazards the linter catches (bench/locking.mjs).
+const fresh = spawnSync(process.execPath, [join(root, 'bench/fresh.mjs'), String(count), '--runs', String(Math.max(5, runs))], {
+  cwd: root,
+  encoding: 'utf8',
+})
+const freshOut = (fresh.stdout + fresh.stderr).trim()
+console.log('\n' + freshOut)
+const locking = spawnSync(process.execPath, [join(root, 'bench/locking.mjs')], { cwd: root, encoding: 'utf8' })
+const lockingOut = (locking.stdout + locking.stderr).trim()
+console.log('\n' + lockingOut)
+
 // Loopback hides round trips; a cloud database is milliseconds away. Same history through a delaying proxy.
 const latency = spawnSync(process.execPath, [join(root, 'bench/latency.mjs'), '100', '2'], { cwd: root, encoding: 'utf8' })
 const latencyOut = (latency.stdout + latency.stderr).trim()
@@ -260,6 +272,21 @@ the same server; the loops run one process per database, as a shell script would
 pg_stat_activity every 5 ms during each fan-out.
 \`\`\`
 ${fanOutOut}
+\`\`\`
+
+## A fresh database gets the whole history, against the server floor
+\`strata migrate\` in a directory with no lint cache (every file parsed and linted first, then applied one
+transaction per file with its ledger row), against the same SQL sent as one query by a Node process that only
+connects and sends it (bench/fresh.mjs). Goal: within 1.25x.
+\`\`\`
+${freshOut}
+\`\`\`
+
+## Locking hazards from squawk's own rule tests
+bench/locking.mjs lints the test cases of squawk's locking rules (bench/squawk-locking-cases.json, credited
+there) and counts the hazards Strata flags with a rule of the same kind. Goal: at least 80%, no new false alarm.
+\`\`\`
+${lockingOut}
 \`\`\`
 `
   // What follows the marker is written by hand (scale, analysis): keep it.

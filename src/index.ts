@@ -30,6 +30,7 @@ export {
   type CheckedFile,
   type CheckFailure,
   type CheckProgress,
+  type CheckStatus,
 } from './commands/check-reverse.js'
 export {
   reverseHistory,

@@ -3,7 +3,10 @@ import { c } from './output.js'
 
 export const registerCheckReverse: Register = (prog, wrap) => {
   prog
-    .command('check-reverse', 'On a scratch database: apply all files, run the down files back, and check each restores the schema.')
+    .command(
+      'check-reverse',
+      'On a scratch database: apply each file, run its down file, apply it again; report every down file as exact, wrong or unfinished.',
+    )
     .option('--scratch-url', 'an empty database to use as scratch (default: an embedded Postgres in a temporary directory)')
     .option('--setup', 'SQL file to run first, e.g. stand-ins for platform schemas (repeatable)')
     .option('--to', 'check only the files above this version')
@@ -21,22 +24,30 @@ export const registerCheckReverse: Register = (prog, wrap) => {
           to: version(f, 'to'),
           onProgress: (e) => {
             if (e.type === 'scratch') out.line(`${c.dim('scratch')} ${e.target}`)
-            else if (e.type === 'restored')
-              out.line(
-                `${c.green('restored')}  ${e.downPath}${e.generated ? c.dim('  (stub strata reverse would write; not on disk)') : ''}`,
-              )
-            else if (e.type === 'reapplied') out.line(`${c.green('reapplied')} ${e.count} file(s): same schema as before the round trip`)
+            else if (e.type === 'rebuilt') out.line(`${c.dim('replayed')} the history up to ${e.path} into ${e.target}, to go on`)
+            else if (e.type === 'checked') {
+              const file = e.file
+              const stub = file.down === 'generated' ? c.dim('  (stub strata reverse would write; not on disk)') : ''
+              if (file.status === 'exact') return out.line(`${c.green('exact')}       ${file.downPath}${stub}`)
+              const label = file.status === 'wrong' ? c.red('wrong') + '      ' : c.yellow('unfinished')
+              out.line(`${label}  ${file.downPath}${stub}: ${file.message}`)
+              if (file.differences.length) out.line(formatDifferences(file.differences).replace(/^/gm, '    '))
+            }
           },
         })
         out.result(result)
-        if (result.ok) {
-          out.line(`${result.files.length} down file(s) restore the schema exactly`)
-          return 0
+        const exact = result.files.filter((file) => file.status === 'exact').length
+        const counts = `${exact} exact, ${result.wrong} wrong, ${result.unfinished} unfinished`
+        const failure = result.failure
+        if (failure && (failure.stage === 'setup' || failure.stage === 'up' || failure.stage === 'rebuild')) {
+          process.stderr.write(`${c.red().bold('error')}: ${failure.message}\n`)
+          out.line(`${counts} (checked before it stopped)`)
+          return 1
         }
-        const failure = result.failure!
-        process.stderr.write(`${c.red().bold('error')}: ${failure.message}\n`)
-        if (failure.differences.length) process.stderr.write(formatDifferences(failure.differences).replace(/^/gm, '  ') + '\n')
-        return 1
+        out.line(
+          `${counts}${result.unfinished ? ': an unfinished down file raises an error before it changes anything; write its reverse' : ''}`,
+        )
+        return result.wrong ? 1 : 0
       }),
     )
 }

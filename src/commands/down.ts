@@ -16,9 +16,8 @@ import { parseDuration } from '../config/duration.js'
 import type { AtRiskCount } from '../backup/index.js'
 import { readLedger, type LedgerRow } from '../runner/ledger.js'
 import { explainFailure, runSteps, type ApplyContext, type Step } from '../runner/apply.js'
-import { readStubHeader } from '../reverse/stub.js'
 import { DEFAULT_LOCK_TIMEOUT } from '../runner/lock.js'
-import { downPathOf, isBlank } from './reverse.js'
+import { downFileProblem, downPathOf } from './reverse.js'
 
 export interface DownOptions extends CommonOptions {
   /** Keep this version and everything below it; 0 rolls back everything. Default: the newest applied file only. */
@@ -196,15 +195,9 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
       hint: `write it with strata reverse ${row.version}, review it, then run strata down again`,
     })
   }
-  if (isBlank(content)) {
-    throw new StrataError(
-      'history',
-      `refusing to roll back ${file.path}: its down file ${downPath} has no statements, so nothing would be undone`,
-      {
-        file: downPath,
-        hint: `write it, or draft it with strata reverse ${row.version}`,
-      },
-    )
+  const problem = downFileProblem(file, downPath, content)
+  if (problem?.kind === 'blank') {
+    throw new StrataError('history', `refusing to roll back ${file.path}: ${problem.reason}`, { file: downPath, hint: problem.hint })
   }
   if (row.checksum !== file.checksum) {
     throw new StrataError(
@@ -216,13 +209,8 @@ function planOne(row: LedgerRow, file: MigrationFile | undefined, cwd: string): 
       },
     )
   }
-  const header = readStubHeader(content)
-  if (header && header.checksum !== file.checksum) {
-    throw new StrataError('history', `refusing to roll back with ${downPath}: ${file.path} changed since this down file was written`, {
-      file: downPath,
-      hint: `compare the two, then write the new checksum (sha256:${file.checksum}) into the header line, or regenerate it with strata reverse --force ${row.version}`,
-    })
-  }
+  if (problem)
+    throw new StrataError('history', `refusing to roll back with ${downPath}: ${problem.reason}`, { file: downPath, hint: problem.hint })
   const mode = file.down?.noTransaction || hasDirective(content, 'no-transaction') ? 'no-transaction' : 'transaction'
   return { version: file.version, name: file.name, path: file.path, downPath, mode, file, content }
 }

@@ -105,6 +105,32 @@ export function isBlank(sql: string): boolean {
   )
 }
 
+/**
+ * Why a down file cannot roll its up file back as it is, or undefined when it can: it has no statements (the empty
+ * file `strata new --with-down` leaves), or it is a stub written for another version of the up file (the checksum
+ * in its header). `strata down` refuses such a file and `strata check-reverse` reports it, for the same reasons.
+ */
+export function downFileProblem(
+  file: MigrationFile,
+  downPath: string,
+  content: string,
+): { kind: 'blank' | 'stale'; reason: string; hint: string } | undefined {
+  if (isBlank(content))
+    return {
+      kind: 'blank',
+      reason: `its down file ${downPath} has no statements, so nothing would be undone`,
+      hint: `write it, or draft it with strata reverse ${file.version}`,
+    }
+  const header = readStubHeader(content)
+  if (header && header.checksum !== file.checksum)
+    return {
+      kind: 'stale',
+      reason: `${file.path} changed since this down file was written (the checksum in its header is not the up file's)`,
+      hint: `compare the two, then write the new checksum (sha256:${file.checksum}) into the header line, or regenerate it with strata reverse --force ${file.version}`,
+    }
+  return undefined
+}
+
 function select(files: MigrationFile[], options: ReverseOptions, cwd: string): Set<MigrationFile> {
   const wanting = (f: MigrationFile) => {
     if (f.down) return false

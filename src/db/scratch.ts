@@ -3,6 +3,7 @@
  * round trips of down files (check-reverse). An embedded Postgres in a temporary directory, stopped and
  * deleted afterwards whatever happens; or a database the user gives (`--scratch-url`), which must be empty.
  */
+import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,7 +19,8 @@ export interface Scratch {
   close(): Promise<void>
 }
 
-export async function openScratch(url?: string): Promise<Scratch> {
+/** `flag`: the option that names a scratch database for this command, which the embedded server's refusals point to instead of --url. */
+export async function openScratch(url?: string, flag?: string): Promise<Scratch> {
   if (url) {
     const sql = connect({ url })
     return { sql, url, shown: maskUrl(url), close: () => sql.end({ timeout: 5 }).catch(() => {}) }
@@ -31,7 +33,7 @@ export async function openScratch(url?: string): Promise<Scratch> {
     server = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true })
   } catch (e) {
     rmSync(dir, { recursive: true, force: true })
-    throw e
+    throw flag ? pointingTo(e, flag) : e
   }
   const sql = connect({ url: server.url })
   return {
@@ -46,9 +48,17 @@ export async function openScratch(url?: string): Promise<Scratch> {
   }
 }
 
+/** The embedded server's refusals say "pass --url to use your own server"; for a scratch database that is another flag. */
+function pointingTo(e: unknown, flag: string): unknown {
+  if (!(e instanceof StrataError)) return e
+  const swap = (text: string) => text.replace(/--url\b/g, flag)
+  const facts = { ...e.facts, ...(typeof e.facts.hint === 'string' && { hint: swap(e.facts.hint) }) }
+  return new StrataError(e.code, swap(e.message), facts)
+}
+
 /** `use` with a scratch database, closed afterwards whatever happens. */
-export async function withScratch<T>(url: string | undefined, use: (scratch: Scratch) => Promise<T>): Promise<T> {
-  const scratch = await openScratch(url)
+export async function withScratch<T>(url: string | undefined, use: (scratch: Scratch) => Promise<T>, flag?: string): Promise<T> {
+  const scratch = await openScratch(url, flag)
   try {
     return await use(scratch)
   } finally {
@@ -73,4 +83,25 @@ export async function refuseNonEmpty(scratch: Scratch, purpose: string, flag = '
     `${purpose} needs an empty scratch database, and ${scratch.shown} has objects, e.g. ${rows.map((r) => r.object).join(', ')}`,
     { hint: `leave out ${flag} to use an embedded scratch Postgres, or point it at a database created for this` },
   )
+}
+
+/**
+ * Another empty database on the scratch server, for work that has to start over (check-reverse after a down file
+ * left the schema in a state the history does not build). Dropped by `close`. Needs CREATEDB on a --scratch-url server.
+ */
+export async function anotherScratchDatabase(scratch: Scratch): Promise<Scratch> {
+  const name = `strata_scratch_${randomBytes(5).toString('hex')}`
+  await scratch.sql.unsafe(`create database ${name}`)
+  // ?dbname= wins over the path, as in libpq: the URL's hosts, user, password and TLS settings stay as they are.
+  const url = `${scratch.url}${scratch.url.includes('?') ? '&' : '?'}dbname=${name}`
+  const sql = connect({ url })
+  return {
+    sql,
+    url,
+    shown: `${scratch.shown} (database ${name})`,
+    close: async () => {
+      await sql.end({ timeout: 5 }).catch(() => {})
+      await scratch.sql.unsafe(`drop database if exists ${name} with (force)`).catch(() => {})
+    },
+  }
 }

@@ -3,9 +3,11 @@ import type { SqlSyntaxError, Statement } from '../sql/index.js'
 import { PIECE_LIMITS, type PieceLimits, parsePieces } from '../sql/pieces.js'
 import { blankCopyData } from './copy-data.js'
 import { FileFacts } from './facts.js'
+import { History } from './history.js'
 import { RULES } from './rules/index.js'
 import { Suppressions } from './suppressions.js'
 import type { Finding, LintConfig, Report, Rule, Severity, SeveritySetting } from './types.js'
+import type { TypeRef } from '../verify/sql-names.js'
 
 export interface Source {
   path: string
@@ -46,10 +48,24 @@ export async function lintSources(
   const paths = new Set(sources.map((source) => source.path))
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path))
   return sources.flatMap((source) =>
-    [...lintParsed(source, parser, active, limits, config.columnTypes), ...lintFileRules(source, active, fileExists)].sort(
-      (a, b) => a.line - b.line || a.column - b.column,
-    ),
+    [
+      ...lintParsed(source, parser, active, limits, {
+        types: config.columnTypes?.get(source.path),
+        earlier: lookBack(config, source.path),
+      }),
+      ...lintFileRules(source, active, fileExists),
+    ].sort((a, b) => a.line - b.line || a.column - b.column),
   )
+}
+
+/** The files before this one, read only if a rule asks; the asking is noted in `config.lookedBack`. */
+function lookBack(config: LintConfig, path: string): (() => Source[]) | undefined {
+  const earlier = config.earlier
+  if (!earlier) return undefined
+  return () => {
+    config.lookedBack?.add(path)
+    return earlier(path) ?? []
+  }
 }
 
 function activeRules(settings: Record<string, SeveritySetting>): ActiveRules {
@@ -80,43 +96,55 @@ function collector(source: Source, lines: LineIndex, suppressions: Suppressions,
   }
 }
 
+// Undoing is what a down file is for: dropping, renaming and loosening there is the point, not a hazard.
+const UNDOING: ReadonlySet<string> = new Set(['destructive', 'breaking'])
+
 function lintParsed(
   source: Source,
   parser: Parser,
   active: ActiveRules,
   limits: PieceLimits,
-  columnTypes?: LintConfig['columnTypes'],
+  before: { types?: Map<string, TypeRef>; earlier?: () => Source[] },
   copyDataBlanked = false,
 ): Finding[] {
   const lines = new LineIndex(source.content)
   const facts = new FileFacts(source.path, source.content, lines, parser, source.down, source.noTransaction)
-  facts.history = columnTypes?.get(source.path)
+  facts.typesBefore = before.types
+  if (before.earlier) facts.history = new History(before.earlier, parser)
   const suppressions = new Suppressions(source.content, lines)
   const findings: Finding[] = []
   const emit = collector(source, lines, suppressions, findings)
   let previousEnd = 0
+  let parsed = true
   for (const piece of parsePieces(parser, source.content, lines, limits)) {
     if ('error' in piece) {
       // Rows after COPY ... FROM stdin (a pg_dump file): lint the file without them, and copy-from-stdin says what it is.
       const withoutRows = !copyDataBlanked && active.severity.has('copy-from-stdin') && blankCopyData(source.content, piece.error.offset)
-      if (withoutRows) return lintParsed({ ...source, content: withoutRows }, parser, active, limits, columnTypes, true)
+      if (withoutRows) return lintParsed({ ...source, content: withoutRows }, parser, active, limits, before, true)
       findings.length = 0 // a file that does not parse is that one finding, as when it is parsed at once
       emitSyntaxError(piece.error, active, emit)
+      parsed = false
       break
     }
     facts.enter(piece)
     for (const statement of piece.statements) {
       for (const entry of active.byKind.get(statement.kind) ?? []) {
-        if (facts.isDownFile && entry.rule.category === 'destructive') continue // undoing is what a down file is for
+        if (facts.isDownFile && UNDOING.has(entry.rule.category)) continue
         for (const report of entry.rule.check!(statement, facts)) {
-          if (!suppressions.ignoredAt(entry.rule.id, statement, previousEnd)) emit(entry, report, statement)
+          // A finding about a statement inside a DO block or function body may also be ignored right above that statement.
+          const ignored =
+            suppressions.ignoredAt(entry.rule.id, statement, previousEnd) ||
+            (report.within !== undefined && suppressions.ignoredAt(entry.rule.id, report.within, statement.start))
+          if (!ignored) emit(entry, report, statement)
         }
       }
       facts.record(statement)
+      suppressions.attach(statement, previousEnd)
       previousEnd = statement.end
     }
   }
   reportUnknownRules(suppressions, active, emit)
+  if (parsed) reportUnattached(suppressions, facts, parser, active, emit)
   return findings
 }
 
@@ -172,6 +200,22 @@ function reportUnknownRules(suppressions: Suppressions, active: ActiveRules, emi
         end: mention.offset + mention.name.length,
       })
     }
+  }
+}
+
+function reportUnattached(suppressions: Suppressions, facts: FileFacts, parser: Parser, active: ActiveRules, emit: Emit) {
+  const severity = active.severity.get('unattached-ignore')
+  if (!severity) return
+  const entry = { rule: RULES.get('unattached-ignore')!, severity }
+  for (const misplaced of suppressions.unattached((statement) => facts.bodyStatements(statement), parser.scanSync)) {
+    emit(entry, {
+      message: misplaced.inComment
+        ? 'This strata:ignore is not on a comment line of its own (it follows code on its line, or sits in a /* */ comment), so it ignores nothing.'
+        : 'This strata:ignore is not right above a statement (a blank line or other code comes first), so it ignores nothing.',
+      help: 'Write `-- strata:ignore <rule>` on its own line directly above the statement, with no blank line between; `-- strata:ignore-file <rule>` applies to the whole file.',
+      offset: misplaced.offset,
+      end: misplaced.offset + 'strata:ignore'.length,
+    })
   }
 }
 

@@ -1,10 +1,20 @@
-import type { AlterTableStmt, CreateStmt, CreateTableAsStmt, RenameStmt } from '@pgsql/types'
+import type {
+  AlterEnumStmt,
+  AlterTableStmt,
+  Constraint,
+  CreateFunctionStmt,
+  CreateStmt,
+  CreateTableAsStmt,
+  RenameStmt,
+  TransactionStmt,
+} from '@pgsql/types'
 import { typeRef, type TypeRef } from '../verify/sql-names.js'
 import type { LineIndex, Statement, loadParser } from '../sql/index.js'
 import type { Piece } from '../sql/pieces.js'
 import { readDirectives } from '../runner/file-format.js'
-import { type BlockStatement, doBlockStatements } from './do-blocks.js'
-import type { QualifiedName } from './names.js'
+import { type BlockStatement, bodyStatements } from './bodies.js'
+import type { History } from './history.js'
+import { type QualifiedName, listName, stringValues } from './names.js'
 import { type ObjectRef, alterTableCommands, createdObject, droppedObjects, inner, sameName, sameObject } from './objects.js'
 
 type Parser = Awaited<ReturnType<typeof loadParser>>
@@ -13,22 +23,53 @@ interface CreatedTable extends QualifiedName {
   ifNotExists: boolean
 }
 
+/** A function this file created: a later statement of the file may run it. */
+export interface CreatedFunction extends QualifiedName {
+  statement: Statement
+  volatility: 'immutable' | 'stable' | 'volatile'
+}
+
+/** An enum value this file added, and the transaction it was added in. */
+export interface AddedEnumValue {
+  type: QualifiedName
+  value: string
+  transaction: number
+  line: number
+}
+
+// Statements that end the transaction Strata runs a file in (the rest of the file then runs in another).
+const ENDS_TRANSACTION = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'])
+
 /**
  * What a file has done so far, as the engine walks its statements in order, shared by every rule:
- * which objects it created and dropped before the statement being checked.
+ * which objects it created and dropped before the statement being checked, which constraints it added
+ * NOT VALID or validated, which enum values it added, which functions it created, and which transaction
+ * each happened in.
  */
 export class FileFacts {
   readonly isDownFile: boolean
+  /** What files before this one did, when the linter was given them; asked lazily by the rules that need it. */
+  history?: History
   private readonly created = new Map<string, ObjectRef[]>()
   private readonly dropped = new Map<string, ObjectRef[]>()
   private readonly tables = new Map<string, CreatedTable[]>()
   private readonly blocks = new Map<number, BlockStatement[]>()
+  private readonly functions = new Map<string, CreatedFunction[]>()
+  /** `table|constraint` of constraints added NOT VALID, with the transaction they were added in. */
+  private readonly notValid = new Map<string, number>()
+  /** `table|constraint` of CHECK constraints this file added: the column each proves NOT NULL, or '' for another check. */
+  private readonly checks = new Map<string, string>()
+  /** `table|constraint` of constraints known valid: added without NOT VALID, or validated. */
+  private readonly validated = new Set<string>()
+  readonly enumValues: AddedEnumValue[] = []
+  private readonly seen = new Set<string>()
+  private transactionNumber = 0
   private piece?: Piece
   private directive?: boolean
   /** Column types as this file leaves them so far, by `table.column`. */
   private readonly types = new Map<string, TypeRef | undefined>()
   /** Column types as the files before this one left them (src/lint/column-types.ts), by `table.column`. */
-  history?: Map<string, TypeRef>
+  typesBefore?: Map<string, TypeRef>
 
   constructor(
     readonly path: string,
@@ -56,12 +97,17 @@ export class FileFacts {
   /** A column's type before the current statement: as this file set it, else as the history before it left it. */
   columnType(table: QualifiedName, column: string): TypeRef | undefined {
     const key = `${table.name}.${column}`
-    return this.types.has(key) ? this.types.get(key) : this.history?.get(key)
+    return this.types.has(key) ? this.types.get(key) : this.typesBefore?.get(key)
   }
 
   /** Whether nothing but comments, blanks and semicolons surrounds this statement in the file. */
   isOnlyStatement(statement: Statement): boolean {
     return onlyTrivia(this.text.slice(0, statement.start)) && onlyTrivia(this.text.slice(statement.end))
+  }
+
+  /** Which transaction the current statement runs in: a COMMIT in the file starts another. (In a no-transaction file every statement is its own: rules ask `noTransaction` first.) */
+  get transaction(): number {
+    return this.transactionNumber
   }
 
   /** Character offset in the file of a parser node location of the current statement (UTF-8 bytes of what was parsed). */
@@ -91,11 +137,47 @@ export class FileFacts {
     return schema !== undefined && matches({ type: 'schema', name: schema })
   }
 
-  /** Statements written directly in a DO block's body (parsed once, on first request). */
-  blockStatements(statement: Statement): BlockStatement[] {
+  get hasFunctions(): boolean {
+    return this.functions.size > 0
+  }
+
+  /** True the first time it is asked with this key, for reports that must not repeat (a function called twice). */
+  firstTime(key: string): boolean {
+    if (this.seen.has(key)) return false
+    this.seen.add(key)
+    return true
+  }
+
+  /** The function, when this file created it before the current statement. */
+  createdFunction(name: QualifiedName): CreatedFunction | undefined {
+    return this.functions.get(name.name)?.find((created) => sameName(created, name))
+  }
+
+  /** Whether the constraint was added NOT VALID earlier in the transaction the current statement runs in. */
+  addedNotValidInThisTransaction(table: QualifiedName, constraint: string): boolean {
+    return !this.noTransaction && this.notValid.get(`${table.name}|${constraint}`) === this.transactionNumber
+  }
+
+  /**
+   * Whether a valid CHECK (column IS NOT NULL) on the table is known before the current statement, so that
+   * SET NOT NULL (PostgreSQL 12+) skips its scan: one this file added and validated, one it validated without
+   * adding it (made by an earlier file, and named after the column), or one an earlier file made valid.
+   */
+  provesNotNull(table: QualifiedName, column: string): boolean {
+    for (const key of this.validated) {
+      const [name, constraint] = key.split('|') as [string, string]
+      if (name !== table.name) continue
+      const proves = this.checks.get(key)
+      if (proves === column || (proves === undefined && constraint.toLowerCase().includes(column.toLowerCase()))) return true
+    }
+    return this.history?.provesNotNull(table, column) ?? false
+  }
+
+  /** Statements written in a DO block's or a function's body (parsed once, on first request). */
+  bodyStatements(statement: Statement): BlockStatement[] {
     let found = this.blocks.get(statement.start)
     if (!found) {
-      found = doBlockStatements(this.parser, statement, this.lines)
+      found = bodyStatements(this.parser, statement, this.lines)
       this.blocks.set(statement.start, found)
     }
     return found
@@ -106,18 +188,33 @@ export class FileFacts {
     const object = createdObject(statement)
     if (object) add(this.created, object)
     for (const drop of droppedObjects(statement)) add(this.dropped, drop)
-    if (statement.kind === 'CreateStmt') {
-      const create = inner<CreateStmt>(statement)
-      this.addTable({ schema: create.relation?.schemaname, name: create.relation?.relname ?? '', ifNotExists: !!create.if_not_exists })
-      for (const element of create.tableElts ?? [])
-        if ('ColumnDef' in element)
-          this.types.set(`${create.relation?.relname}.${element.ColumnDef.colname}`, typeRef(element.ColumnDef.typeName))
-    } else if (statement.kind === 'CreateTableAsStmt' && object) {
-      this.addTable({ ...object, ifNotExists: !!inner<CreateTableAsStmt>(statement).if_not_exists })
-    } else if (statement.kind === 'RenameStmt') {
-      this.recordRename(inner<RenameStmt>(statement))
-    } else if (statement.kind === 'AlterTableStmt') {
-      this.recordAlterTable(inner<AlterTableStmt>(statement))
+    switch (statement.kind) {
+      case 'CreateStmt': {
+        const create = inner<CreateStmt>(statement)
+        this.addTable({ schema: create.relation?.schemaname, name: create.relation?.relname ?? '', ifNotExists: !!create.if_not_exists })
+        for (const element of create.tableElts ?? [])
+          if ('ColumnDef' in element)
+            this.types.set(`${create.relation?.relname}.${element.ColumnDef.colname}`, typeRef(element.ColumnDef.typeName))
+        break
+      }
+      case 'CreateTableAsStmt':
+        if (object) this.addTable({ ...object, ifNotExists: !!inner<CreateTableAsStmt>(statement).if_not_exists })
+        break
+      case 'RenameStmt':
+        this.recordRename(inner<RenameStmt>(statement))
+        break
+      case 'AlterTableStmt':
+        this.recordAlterTable(inner<AlterTableStmt>(statement))
+        break
+      case 'AlterEnumStmt':
+        this.recordEnumValue(inner<AlterEnumStmt>(statement), statement)
+        break
+      case 'CreateFunctionStmt':
+        this.recordFunction(inner<CreateFunctionStmt>(statement), statement)
+        break
+      case 'TransactionStmt':
+        if (ENDS_TRANSACTION.has(inner<TransactionStmt>(statement).kind ?? '')) this.transactionNumber++
+        break
     }
   }
 
@@ -144,11 +241,49 @@ export class FileFacts {
       if (command.subtype === 'AT_AddColumn' && command.def && 'ColumnDef' in command.def) {
         add(this.created, { type: 'column', name: command.def.ColumnDef.colname ?? '', table })
       } else if (command.subtype === 'AT_AddConstraint' && command.def && 'Constraint' in command.def) {
-        const name = command.def.Constraint.conname
-        if (name) add(this.created, { type: 'constraint', name, table })
+        this.recordConstraint(table, command.def.Constraint)
+      } else if (command.subtype === 'AT_ValidateConstraint') {
+        this.validated.add(`${table.name}|${command.name}`)
+      } else if (command.subtype === 'AT_DropConstraint') {
+        this.validated.delete(`${table.name}|${command.name}`)
       }
     }
   }
+
+  private recordConstraint(table: QualifiedName, constraint: Constraint): void {
+    const name = constraint.conname
+    if (!name) return
+    add(this.created, { type: 'constraint', name, table })
+    const key = `${table.name}|${name}`
+    if (constraint.contype === 'CONSTR_CHECK') this.checks.set(key, notNullColumn(constraint) ?? '')
+    if (constraint.skip_validation) this.notValid.set(key, this.transactionNumber)
+    else this.validated.add(key)
+  }
+
+  private recordEnumValue(alter: AlterEnumStmt, statement: Statement): void {
+    if (!alter.newVal || alter.oldVal !== undefined) return
+    this.enumValues.push({ type: listName(alter.typeName), value: alter.newVal, transaction: this.transactionNumber, line: statement.line })
+  }
+
+  private recordFunction(create: CreateFunctionStmt, statement: Statement): void {
+    const name = listName(create.funcname)
+    let volatility: CreatedFunction['volatility'] = 'volatile'
+    for (const option of create.options ?? []) {
+      if (!('DefElem' in option) || option.DefElem.defname !== 'volatility') continue
+      volatility = stringValues([option.DefElem.arg!])[0] as CreatedFunction['volatility']
+    }
+    const list = this.functions.get(name.name) ?? []
+    list.unshift({ ...name, statement, volatility }) // the latest definition wins
+    this.functions.set(name.name, list)
+  }
+}
+
+/** The column of `CHECK (column IS NOT NULL)`, or undefined for any other check. */
+function notNullColumn(constraint: Constraint): string | undefined {
+  const expression = constraint.raw_expr
+  if (!expression || !('NullTest' in expression) || expression.NullTest.nulltesttype !== 'IS_NOT_NULL') return undefined
+  const arg = expression.NullTest.arg
+  return arg && 'ColumnRef' in arg ? stringValues(arg.ColumnRef.fields).pop() : undefined
 }
 
 function add(map: Map<string, ObjectRef[]>, object: ObjectRef): void {

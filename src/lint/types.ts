@@ -1,9 +1,11 @@
 import type { Statement } from '../sql/index.js'
 import type { FileFacts } from './facts.js'
+import type { EarlierFiles } from './history.js'
 
 export type Severity = 'error' | 'warning'
 export type SeveritySetting = Severity | 'off'
-export type Category = 'idempotency' | 'destructive' | 'locking' | 'transaction' | 'syntax' | 'config'
+/** `breaking`: the change works, but breaks the application running against the database, or fails once the table has rows. */
+export type Category = 'idempotency' | 'destructive' | 'locking' | 'breaking' | 'transaction' | 'syntax' | 'config'
 
 export interface Finding {
   file: string
@@ -30,6 +32,10 @@ export interface LintConfig {
   fileExists?: (path: string) => boolean
   /** Column types before a source runs, by its path, then `table.column` (src/lint/column-types.ts). */
   columnTypes?: Map<string, Map<string, import('../verify/sql-names.js').TypeRef>>
+  /** The files before a file, for rules that look back (SET NOT NULL after a CHECK an earlier file validated); without it they see the file alone. */
+  earlier?: EarlierFiles
+  /** Filled with the paths whose findings did look back at the files before them (the cache keys those on them too). */
+  lookedBack?: Set<string>
 }
 
 /** What a file-level rule sees: the file as a whole, without parsing it. */
@@ -47,6 +53,8 @@ export interface Report {
   offset?: number
   /** Where it ends (exclusive); defaults to the statement's end. */
   end?: number
+  /** The statement inside a DO block or function body the report is about: a `strata:ignore` right above it works too. */
+  within?: Pick<Statement, 'line'>
 }
 
 export interface Rule {

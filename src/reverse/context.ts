@@ -34,6 +34,18 @@ export interface ColumnState {
   /** serial columns and the like: a default the file does not spell out. */
   defaultUnknown?: boolean
   notNull: boolean
+  /** The type, when it is one strata can write back: `varchar(20)`, `text`. */
+  type?: string
+  /** SET STATISTICS; undefined: the default (-1). */
+  statistics?: number
+}
+
+/** A domain the files created: what ALTER DOMAIN can change, to change it back. */
+export interface DomainState {
+  default?: string
+  notNull: boolean
+  /** Named constraints, as `CONSTRAINT name CHECK (...)`. */
+  constraints: Map<string, string>
 }
 
 export interface KnownObject {
@@ -50,6 +62,17 @@ export interface KnownObject {
   rowSecurity?: boolean
   /** Functions: the result type, which CREATE OR REPLACE cannot change. */
   shape?: string
+  /** Creation order in the history, to recreate dependent objects in an order that works. */
+  seq?: number
+  /** Storage parameters (fillfactor, autovacuum_*), as written: for tables, indexes, materialized views. */
+  options?: Map<string, string>
+  /** REPLICA IDENTITY as written (DEFAULT, FULL, NOTHING, USING INDEX i); undefined: DEFAULT. */
+  replicaIdentity?: string
+  /** The index of CLUSTER ON, if any. */
+  clusterOn?: string
+  /** Tables: the statements that changed it after its CREATE (ALTER TABLE, RENAME), in order. */
+  alterations?: string[]
+  domain?: DomainState
 }
 
 /** The model of the schema that the files before the current one have built. */
@@ -58,9 +81,23 @@ export class Catalog {
   /** `objtype|object|privilege|grantee` for every privilege a GRANT gave and no REVOKE took back. */
   readonly grants = new Set<string>()
   readonly comments = new Map<string, string>()
+  /** The GRANT and REVOKE statements on each object (one object per statement), in order: what restores them. */
+  readonly privileges = new Map<string, string[]>()
+  /** The COMMENT ON statements on each relation and its columns, by what they comment on: what restores them. */
+  readonly commentTexts = new Map<string, Map<string, string>>()
+  private order = 0
+
+  next(): number {
+    return ++this.order
+  }
 
   /** Moves an object and everything keyed under it (its columns, triggers, constraints) to a new key. */
   rename(from: string, to: string): void {
+    for (const map of [this.privileges, this.commentTexts] as Map<string, unknown>[]) {
+      if (!map.has(from)) continue
+      map.set(to, map.get(from))
+      map.delete(from)
+    }
     for (const [key, value] of [...this.objects]) {
       if (key === from) {
         this.objects.delete(key)
@@ -80,6 +117,8 @@ export class Catalog {
   /** Forget an object and what depends on it. */
   forget(key: string): void {
     this.objects.delete(key)
+    this.privileges.delete(key)
+    this.commentTexts.delete(key)
     for (const [k, value] of [...this.objects]) if (value.table === key) this.objects.delete(k)
   }
 }
@@ -92,8 +131,11 @@ function splitKey(key: string): [string, string] {
 export type Step =
   | { kind: 'sql'; sql: string[]; note?: string }
   | { kind: 'none'; note: string }
-  /** guardKey: a DROP IF EXISTS that a later create of this key in the same file turns into a mere guard. */
-  | { kind: 'irreversible'; what: string; why: string; guardKey?: string }
+  /**
+   * guardKey: a DROP IF EXISTS that a later create of this key in the same file turns into a mere guard.
+   * prefill: what the history knows that would help the person writing the reverse (a dropped table's CREATE).
+   */
+  | { kind: 'irreversible'; what: string; why: string; guardKey?: string; prefill?: { note: string; sql: string[] } }
 
 export const sqlStep = (sql: string | string[], note?: string): Step => ({ kind: 'sql', sql: Array.isArray(sql) ? sql : [sql], note })
 export const noneStep = (note: string): Step => ({ kind: 'none', note })
@@ -184,7 +226,7 @@ export class FileContext {
 
   /** Record a create: in the model, and as made by this file. */
   created(key: string, stmt: Stmt, object: Omit<KnownObject, 'path' | 'line' | 'text'> & { text?: string }): void {
-    this.catalog.objects.set(key, { text: stmt.text, path: this.path, line: stmt.line, ...object })
+    this.catalog.objects.set(key, { text: stmt.text, path: this.path, line: stmt.line, seq: this.catalog.next(), ...object })
     this.createdHere.set(key, stmt.line)
   }
 

@@ -24,6 +24,7 @@ import {
   rename,
 } from './objects.js'
 import { alterDefaultPrivileges, alterOwner, comment, grant, grantRole } from './privileges.js'
+import { alterDomain } from './settings.js'
 import { alterSequence, alterTable, createIndex, createSequence, createTable, createTableAs, createView } from './relations.js'
 import { alterFunction, alterPolicy, createEventTrigger, createFunction, createPolicy, createRule, createTrigger } from './routines.js'
 import { FileTokens, summary } from './sql-text.js'
@@ -90,6 +91,7 @@ const RULES: Record<string, Rule> = {
   CreateDomainStmt: createType,
   DefineStmt: defineStatement,
   AlterEnumStmt: alterEnum,
+  AlterDomainStmt: alterDomain,
   CreateSchemaStmt: createSchema,
   CreateExtensionStmt: createExtension,
   CreateRoleStmt: createRole,

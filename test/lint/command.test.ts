@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runLint } from '../../src/commands/lint.js'
+import { strata } from '../support/project.js'
 
 function project(files: Record<string, string>): string {
   const cwd = mkdtempSync(join(tmpdir(), 'strata-lint-command-'))
@@ -111,6 +112,19 @@ test('a path that does not exist is a usage error', async () => {
     assert.is((error as { code?: string }).code, 'usage')
     assert.match((error as Error).message, 'nope.sql')
   }
+})
+
+test('under GitHub Actions, lint prints its findings and also writes them as annotations; an explicit --format wins', async () => {
+  const cwd = project({ 'migrations/001_drop.sql': destructive })
+  const env = { GITHUB_ACTIONS: 'true' }
+  const plain = await strata(['lint'], { cwd, env })
+  assert.is(plain.code, 1)
+  assert.match(plain.stdout, 'migrations/001_drop.sql:2:1  error  drop-table')
+  assert.match(plain.stdout, '::error file=migrations/001_drop.sql,line=2,col=1,endLine=2,endColumn=27,title=drop-table::DROP TABLE users')
+  const json = await strata(['lint', '--format', 'json'], { cwd, env })
+  assert.is(JSON.parse(json.stdout).length, 1)
+  const outside = await strata(['lint'], { cwd, env: { GITHUB_ACTIONS: undefined } })
+  assert.not.match(outside.stdout, '::error')
 })
 
 test.run()

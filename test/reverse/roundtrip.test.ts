@@ -111,6 +111,7 @@ test('an unfinished stub stops before it changes anything, and the failure names
     { name: 'table', content: 'CREATE TABLE accounts (id int, tier text);' },
     { name: 'backfill', content: "CREATE TABLE audit (id int);\nUPDATE accounts SET tier = 'free' WHERE tier IS NULL;" },
   ])
+  await reverse({ cwd }) // on disk, so the stub really runs and raises
   const result = await roundTrip(cwd)
   assert.not.ok(result.ok)
   assert.is(result.failure!.stage, 'down')
@@ -118,6 +119,11 @@ test('an unfinished stub stops before it changes anything, and the failure names
     result.failure!.message,
     /strata: migrations\/0002_backfill\.sql:2: UPDATE cannot be reversed automatically; edit this down file/,
   )
+  assert.equal(
+    result.files.map((f) => f.status),
+    ['exact', 'unfinished'],
+  )
+  assert.is(result.wrong, 0)
 })
 
 // Real histories, read in place from ../shared/corpus and never copied into this repository.

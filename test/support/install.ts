@@ -51,7 +51,14 @@ export function runInstalled(
   limitMs = 120_000,
 ): Promise<Run> {
   return new Promise((done) => {
-    const all: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, CI: undefined, GITHUB_ACTIONS: undefined, NO_COLOR: '1', ...env }
+    const all: Record<string, string | undefined> = {
+      ...process.env,
+      DATABASE_URL: undefined,
+      CI: undefined,
+      GITHUB_ACTIONS: undefined,
+      NO_COLOR: '1',
+      ...env,
+    }
     for (const k of Object.keys(all)) if (all[k] === undefined) delete all[k]
     const child = spawn(process.execPath, [bin, ...args], { cwd, env: all as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''

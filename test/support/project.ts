@@ -34,7 +34,14 @@ export interface RunAs {
 export function strata(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> } & RunAs): Promise<Run> {
   return new Promise((done) => {
     // The suite runs the same on a laptop and in CI: a test that wants CI set says so.
-    const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, CI: undefined, GITHUB_ACTIONS: undefined, NO_COLOR: '1', ...opts.env }
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      DATABASE_URL: undefined,
+      CI: undefined,
+      GITHUB_ACTIONS: undefined,
+      NO_COLOR: '1',
+      ...opts.env,
+    }
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
     const [command, ...before] = [...(opts.prefix ?? []), process.execPath]
     const child = spawn(command!, [...before, bin, ...args], {

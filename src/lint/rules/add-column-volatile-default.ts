@@ -1,11 +1,13 @@
 import type { AlterTableStmt, ColumnDef, FuncCall } from '@pgsql/types'
-import { someNode } from '../ast.js'
-import { display, rangeVarName, stringValues } from '../names.js'
+import { forEachNode } from '../ast.js'
+import type { FileFacts } from '../facts.js'
+import { type QualifiedName, display, listName, rangeVarName, stringValues } from '../names.js'
 import { alterTableCommands, inner } from '../objects.js'
+import { isKnownNonVolatile } from '../stable-functions.js'
 import type { Rule } from '../types.js'
 
-// Volatile built-ins commonly used as defaults. Unknown functions are not reported: their volatility is unknown here.
-const VOLATILE_FUNCTIONS = new Set([
+// Said plainly in the message; any other function not known to be immutable or stable is reported as "may be volatile".
+const VOLATILE = new Set([
   'random',
   'gen_random_uuid',
   'uuid_generate_v1',
@@ -35,7 +37,7 @@ export const addColumnVolatileDefault: Rule = {
     return alterTableCommands(alter).flatMap((command) => {
       if (command.subtype !== 'AT_AddColumn' || !command.def || !('ColumnDef' in command.def)) return []
       const column = command.def.ColumnDef
-      const cause = rewriteCause(column)
+      const cause = rewriteCause(column, file)
       if (!cause) return []
       return [
         {
@@ -48,7 +50,7 @@ export const addColumnVolatileDefault: Rule = {
   },
 }
 
-function rewriteCause(column: ColumnDef): string | undefined {
+function rewriteCause(column: ColumnDef, file: FileFacts): string | undefined {
   const typeName = stringValues(column.typeName?.names).pop()
   if (typeName && SERIAL_TYPES.has(typeName)) return `is ${typeName} (its default is nextval())`
   for (const node of column.constraints ?? []) {
@@ -56,13 +58,25 @@ function rewriteCause(column: ColumnDef): string | undefined {
     const constraint = node.Constraint
     if (constraint.contype === 'CONSTR_IDENTITY') return 'is an identity column'
     if (constraint.contype === 'CONSTR_GENERATED' && constraint.generated_kind !== 'v') return 'is a stored generated column'
-    if (constraint.contype === 'CONSTR_DEFAULT' && someNode<FuncCall>(constraint.raw_expr, 'FuncCall', isVolatileCall)) {
-      return 'has a volatile default'
-    }
+    const call = constraint.contype === 'CONSTR_DEFAULT' ? possiblyVolatile(constraint.raw_expr, file) : undefined
+    if (call && VOLATILE.has(call.name)) return `has a volatile default (${display(call)}())`
+    if (call) return `has a default that calls ${display(call)}(), which Strata does not know to be immutable or stable`
   }
   return undefined
 }
 
-function isVolatileCall(call: FuncCall): boolean {
-  return VOLATILE_FUNCTIONS.has(stringValues(call.funcname).pop() ?? '')
+/**
+ * The first function call in a default that may return a new value per row: any function but the built-ins
+ * known to be immutable or stable (src/lint/stable-functions.ts) and functions this file created as such.
+ */
+function possiblyVolatile(expression: unknown, file: FileFacts): QualifiedName | undefined {
+  let found: QualifiedName | undefined
+  forEachNode<FuncCall>(expression, 'FuncCall', (call) => {
+    const name = listName(call.funcname)
+    if (found || isKnownNonVolatile(name.name, name.schema)) return
+    const created = file.createdFunction(name)
+    if (created && created.volatility !== 'volatile') return
+    found = name
+  })
+  return found
 }

@@ -1,4 +1,18 @@
 import type { Rule } from '../types.js'
+import { addCheckValidated } from './add-check-validated.js'
+import { addUniqueWithoutIndex } from './add-unique-without-index.js'
+import { validateConstraintSameTransaction } from './validate-constraint-same-transaction.js'
+import { renameTableOrColumn } from './rename-table-or-column.js'
+import { reindexNotConcurrently } from './reindex-not-concurrently.js'
+import { enumValueUsedInTransaction } from './enum-value-used-in-transaction.js'
+import { dropIndexNotConcurrently } from './drop-index-not-concurrently.js'
+import { detachPartitionNotConcurrently } from './detach-partition-not-concurrently.js'
+import { vacuumFullOrCluster } from './vacuum-full-or-cluster.js'
+import { lockTable } from './lock-table.js'
+import { addColumnNotNull } from './add-column-not-null.js'
+import { dropNotNull } from './drop-not-null.js'
+import { dropDatabase } from './drop-database.js'
+import { unattachedIgnore } from './unattached-ignore.js'
 import { addColumnVolatileDefault } from './add-column-volatile-default.js'
 import { addForeignKeyValidated } from './add-foreign-key-validated.js'
 import { alterColumnType } from './alter-column-type.js'
@@ -39,15 +53,29 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     updateWithoutWhere,
     alterColumnType,
     dropCascade,
+    dropDatabase,
     createIndexNotConcurrently,
     addForeignKeyValidated,
     setNotNull,
     addColumnVolatileDefault,
+    addCheckValidated,
+    addUniqueWithoutIndex,
+    validateConstraintSameTransaction,
+    dropIndexNotConcurrently,
+    detachPartitionNotConcurrently,
+    reindexNotConcurrently,
+    vacuumFullOrCluster,
+    lockTable,
+    renameTableOrColumn,
+    dropNotNull,
+    addColumnNotNull,
     nontransactionalStatement,
     explicitTransactionControl,
+    enumValueUsedInTransaction,
     syntaxError,
     copyFromStdin,
     unknownRule,
+    unattachedIgnore,
     missingDown,
   ].map((rule) => [rule.id, rule]),
 )

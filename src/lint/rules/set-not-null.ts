@@ -7,14 +7,16 @@ export const setNotNull: Rule = {
   id: 'set-not-null',
   category: 'locking',
   defaultSeverity: 'warning',
-  summary: 'ALTER COLUMN ... SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock.',
+  summary:
+    'ALTER COLUMN ... SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock, unless a valid CHECK (col IS NOT NULL) proves it.',
   kinds: ['AlterTableStmt'],
   check(statement, file) {
     const alter = inner<AlterTableStmt>(statement)
     const table = rangeVarName(alter.relation)
     if (file.createdTable(table)) return []
     return alterTableCommands(alter).flatMap((command): Report[] => {
-      if (command.subtype !== 'AT_SetNotNull') return []
+      // PostgreSQL 12+ skips the scan when a valid CHECK (col IS NOT NULL) proves it.
+      if (command.subtype !== 'AT_SetNotNull' || file.provesNotNull(table, command.name ?? '')) return []
       const column = display(command.name ?? '')
       return [
         {

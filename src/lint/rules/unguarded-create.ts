@@ -25,9 +25,9 @@ export const unguardedCreate: Rule = {
   kinds: [...Object.keys(CREATES), 'AlterTableStmt', 'DoStmt'],
   check(statement, file) {
     if (statement.kind === 'DoStmt') {
-      return file.blockStatements(statement).flatMap((inside) =>
+      return file.bodyStatements(statement).flatMap((inside) =>
         // Node locations inside a DO block count from the block's query, not the file: point at the statement.
-        inside.guarded ? [] : check(inside, file).map((report) => ({ ...report, offset: inside.start, end: inside.end })),
+        inside.guarded ? [] : check(inside, file).map((report) => ({ ...report, offset: inside.start, end: inside.end, within: inside })),
       )
     }
     return check(statement, file)
@@ -81,5 +81,8 @@ function guardHelp(what: string, object: ObjectRef): string {
     return `Use CREATE OR REPLACE TRIGGER (PostgreSQL 14+), or put DROP TRIGGER IF EXISTS ${describe(object)} before it.`
   }
   if (what === 'POLICY') return `Put DROP POLICY IF EXISTS ${describe(object)} before it.`
+  // DROP TYPE/DOMAIN IF EXISTS fails once a column uses the type, which is the normal case on a re-run.
+  if (what === 'TYPE' || what === 'DOMAIN')
+    return `Wrap it in DO $$ BEGIN CREATE ${what} ...; EXCEPTION WHEN duplicate_object THEN NULL; END $$ (DROP ${what} IF EXISTS before it would fail once a column uses the ${what.toLowerCase()}).`
   return `Wrap it in DO $$ BEGIN CREATE ${what} ...; EXCEPTION WHEN duplicate_object THEN NULL; END $$, or put DROP ${what} IF EXISTS ${display(object)} before it.`
 }

@@ -32,4 +32,9 @@ test('a DELETE in a rule action or a SQL function body does not run now', async 
   assert.equal(await hits(rule, file), [])
 })
 
+test('looks into DO blocks', async () => {
+  const file = sql('DO $$ BEGIN', '  DELETE FROM sessions;', '  DELETE FROM tokens WHERE expired;', 'END $$;')
+  assert.equal(await hits(rule, file), ['2:3'])
+})
+
 test.run()

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { hits, sql } from '../support.js'
+import { findingsFor, hits, sql } from '../support.js'
 
 const rule = 'unguarded-create'
 
@@ -91,6 +91,16 @@ test('an unguarded create inside a DO block is reported where it is, after non-A
     'END $body$;',
   )
   assert.equal(await hits(rule, file), ['5:3'])
+})
+
+test('CREATE TYPE and CREATE DOMAIN are told to use the DO-block guard, not DROP ... IF EXISTS', async () => {
+  const findings = await findingsFor(sql("CREATE TYPE mood AS ENUM ('happy');", 'CREATE DOMAIN email AS text;', 'CREATE ROLE r;'))
+  const help = findings.filter((f) => f.rule === rule).map((f) => f.help)
+  assert.match(help[0]!, 'EXCEPTION WHEN duplicate_object')
+  assert.not.match(help[0]!, /put DROP TYPE IF EXISTS/i)
+  assert.match(help[0]!, 'would fail once a column uses the type')
+  assert.not.match(help[1]!, /put DROP DOMAIN IF EXISTS/i)
+  assert.match(help[2]!, 'DROP ROLE IF EXISTS')
 })
 
 test.run()
