@@ -7,6 +7,7 @@ import type {
   CreateTableAsStmt,
   RenameStmt,
   TransactionStmt,
+  TypeName,
 } from '@pgsql/types'
 import { typeRef, type TypeRef } from '../verify/sql-names.js'
 import type { LineIndex, Statement, loadParser } from '../sql/index.js'
@@ -66,8 +67,8 @@ export class FileFacts {
   private transactionNumber = 0
   private piece?: Piece
   private directive?: boolean
-  /** Column types as this file leaves them so far, by `table.column`. */
-  private readonly types = new Map<string, TypeRef | undefined>()
+  /** Column types as this file leaves them so far, by `table.column`: the parser's node, read only when a rule asks. */
+  private readonly types = new Map<string, TypeName | undefined>()
   /** Column types as the files before this one left them (src/lint/column-types.ts), by `table.column`. */
   typesBefore?: Map<string, TypeRef>
 
@@ -97,7 +98,9 @@ export class FileFacts {
   /** A column's type before the current statement: as this file set it, else as the history before it left it. */
   columnType(table: QualifiedName, column: string): TypeRef | undefined {
     const key = `${table.name}.${column}`
-    return this.types.has(key) ? this.types.get(key) : this.typesBefore?.get(key)
+    if (!this.types.has(key)) return this.typesBefore?.get(key)
+    const type = this.types.get(key)
+    return type && typeRef(type)
   }
 
   /** Whether nothing but comments, blanks and semicolons surrounds this statement in the file. */
@@ -193,8 +196,7 @@ export class FileFacts {
         const create = inner<CreateStmt>(statement)
         this.addTable({ schema: create.relation?.schemaname, name: create.relation?.relname ?? '', ifNotExists: !!create.if_not_exists })
         for (const element of create.tableElts ?? [])
-          if ('ColumnDef' in element)
-            this.types.set(`${create.relation?.relname}.${element.ColumnDef.colname}`, typeRef(element.ColumnDef.typeName))
+          if ('ColumnDef' in element) this.types.set(`${create.relation?.relname}.${element.ColumnDef.colname}`, element.ColumnDef.typeName)
         break
       }
       case 'CreateTableAsStmt':
@@ -236,7 +238,7 @@ export class FileFacts {
     for (const command of alterTableCommands(alter)) {
       if ((command.subtype === 'AT_AddColumn' || command.subtype === 'AT_AlterColumnType') && command.def && 'ColumnDef' in command.def) {
         const column = command.def.ColumnDef.colname ?? command.name ?? ''
-        this.types.set(`${table.name}.${column}`, typeRef(command.def.ColumnDef.typeName))
+        this.types.set(`${table.name}.${column}`, command.def.ColumnDef.typeName)
       }
       if (command.subtype === 'AT_AddColumn' && command.def && 'ColumnDef' in command.def) {
         add(this.created, { type: 'column', name: command.def.ColumnDef.colname ?? '', table })
