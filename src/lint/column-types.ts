@@ -13,7 +13,9 @@ export async function columnTypesBefore(
   history: MigrationFile[],
   linted: { path: string; content: string }[],
 ): Promise<Map<string, Map<string, TypeRef>>> {
-  const wanted = new Set(linted.filter((s) => CHANGES_TYPE.test(s.content)).map((s) => s.path))
+  // A file outside the history (a path given to lint) has no history before it to read.
+  const inHistory = new Set(history.map((file) => file.path))
+  const wanted = new Set(linted.filter((s) => inHistory.has(s.path) && CHANGES_TYPE.test(s.content)).map((s) => s.path))
   const found = new Map<string, Map<string, TypeRef>>()
   if (!wanted.size) return found
   const { ExpectedSchema } = await import('../verify/expected.js')
