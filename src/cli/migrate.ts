@@ -35,15 +35,7 @@ export const registerMigrate: Register = (prog, wrap) => {
         try {
           const result = await migrate({
             ...common(f),
-            to: version(f, 'to'),
-            dryRun: !!f['dry-run'],
-            singleTransaction: !!f['single-transaction'],
-            outOfOrder: !!f['out-of-order'],
-            allowDestructive: !!f['allow-destructive'],
-            ...lockOptions(f),
-            rules: list(f, 'rule'),
-            backup: !!f.backup,
-            yes: !!f.yes,
+            ...applyOptions(f),
             confirm: terminalConfirm(!!f.json),
             onProgress: (e) => {
               if (e.type === 'start') running.start(`applying ${e.file.path}`)
@@ -79,14 +71,9 @@ export const registerMigrate: Register = (prog, wrap) => {
     )
 }
 
-/** --targets / --each-schema: every target an ordinary run; a line per target, then the summary (src/cli/targets.ts). */
-async function migrateEach(out: Out, f: Flags): Promise<number> {
-  const { migrateTargets } = await import('../commands/targets.js')
-  const progress = new Progress('migrate', !f.json && !!process.stderr.isTTY)
-  const t0 = performance.now()
-  const run = migrateTargets({
-    ...common(f),
-    ...targetOptions(f, out, progress),
+/** What one run and a fan-out over targets both take from the flags. */
+function applyOptions(f: Flags) {
+  return {
     to: version(f, 'to'),
     dryRun: !!f['dry-run'],
     singleTransaction: !!f['single-transaction'],
@@ -96,6 +83,18 @@ async function migrateEach(out: Out, f: Flags): Promise<number> {
     rules: list(f, 'rule'),
     backup: !!f.backup,
     yes: !!f.yes,
+  }
+}
+
+/** --targets / --each-schema: every target an ordinary run; a line per target, then the summary (src/cli/targets.ts). */
+async function migrateEach(out: Out, f: Flags): Promise<number> {
+  const { migrateTargets } = await import('../commands/targets.js')
+  const progress = new Progress('migrate', !f.json && !!process.stderr.isTTY)
+  const t0 = performance.now()
+  const run = migrateTargets({
+    ...common(f),
+    ...targetOptions(f, out, progress),
+    ...applyOptions(f),
   })
   const results = await collect(run, progress, out, migrateLine)
   return migrateSummary(results, out, performance.now() - t0)
