@@ -7,7 +7,7 @@ import type { CreateFunctionStmt, DoStmt, Node } from '@pgsql/types'
 import type { Statement } from '../sql/index.js'
 import { parseWith } from '../sql/parse.js'
 import type { LineIndex, loadParser } from '../sql/index.js'
-import { someNode } from './ast.js'
+import { someNode } from './nodes.js'
 import { inner } from './objects.js'
 
 type Parser = Awaited<ReturnType<typeof loadParser>>

@@ -1,5 +1,5 @@
 import type { AlterTableStmt, ColumnDef, FuncCall } from '@pgsql/types'
-import { forEachNode } from '../ast.js'
+import { forEachNode } from '../nodes.js'
 import type { FileFacts } from '../facts.js'
 import { type QualifiedName, display, listName, rangeVarName, stringValues } from '../names.js'
 import { alterTableCommands, inner } from '../objects.js'

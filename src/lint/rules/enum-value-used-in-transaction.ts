@@ -1,6 +1,6 @@
 import type { A_Const, TypeCast } from '@pgsql/types'
 import type { Statement } from '../../sql/index.js'
-import { forEachNode } from '../ast.js'
+import { forEachNode } from '../nodes.js'
 import { codeBody } from '../bodies.js'
 import type { AddedEnumValue, FileFacts } from '../facts.js'
 import { display, listName } from '../names.js'

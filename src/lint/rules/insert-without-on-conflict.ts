@@ -1,5 +1,5 @@
 import type { BoolExpr, InsertStmt, Node } from '@pgsql/types'
-import { someNode } from '../ast.js'
+import { someNode } from '../nodes.js'
 import { display, rangeVarName } from '../names.js'
 import { inner } from '../objects.js'
 import type { Rule } from '../types.js'
