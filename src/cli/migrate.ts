@@ -5,7 +5,7 @@ import { printFindings } from './findings.js'
 import type { Finding } from '../lint/index.js'
 import { ticker } from './ticker.js'
 import { collectEvery } from './gc.js'
-import { collect, migrateLine, migrateSummary, Progress, targetFlags, targetOptions, wantsFanOut } from './targets.js'
+import { targetFlags, wantsFanOut } from './target-flags.js'
 
 export const registerMigrate: Register = (prog, wrap) => {
   targetFlags(
@@ -89,6 +89,7 @@ function applyOptions(f: Flags) {
 /** --targets / --each-schema: every target an ordinary run; a line per target, then the summary (src/cli/targets.ts). */
 async function migrateEach(out: Out, f: Flags): Promise<number> {
   const { migrateTargets } = await import('../commands/targets.js')
+  const { collect, migrateLine, migrateSummary, Progress, targetOptions } = await import('./targets.js')
   const progress = new Progress('migrate', !f.json && !!process.stderr.isTTY)
   const t0 = performance.now()
   const run = migrateTargets({

@@ -1,6 +1,6 @@
 import { common, type Flags, type Register } from './options.js'
 import { c, ms } from './output.js'
-import { collect, Progress, statusSummary, targetFlags, targetOptions, wantsFanOut } from './targets.js'
+import { targetFlags, wantsFanOut } from './target-flags.js'
 
 const paint: Record<string, (s: string) => string> = {
   applied: c.green,
@@ -17,6 +17,7 @@ export const registerStatus: Register = (prog, wrap) => {
     wrap(async (out, flags) => {
       if (wantsFanOut(flags as Flags)) {
         const { statusTargets } = await import('../commands/targets.js')
+        const { collect, Progress, statusSummary, targetOptions } = await import('./targets.js')
         const progress = new Progress('status', !(flags as Flags).json && !!process.stderr.isTTY)
         const run = statusTargets({ ...common(flags as Flags), ...targetOptions(flags as Flags, out, progress) })
         return statusSummary(await collect(run, progress, out, () => undefined), out)

@@ -3,7 +3,6 @@
  * the flags, a line per target, a progress line on a terminal, the summary that names every failed target,
  * and the one JSON document of `--json`.
  */
-import type sade from 'sade'
 import { annotation } from '../github.js'
 import type { Counts, TargetResult, TargetRun, TargetsEvent, TargetsOptions } from '../targets/index.js'
 import type { StrataError } from '../errors.js'
@@ -13,25 +12,6 @@ import type { VerifyResult } from '../commands/verify.js'
 import { printFindings } from './findings.js'
 import { str, type Flags } from './options.js'
 import { c, githubAnnotations, ms, type Out } from './output.js'
-
-type Command = ReturnType<typeof sade>
-
-/** The flags every fan-out takes; `rollout` adds --canary and --max-failures (migrate). */
-export function targetFlags(cmd: Command, rollout = false): Command {
-  cmd
-    .option('--targets', 'run on every target of this file: one URL or database name per line (- reads standard input)')
-    .option('--each-schema', 'run on every schema of the --url database whose name is LIKE this pattern, each with its own ledger')
-    .option('--concurrency', 'connections to targets at once, at most (default 4)')
-    .option('--shard', 'K/N: only the K-th of N stable slices of the targets (one job of a CI matrix)')
-  if (rollout) {
-    cmd
-      .option('--canary', 'migrate the first K targets alone first; stop if any of them fails')
-      .option('--max-failures', 'start no more targets after N have failed')
-  }
-  return cmd
-}
-
-export const wantsFanOut = (flags: Flags) => flags.targets !== undefined || flags['each-schema'] !== undefined
 
 export function targetOptions(flags: Flags, out: Out, progress: Progress): TargetsOptions {
   return {

@@ -1,6 +1,6 @@
 import { common, list, str, type Flags, type Register } from './options.js'
 import { c } from './output.js'
-import { collect, Progress, targetFlags, targetOptions, verifyLine, verifySummary, wantsFanOut } from './targets.js'
+import { targetFlags, wantsFanOut } from './target-flags.js'
 
 export const registerVerify: Register = (prog, wrap) => {
   targetFlags(prog.command('verify', 'Exit 0 only when the database matches its files: clean history and every object the files create.'))
@@ -17,6 +17,7 @@ export const registerVerify: Register = (prog, wrap) => {
         const f = flags as Flags
         if (wantsFanOut(f)) {
           const { verifyTargets } = await import('../commands/targets.js')
+          const { collect, Progress, targetOptions, verifyLine, verifySummary } = await import('./targets.js')
           const progress = new Progress('verify', !f.json && !!process.stderr.isTTY)
           const run = verifyTargets({ ...common(f), ...targetOptions(f, out, progress), shadow: !!f.shadow })
           return verifySummary(await collect(run, progress, out, verifyLine), out)

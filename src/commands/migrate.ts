@@ -8,16 +8,15 @@ import { describeTarget } from '../db/url.js'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
 import type { Finding } from '../lint/index.js'
-import { readHistoryMeanwhile, type History } from '../runner/files.js'
+import { readHistoryMeanwhile, type History } from '../runner/folder.js'
 import type { MigrationFile } from '../runner/file-format.js'
 import { describeInterrupted, ensureLedger, readLedgerState, readProgress, type LedgerRow } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type Plan } from '../runner/plan.js'
-import { lintPending, type LintSummary } from '../runner/lint-gate.js'
+import type { lintPending, LintSummary } from '../runner/lint-gate.js'
 import { parseDuration } from '../config/duration.js'
 import { claimIsHeld, DEFAULT_LOCK_TIMEOUT, sleep } from '../runner/lock.js'
 // The apply code loads only when something is pending: a no-op run reads the ledger and stops.
 import type { ApplyContext, Step, Timeouts, TransactionMode } from '../runner/apply.js'
-import { decideRunModes } from '../runner/run-mode.js'
 
 export type { TransactionMode }
 
@@ -90,6 +89,8 @@ export interface MigrateResult {
   backup: { dir: string; tables: { table: string; rows: number }[] } | null
 }
 
+const noFiles: typeof lintPending = async () => ({ findings: [], errors: 0, warnings: 0, blocking: [] })
+
 export async function migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
   const cfg = resolveOptions(options)
   const timeouts: Timeouts = {
@@ -109,7 +110,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       const applied = ledger.rows.filter((r) => r.status === 'applied')
       await progress({ type: 'plan', version: applied.at(-1)?.version ?? null, pending: plan.pending })
       await refuseBlockers(target.sql, cfg.schema, plan)
-      await decideRunModes(plan.pending)
+      // Nothing pending (the common run in a deploy): the run-mode and lint code is never loaded.
+      if (plan.pending.length) await (await import('../runner/run-mode.js')).decideRunModes(plan.pending)
       const modeOf = (f: MigrationFile): TransactionMode =>
         f.ownTransaction
           ? 'own-transaction'
@@ -118,7 +120,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
             : options.singleTransaction
               ? 'single-transaction'
               : 'transaction'
-      const lint = await (options.lint ?? lintPending)(plan.pending, {
+      const lintFiles = options.lint ?? (plan.pending.length ? (await import('../runner/lint-gate.js')).lintPending : noFiles)
+      const lint = await lintFiles(plan.pending, {
         cwd: cfg.cwd,
         rules: options.rules,
         allowDestructive: options.allowDestructive,

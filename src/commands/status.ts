@@ -1,7 +1,7 @@
 /** `strata status`: one line per file: applied / pending / changed / missing / failed, with time and duration. */
 import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { withTarget } from '../db/target.js'
-import { readHistoryMeanwhile, type History } from '../runner/files.js'
+import { readHistoryMeanwhile, type History } from '../runner/folder.js'
 import type { Skipped } from '../layouts/index.js'
 import { readLedger } from '../runner/ledger.js'
 import { makePlan, type EntryState } from '../runner/plan.js'

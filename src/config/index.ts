@@ -7,7 +7,7 @@ import { StrataError } from '../errors.js'
 import { connectTimeoutFromEnv, parseUrl } from '../db/url.js'
 import { resolveDir } from './dir.js'
 import { readProjectConfig } from './project.js'
-import { layoutName, type LayoutName } from '../layouts/index.js'
+import { layoutName, type LayoutName } from '../layouts/names.js'
 
 export { loadEnvFile, parseEnvFile } from './env-file.js'
 export { parseDuration, pgDuration } from './duration.js'

@@ -4,26 +4,13 @@
  * version = timestamp, name = name; folders in name order, as Prisma applies them.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { StrataError } from '../errors.js'
 import { checksum, readDirectives, readMigrationText, type MigrationFile } from '../runner/file-format.js'
+export { isPrismaLayout } from './names.js'
 
 const PRISMA_DIR = /^(\d+)_([A-Za-z0-9_-]+)$/
-const PRISMA_LOCK = 'migration_lock.toml'
-
-/** A Prisma migrations folder: it has Prisma's lock file, or subfolders holding a migration.sql. */
-export function isPrismaLayout(absDir: string, entries?: Dirent[]): boolean {
-  if (existsSync(join(absDir, PRISMA_LOCK))) return true
-  try {
-    // Only folders can hold one: a history of 5,000 .sql files is not 5,000 existsSync calls.
-    return (entries ?? readdirSync(absDir, { withFileTypes: true })).some(
-      (entry) => !entry.isFile() && existsSync(join(absDir, entry.name, 'migration.sql')),
-    )
-  } catch {
-    return false
-  }
-}
 
 /** Every `<timestamp>_<name>/migration.sql`, sorted by version. A folder that does not fit is an error, never skipped. */
 export function readPrismaMigrations(dir: string, cwd = process.cwd()): MigrationFile[] {

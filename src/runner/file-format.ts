@@ -68,12 +68,20 @@ export function checksum(content: string): string {
  * (not a link, pipe or directory), so it is read at once; a long history is read a little faster so.
  */
 export function readMigrationText(absPath: string, shown: string, regularFile = false): string {
+  if (regularFile) {
+    // Node's own UTF-8 read is a single call; when decoding replaced nothing (no U+FFFD) and there is no NUL,
+    // the text is exactly the file's bytes. Anything else is read again as bytes, to refuse it at its place.
+    const text = readRegularFile(absPath, shown, 'utf8')
+    if (!text.includes('\uFFFD') && !text.includes('\0')) return text
+  }
   return decodeMigration(regularFile ? readRegularFile(absPath, shown) : readBytes(absPath, shown), shown)
 }
 
-function readRegularFile(absPath: string, shown: string): Buffer {
+function readRegularFile(absPath: string, shown: string): Buffer
+function readRegularFile(absPath: string, shown: string, encoding: 'utf8'): string
+function readRegularFile(absPath: string, shown: string, encoding?: 'utf8'): Buffer | string {
   try {
-    return readFileSync(absPath)
+    return readFileSync(absPath, encoding)
   } catch (e) {
     throw unreadable(e as NodeJS.ErrnoException, absPath, shown)
   }
