@@ -58,13 +58,15 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
   // Read as migrate reads them: a file migrate would refuse is refused here too, at the same place. One the
   // directory listing shows as a regular file is read at once (no open/fstat round: 1,520 files, ~40 ms).
   // Files of another tool's layout are linted as it runs them (sections apart); a Strata file is the file itself.
-  const inHistory = history && history.layout !== 'strata' ? new Map(history.files.map((f) => [resolve(cwd, f.path), f])) : undefined
+  // A file the history already read is not read again.
+  const inHistory = history && new Map(history.files.map((f) => [resolve(cwd, f.path), f]))
   let sources =
     !options.paths.length && history && history.layout !== 'strata'
       ? history.files.flatMap((f) => asSources(f, cwd))
-      : sqlFiles(options.paths.length ? options.paths : [dir], cwd, regular).flatMap((path) => {
+      : sqlFiles(options.paths.length ? options.paths : [dir], cwd, regular).flatMap((path): Source[] => {
           const file = inHistory && inHistory.get(resolve(cwd, path))
-          return file ? asSources(file, cwd) : [{ path, content: readMigrationText(resolve(cwd, path), path, regular.has(path)) }]
+          if (file && history!.layout !== 'strata') return asSources(file, cwd)
+          return [{ path, content: file ? file.content : readMigrationText(resolve(cwd, path), path, regular.has(path)) }]
         })
   const files = history?.files ?? []
   const fullConfig = lintConfigOnDisk(cwd, config.rules, sources, history?.files)
