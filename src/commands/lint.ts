@@ -8,7 +8,9 @@ import { asAdopted, enforceFrom } from '../runner/lint-gate.js'
 import type { LayoutName } from '../layouts/index.js'
 import type { Source } from '../lint/engine.js'
 import { columnTypesBefore } from '../lint/column-types.js'
-import { lintCacheFile, lintConfigOnDisk, lintSources, lintSourcesCached, loadLintConfig } from '../lint/index.js'
+import { lintCacheFile, lintSourcesCached } from '../lint/cache.js'
+import { loadLintConfig } from '../lint/config.js'
+import { lintConfigOnDisk } from '../lint/disk.js'
 import type { Finding } from '../lint/index.js'
 import { type LintFormat, LINT_FORMATS, formatFindings } from '../lint/format.js'
 import type { FixReport, FixResult } from './lint-fix.js'
@@ -52,7 +54,7 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
   if (!LINT_FORMATS.includes(options.format)) {
     throw new StrataError('usage', `unknown format "${options.format}"; use ${LINT_FORMATS.join(', ')}`)
   }
-  const config = loadLintConfig(cwd, options.rules)
+  const config = await loadLintConfig(cwd, options.rules)
   const history = historyOf(dir, cwd, layout, !options.paths.length)
   const regular = new Set<string>()
   // Read as migrate reads them: a file migrate would refuse is refused here too, at the same place. One the
@@ -82,7 +84,9 @@ export async function runLint(options: LintOptions): Promise<LintResult> {
   }
   fullConfig.columnTypes = await columnTypesBefore(files, sources)
   const raw =
-    options.cache === false ? await lintSources(sources, fullConfig) : await lintSourcesCached(sources, fullConfig, lintCacheFile(cwd))
+    options.cache === false
+      ? await (await import('../lint/engine.js')).lintSources(sources, fullConfig)
+      : await lintSourcesCached(sources, fullConfig, lintCacheFile(cwd))
   const findings = asAdopted(
     raw,
     [...files, ...files.flatMap((f) => (f.down ? [{ ...f, path: f.down.path }] : []))],

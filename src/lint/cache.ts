@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { lintSources, type Source } from './engine.js'
+import type { Source } from './engine.js'
 import type { EarlierFiles } from './history.js'
-import { RULES } from './rules/index.js'
+import { missingDown } from './rules/missing-down.js'
 import type { Finding, LintConfig } from './types.js'
 
 interface Entry {
@@ -76,7 +76,7 @@ export async function lintSourcesCached(sources: Source[], config: LintConfig, c
   const rules = JSON.stringify(Object.entries(config.rules).sort())
   const paths = new Set(sources.map((source) => source.path))
   const fileExists = config.fileExists ?? ((path: string) => paths.has(path)) // as lintSources decides
-  const downFiles = (config.rules['missing-down'] ?? RULES.get('missing-down')!.defaultSeverity) !== 'off'
+  const downFiles = (config.rules['missing-down'] ?? missingDown.defaultSeverity) !== 'off'
   const keys = sources.map((source) => keyOf(source, rules, downFiles ? fileExists : undefined, config))
   const fresh = (i: number) => {
     const entry = known[keys[i]!]
@@ -86,7 +86,11 @@ export async function lintSourcesCached(sources: Source[], config: LintConfig, c
   // Which of the files linted now looked at the files before them (the engine asks lazily, only when a rule needs to).
   const lookedBack = new Set<string>()
   const linted = new Map<string, Finding[]>(misses.map((s) => [s.path, []]))
-  for (const finding of await lintSources(misses, { ...config, lookedBack })) linted.get(finding.file)?.push(finding)
+  if (misses.length) {
+    // Every file answered from the cache: the engine, its rules and the parser are never loaded.
+    const { lintSources } = await import('./engine.js')
+    for (const finding of await lintSources(misses, { ...config, lookedBack })) linted.get(finding.file)?.push(finding)
+  }
   const entries: Record<string, Entry> = {}
   const findings = sources.flatMap((source, i) => {
     const entry: Entry = linted.has(source.path)

@@ -5,8 +5,6 @@
  * check. Linting stays a pure function of its inputs: the cache (cache.ts) keys such a file's result on the
  * earlier files too.
  */
-import { readdirSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
 import type { AlterTableStmt, Constraint } from '@pgsql/types'
 import type { loadParser } from '../sql/index.js'
 import { statementSpans } from '../sql/boundaries.js'
@@ -122,53 +120,4 @@ function notNullColumn(constraint: Constraint): string | undefined {
   if (!expression || !('NullTest' in expression) || expression.NullTest.nulltesttype !== 'IS_NOT_NULL') return undefined
   const arg = expression.NullTest.arg
   return arg && 'ColumnRef' in arg ? stringValues(arg.ColumnRef.fields).pop() : undefined
-}
-
-const VERSIONED = /^(\d+)_[A-Za-z0-9_-]+(\.sql)?$/
-
-interface Versioned extends Source {
-  version: number
-}
-
-/**
- * The files before a migration file on disk: the up files beside it with a smaller version (or, in a Prisma
- * folder, the `migration.sql` of the folders before its own), read with `read` once per folder.
- */
-export function earlierOnDisk(resolvePath: (path: string) => string, read: (path: string) => string): EarlierFiles {
-  const folders = new Map<string, Versioned[]>()
-  return (path) => {
-    const name = basename(path)
-    const prisma = name === 'migration.sql'
-    const own = VERSIONED.exec(prisma ? basename(dirname(path)) : name)
-    if (!own || name.endsWith('.down.sql')) return undefined
-    const parent = prisma ? dirname(dirname(path)) : dirname(path)
-    const key = `${prisma}:${parent}`
-    let files = folders.get(key)
-    if (!files) folders.set(key, (files = readFolder(parent, prisma, resolvePath, read)))
-    const version = Number(own[1])
-    let end = 0
-    while (end < files.length && files[end]!.version < version) end++
-    return files.slice(0, end)
-  }
-}
-
-function readFolder(parent: string, prisma: boolean, resolvePath: (path: string) => string, read: (path: string) => string): Versioned[] {
-  let entries: string[]
-  try {
-    entries = readdirSync(resolvePath(parent))
-  } catch {
-    return []
-  }
-  const files: Versioned[] = []
-  for (const entry of entries) {
-    const version = VERSIONED.exec(entry)?.[1]
-    if (version === undefined || entry.endsWith('.down.sql') || entry.endsWith('.sql') === prisma) continue
-    const path = prisma ? join(parent, entry, 'migration.sql') : join(parent, entry)
-    try {
-      files.push({ path, content: read(path), version: Number(version) })
-    } catch {
-      // a folder without migration.sql, or an unreadable file: the runner refuses it by name; here it just says nothing
-    }
-  }
-  return files.sort((a, b) => a.version - b.version)
 }

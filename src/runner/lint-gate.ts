@@ -26,7 +26,7 @@ export async function lintPending(
   const { lintConfigOnDisk, lintSourcesCached, lintCacheFile, loadLintConfig } = await import('../lint/index.js')
   const sources = files.map((f) => ({ path: f.path, content: f.content, noTransaction: f.noTransaction }))
   // The files before a pending one are read only if a rule asks.
-  const config = lintConfigOnDisk(opts.cwd, loadLintConfig(opts.cwd, opts.rules).rules, sources, opts.history)
+  const config = lintConfigOnDisk(opts.cwd, (await loadLintConfig(opts.cwd, opts.rules)).rules, sources, opts.history)
   const from = enforceFrom(opts.cwd, opts.history ?? files, opts.layout)
   const { columnTypesBefore } = await import('../lint/column-types.js')
   // Only new work needs the history's column types: an adopted file's findings are warnings either way.

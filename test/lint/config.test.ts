@@ -11,44 +11,44 @@ function projectWith(manifest: unknown): string {
   return dir
 }
 
-function errorOf(action: () => unknown): { code?: string; message: string } {
+async function errorOf(action: () => unknown): Promise<{ code?: string; message: string }> {
   try {
-    action()
+    await action()
   } catch (error) {
     return error as { code?: string; message: string }
   }
   throw new Error('expected an error')
 }
 
-test('reads rule severities from "strata.rules" in package.json', () => {
+test('reads rule severities from "strata.rules" in package.json', async () => {
   const dir = projectWith({ name: 'app', strata: { rules: { 'drop-table': 'off', 'missing-down': 'warning' } } })
-  assert.equal(loadLintConfig(dir).rules, { 'drop-table': 'off', 'missing-down': 'warning' })
+  assert.equal((await loadLintConfig(dir)).rules, { 'drop-table': 'off', 'missing-down': 'warning' })
 })
 
-test('--rule flags override package.json', () => {
+test('--rule flags override package.json', async () => {
   const dir = projectWith({ strata: { rules: { 'drop-table': 'off' } } })
-  assert.equal(loadLintConfig(dir, ['drop-table=error', 'truncate=warning']).rules, { 'drop-table': 'error', truncate: 'warning' })
+  assert.equal((await loadLintConfig(dir, ['drop-table=error', 'truncate=warning'])).rules, { 'drop-table': 'error', truncate: 'warning' })
 })
 
-test('no package.json, or no strata section, means the defaults', () => {
-  assert.equal(loadLintConfig(mkdtempSync(join(tmpdir(), 'strata-lint-none-'))).rules, {})
-  assert.equal(loadLintConfig(projectWith({ name: 'app' })).rules, {})
+test('no package.json, or no strata section, means the defaults', async () => {
+  assert.equal((await loadLintConfig(mkdtempSync(join(tmpdir(), 'strata-lint-none-')))).rules, {})
+  assert.equal((await loadLintConfig(projectWith({ name: 'app' }))).rules, {})
 })
 
-test('an unknown rule or severity in a flag is a usage error naming it', () => {
+test('an unknown rule or severity in a flag is a usage error naming it', async () => {
   const dir = projectWith({})
-  const unknown = errorOf(() => loadLintConfig(dir, ['drop-tabel=off']))
+  const unknown = await errorOf(() => loadLintConfig(dir, ['drop-tabel=off']))
   assert.is(unknown.code, 'usage')
   assert.match(unknown.message, /unknown rule "drop-tabel"/)
-  const level = errorOf(() => loadLintConfig(dir, ['drop-table=fatal']))
+  const level = await errorOf(() => loadLintConfig(dir, ['drop-table=fatal']))
   assert.is(level.code, 'usage')
   assert.match(level.message, /use off, warning or error/)
-  assert.is(errorOf(() => loadLintConfig(dir, ['drop-table'])).code, 'usage')
+  assert.is((await errorOf(() => loadLintConfig(dir, ['drop-table']))).code, 'usage')
 })
 
-test('an unknown rule in package.json, or broken JSON, is a configuration error', () => {
-  assert.is(errorOf(() => loadLintConfig(projectWith({ strata: { rules: { nope: 'off' } } }))).code, 'config')
-  assert.is(errorOf(() => loadLintConfig(projectWith('{ not json'))).code, 'config')
+test('an unknown rule in package.json, or broken JSON, is a configuration error', async () => {
+  assert.is((await errorOf(() => loadLintConfig(projectWith({ strata: { rules: { nope: 'off' } } })))).code, 'config')
+  assert.is((await errorOf(() => loadLintConfig(projectWith('{ not json')))).code, 'config')
 })
 
 test.run()
