@@ -13,6 +13,7 @@ import { quoteLiteral } from '../sql/quote.js'
 import { lintSources, type Source } from './engine.js'
 import { display, rangeVarName } from './names.js'
 import { alterTableCommands, inner } from './objects.js'
+import { CREATES } from './rules/unguarded-create.js'
 import type { Finding, LintConfig } from './types.js'
 
 type Parser = Awaited<ReturnType<typeof loadParser>>
@@ -317,14 +318,8 @@ function orReplace(statement: Statement, tokens: Token[]): Edit[] {
   return before(tokens, 1, 'OR REPLACE', 'require-or-replace', `CREATE ${what} -> CREATE OR REPLACE ${what}`)
 }
 
-const WRAPPED: Record<string, string> = {
-  CreateEnumStmt: 'TYPE',
-  CompositeTypeStmt: 'TYPE',
-  CreateRangeStmt: 'TYPE',
-  DefineStmt: 'TYPE',
-  CreateDomainStmt: 'DOMAIN',
-  CreateRoleStmt: 'ROLE',
-}
+// Those wrapped in a DO block; a policy or trigger gets a DROP ... IF EXISTS before it instead.
+const WRAPPED = Object.fromEntries(Object.entries(CREATES).filter(([, what]) => what !== 'POLICY' && what !== 'TRIGGER'))
 
 /** A create with no IF NOT EXISTS, made idempotent: a DROP ... IF EXISTS before it, or a DO block around it. */
 function guard(statement: Statement, text: string, indent: string, tokens: Token[]): { text: string; change: Change } | undefined {

@@ -5,7 +5,8 @@ import { display, rangeVarName } from '../names.js'
 import { type ObjectRef, alterTableCommands, createdObject, inner } from '../objects.js'
 import type { Report, Rule } from '../types.js'
 
-const CREATES: Record<string, string> = {
+/** The creates that have no IF NOT EXISTS, by statement kind: what each creates (lint/fix.ts guards them too). */
+export const CREATES: Readonly<Record<string, string>> = {
   CreatePolicyStmt: 'POLICY',
   CreateEnumStmt: 'TYPE',
   CompositeTypeStmt: 'TYPE',
