@@ -4,7 +4,7 @@ import { terminalConfirm } from './confirm.js'
 
 export const registerRepair: Register = (prog, wrap) => {
   prog
-    .command('repair', 'Fix the ledger deliberately, with an event: --applied, --rolled-back or --accept-checksum <version>.')
+    .command('repair', 'Fix the ledger deliberately, with an event: --applied, --rolled-back, --accept-checksum or --reapply <version>.')
     .option('--applied', 'record this version as applied without running it (after fixing the database by hand)')
     .option('--rolled-back', 'remove this version from the ledger; the database is not changed')
     .option('--accept-checksum', 'accept the edited file on disk as what was applied')
