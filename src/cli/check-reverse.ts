@@ -1,4 +1,4 @@
-import { common, list, str, version, type Flags, type Register } from './options.js'
+import { common, list, str, version, type Flags, type Register, SETUP_HELP } from './options.js'
 import { c } from './output.js'
 
 export const registerCheckReverse: Register = (prog, wrap) => {
@@ -8,7 +8,7 @@ export const registerCheckReverse: Register = (prog, wrap) => {
       'On a scratch database: apply each file, run its down file, apply it again; report every down file as exact, wrong or unfinished.',
     )
     .option('--scratch-url', 'an empty database to use as scratch (default: an embedded Postgres in a temporary directory)')
-    .option('--setup', 'SQL file to run first, e.g. stand-ins for platform schemas (repeatable)')
+    .option('--setup', SETUP_HELP)
     .option('--to', 'check only the files above this version')
     .example('check-reverse')
     .example('check-reverse --to 12 --setup test/platform.sql')

@@ -1,4 +1,4 @@
-import { common, durationMs, list, str, type Flags, type Register } from './options.js'
+import { common, durationMs, list, str, type Flags, type Register, SETUP_HELP } from './options.js'
 import { c } from './output.js'
 import { terminalConfirm } from './confirm.js'
 
@@ -11,7 +11,7 @@ export const registerDiff: Register = (prog, wrap) => {
     .option('--check', 'only compare: exit 1 and a summary when the database differs from its history, 0 when not', false)
     .option('--dry-run', 'print the SQL it would write (proven on the replay like a real file); write and record nothing', false)
     .option('--record', 'record the written file as applied on the database; --no-record only writes it', true)
-    .option('--setup', "SQL file run on the scratch database before the history (repeatable); supabase: Strata's Supabase stand-in")
+    .option('--setup', SETUP_HELP)
     .option('--scratch-url', 'an empty database to replay the history into (default: an embedded Postgres in a temporary directory)')
     .option('--exclude-schema', 'leave a schema out of the comparison (repeatable)')
     .option('--all-schemas', 'on a Supabase database, compare the platform schemas (auth, storage...) too', false)

@@ -89,3 +89,6 @@ export function lockOptions(flags: Flags) {
     waitMs: durationMs(flags, 'wait'),
   }
 }
+
+/** --setup, the same on every command that builds a scratch database (src/db/setup.ts reads it). */
+export const SETUP_HELP = "SQL file run on the scratch database before the history (repeatable); supabase: Strata's Supabase stand-in"

@@ -1,4 +1,4 @@
-import { common, count, list, str, version, type Flags, type Register } from './options.js'
+import { common, count, list, str, version, type Flags, type Register, SETUP_HELP } from './options.js'
 import { c, targetLine } from './output.js'
 import { StrataError } from '../errors.js'
 
@@ -14,7 +14,7 @@ export const registerPlan: Register = (prog, wrap) => {
     )
     .option('--base', 'files this git revision lacks are pending (e.g. origin/main), instead of the database ledger')
     .option('--scratch-url', 'an empty database to trace on (default: an embedded Postgres in a temporary directory)')
-    .option('--setup', 'SQL file to run first on the scratch database, e.g. stand-ins for platform schemas (repeatable)')
+    .option('--setup', SETUP_HELP)
     .option('--sample-rows', 'copy up to this many rows of each table from the target into the scratch database')
     .option('--to', 'plan only up to this version')
     .option('--out-of-order', 'include pending files that sort before the last applied one', false)

@@ -1,4 +1,4 @@
-import { common, list, str, type Flags, type Register } from './options.js'
+import { common, list, str, type Flags, type Register, SETUP_HELP } from './options.js'
 import { c } from './output.js'
 import { targetFlags, wantsFanOut } from './target-flags.js'
 
@@ -6,7 +6,7 @@ export const registerVerify: Register = (prog, wrap) => {
   targetFlags(prog.command('verify', 'Exit 0 only when the database matches its files: clean history and every object the files create.'))
     .option('--shadow', 'also replay every file into an embedded scratch database and diff the two schemas', false)
     .option('--exclude-schema', 'leave a schema out of the --shadow diff (repeatable), e.g. auth')
-    .option('--setup', "SQL file run on the scratch database before the history (repeatable); supabase: Strata's Supabase stand-in")
+    .option('--setup', SETUP_HELP)
     .option('--scratch-url', 'an empty database for --shadow to replay into (default: an embedded Postgres in a temporary directory)')
     .option('--all-schemas', 'on a Supabase database, compare the platform schemas (auth, storage...) too', false)
     .example('verify')
