@@ -18,6 +18,7 @@ import { explainFailure, runSteps, type ApplyContext, type Step, type Timeouts }
 import { quoteIdent, quoteLiteral } from '../sql/quote.js'
 import { copyFromFile, STABLE_TEXT_SQL } from './copy.js'
 import type { DataFile, FullManifest, FullTable } from './manifest.js'
+import { decideRunModes } from '../runner/run-mode.js'
 
 export interface FullRestoreOptions {
   sql: Sql
@@ -53,6 +54,8 @@ export async function restoreFull(options: FullRestoreOptions): Promise<FullRest
   for (const f of [...manifest.tables, ...(manifest.events ? [manifest.events] : [])]) {
     if (!existsSync(join(dir, f.file))) throw new StrataError('config', `${join(dir, f.file)} is missing: the backup is incomplete`)
   }
+  // Each file replays in the mode migrate ran it in (a lone CREATE INDEX CONCURRENTLY without a transaction).
+  await decideRunModes(options.files)
   const steps = replaySteps(options.files, manifest)
   await refuseNonEmpty(sql, options.shown, schema, manifest.excludedSchemas ?? [])
   const missingRoles = await absentRoles(sql, manifest.roles)

@@ -93,7 +93,7 @@ async function backupFull(options: BackupOptions): Promise<FullBackupResult> {
   const dir = resolve(cfg.cwd, options.root ?? join('.strata', 'backups', `full-${new Date().toISOString().replace(/[:.]/g, '-')}`))
   return withTarget(
     cfg,
-    () => readMigrations(cfg.dir, cfg.cwd),
+    () => readMigrations(cfg.dir, cfg.cwd, cfg.layout),
     async (target, files) => {
       const { backupAll } = await import('../backup/full.js')
       const manifest = await backupAll({

@@ -4,7 +4,7 @@
  * it on the scratch database (applied there, it must yield the live schema exactly), and record it as applied
  * on the live database, which already has those changes. `--check` only compares: exit 1 on drift.
  */
-import { resolveOptions, type CommonOptions } from '../config/index.js'
+import { resolveOptions, type CommonOptions, type Resolved } from '../config/index.js'
 import { openTarget, type Target } from '../db/target.js'
 import { refuseNonEmpty, withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
@@ -85,7 +85,7 @@ export async function diff(options: DiffOptions = {}): Promise<DiffResult> {
       },
     )
   const cfg = resolveOptions(options)
-  const files = readMigrations(cfg.dir, cfg.cwd)
+  const files = readMigrations(cfg.dir, cfg.cwd, cfg.layout)
   const setup = readSetupFiles(options.setup ?? [], cfg.cwd)
   const target = await openTarget(cfg)
   try {
@@ -120,7 +120,7 @@ export async function diff(options: DiffOptions = {}): Promise<DiffResult> {
     }
     if (!captured.file || !recording || !isComplete(result)) return result
     await confirmed(options, `record ${result.path} as applied on ${target.shown} (its changes are already there)?`)
-    await record(target, cfg.schema, cfg.dir, cfg.cwd, result, files, options.waitMs ?? 60_000)
+    await record(target, cfg, result, files, options.waitMs ?? 60_000)
     return { ...result, recorded: true }
   } finally {
     await target.close()
@@ -215,14 +215,12 @@ async function confirmed(options: DiffOptions, question: string): Promise<void> 
 
 async function record(
   target: Target,
-  schema: string,
-  dir: string,
-  cwd: string,
+  { schema, dir, cwd, layout }: Pick<Resolved, 'schema' | 'dir' | 'cwd' | 'layout'>,
   result: DiffResult,
   before: MigrationFile[],
   waitMs: number,
 ) {
-  const file = readMigrations(dir, cwd).find((f) => f.path === result.path || String(f.version) === String(Number(result.version)))
+  const file = readMigrations(dir, cwd, layout).find((f) => f.path === result.path || String(f.version) === String(Number(result.version)))
   if (!file) throw new StrataError('files', `${result.path} was written but cannot be read back as a migration file`)
   await ensureLedger(target.sql, schema, waitMs)
   await underLock(target.sql, schema, waitMs, async (tx) => {

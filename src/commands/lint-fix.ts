@@ -67,7 +67,7 @@ export async function fixFiles(sources: Source[], config: LintConfig, options: F
   return {
     files,
     checkedWith: applied.checkedWith,
-    sources: fixed.map((file) => ({ path: file.path, content: written.has(file.path) ? file.fixed : file.original })),
+    sources: fixed.map((file) => ({ ...file.source, content: written.has(file.path) ? file.fixed : file.original })),
   }
 }
 

@@ -12,14 +12,15 @@ import { readSetupFiles } from '../db/setup.js'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import { resolveOptions, type CommonOptions } from '../config/index.js'
+import { resolveFiles, resolveOptions, type CommonOptions } from '../config/index.js'
 import type { Sql } from '../db/connect.js'
 import { openTarget } from '../db/target.js'
 import { inTransaction } from '../db/transaction.js'
 import { StrataError } from '../errors.js'
 import type { Finding } from '../lint/index.js'
 import { statementsOf } from '../runner/execute.js'
-import { readMigrations, resolveDir } from '../runner/files.js'
+import { readMigrations } from '../runner/files.js'
+import { decideRunModes } from '../runner/run-mode.js'
 import { normalize, type MigrationFile } from '../runner/file-format.js'
 import { readLedger, type LedgerRow } from '../runner/ledger.js'
 import { lintPending } from '../runner/lint-gate.js'
@@ -63,16 +64,23 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   if ((options.sampleRows || options.scratchUrl || options.setup?.length) && !options.trace)
     throw new StrataError('usage', '--sample-rows, --scratch-url and --setup are options of plan --trace')
   const cfg = withDatabase ? resolveOptions(options) : undefined
-  const dir = cfg?.dir ?? resolveDir(options.dir, cwd, env)
-  const schema = cfg?.schema ?? options.schema ?? env.STRATA_SCHEMA ?? 'strata'
-  const files = readMigrations(dir, cwd)
+  const { dir, layout } = cfg ?? resolveFiles({ ...options, cwd, env })
+  const files = readMigrations(dir, cwd, layout)
   const setup = readSetupFiles(options.setup ?? [], cwd)
   const target = cfg ? await openTarget(cfg) : undefined
   try {
     const read = <T>(work: (sql: Sql) => Promise<T>) => readOnly(target!.sql, work)
-    const ledger = target && !options.base ? await read((sql) => readLedgerIfAny(sql, schema)) : undefined
+    const ledger = target && !options.base ? await read((sql) => readLedgerIfAny(sql, cfg!.schema)) : undefined
     const split = splitHistory(files, ledger, options, cwd, dir)
-    const lint = await lintPending(split.pending, { cwd, rules: options.rules, allowDestructive: options.allowDestructive, gate: false })
+    await decideRunModes(split.pending) // the mode migrate would run each in, for the plan and the trace
+    const lint = await lintPending(split.pending, {
+      cwd,
+      rules: options.rules,
+      allowDestructive: options.allowDestructive,
+      gate: false,
+      history: files,
+      layout,
+    })
     const planned = await Promise.all(split.pending.map((file) => planFile(file, lint.findings)))
     await addReverse(planned, split.pending, files, cwd)
     await addRisks(planned, split.pending, lint.findings, target && read)

@@ -29,7 +29,9 @@ import { fileQuery, queryFailure, runStatements } from '../runner/execute.js'
 import { locate } from '../runner/locate.js'
 import { checkBeforeRecording } from '../verify/before-recording.js'
 import type { ObjectProblem } from '../verify/index.js'
-import { underLock } from '../runner/lock.js'
+import { DEFAULT_LOCK_TIMEOUT, underLock } from '../runner/lock.js'
+import { parseDuration } from '../config/duration.js'
+import { decideRunModes } from '../runner/run-mode.js'
 
 export type RepairAction = 'applied' | 'rolled-back' | 'accept-checksum' | 'reapply'
 
@@ -205,7 +207,9 @@ async function apply(
  */
 async function reapply(target: Target, schema: string, file: MigrationFile, waitMs: number): Promise<number> {
   const source = { path: file.path, content: file.content }
-  const timeouts = { lockTimeoutMs: 10_000, statementTimeoutMs: 0 }
+  // migrate's lock timeout: a busy table makes the reapply stop and name the holder, not queue behind it.
+  const timeouts = { lockTimeoutMs: parseDuration(DEFAULT_LOCK_TIMEOUT, '--lock-timeout'), statementTimeoutMs: 0 }
+  await decideRunModes([file]) // the mode migrate ran it in: a lone CREATE INDEX CONCURRENTLY without a transaction
   const t0 = performance.now()
   if (file.noTransaction) {
     await runStatements(target.sql, source)

@@ -47,7 +47,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreCommandRe
   const full = isFull(manifest)
   return withTarget(
     cfg,
-    () => (full ? readMigrations(cfg.dir, cfg.cwd) : []),
+    () => (full ? readMigrations(cfg.dir, cfg.cwd, cfg.layout) : []),
     async (target, files) => {
       const here = `${describeTarget(target.url).host}/${target.server.database}`
       const there = `${safeHost(manifest.target)}/${manifest.database}`

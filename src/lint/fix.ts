@@ -31,6 +31,8 @@ export interface FixChange {
 
 export interface FixedFile {
   path: string
+  /** The source as it was given (its `down` and `noTransaction` marks with it). */
+  source: Source
   original: string
   fixed: string
   changes: FixChange[]
@@ -69,13 +71,17 @@ export async function fixSources(sources: Source[], config: LintConfig = { rules
   for (const source of sources) {
     const findings = before.filter((f) => f.file === source.path && FIXABLE.has(f.rule))
     const result = findings.length ? fixText(parser, source.content, findings) : { text: source.content, changes: [] }
-    fixed.push({ path: source.path, original: source.content, fixed: result.text, changes: result.changes, unfixed: [] })
+    fixed.push({ path: source.path, source, original: source.content, fixed: result.text, changes: result.changes, unfixed: [] })
   }
-  // What the rules still find in the fixed text is what --fix could not do.
-  const after = await lintSources(
-    fixed.map((f) => ({ path: f.path, content: f.fixed })),
-    config,
-  )
+  // What the rules still find in the fixed text is what --fix could not do (an unchanged file: what it found before).
+  const changed = fixed.filter((f) => f.fixed !== f.original)
+  const after = [
+    ...before.filter((f) => !changed.some((c) => c.path === f.file)),
+    ...(await lintSources(
+      changed.map((f) => ({ ...f.source, content: f.fixed })),
+      config,
+    )),
+  ]
   for (const file of fixed) {
     // A rewrite that does not parse is never kept: the file stays as it was, with its findings.
     const broken =

@@ -12,11 +12,10 @@
 import { connect, type Sql } from '../db/connect.js'
 import { openScratch, refuseNonEmpty } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
-import { runWhole, statementsOf, type Source } from '../runner/execute.js'
-import { hasDirective, normalize, type MigrationFile } from '../runner/file-format.js'
+import { statementsOf, type Source } from '../runner/execute.js'
+import { normalize, type MigrationFile } from '../runner/file-format.js'
 import { migrationFailure } from '../runner/failure.js'
 import type { StatementText } from '../sql/index.js'
-import { quoteIdent } from '../sql/quote.js'
 import { blocksWrites, flagsFor, shapeOf } from './advice.js'
 import { LOCK_MODES, observe, relationsNow, watchAutocommit, type Moment, type Relation } from './observe.js'
 import { oneLine } from './render.js'
@@ -79,20 +78,17 @@ export async function tracePending(input: TraceInput): Promise<{ shown: string; 
   }
 }
 
+/** The applied history, replayed as verify --shadow replays it (roles, setup files, each file in its run mode). */
 async function buildHistory(sql: Sql, input: TraceInput): Promise<void> {
-  const existing = new Set((await sql`select rolname from pg_roles`).map((r) => r.rolname as string))
-  for (const role of input.roles) if (!existing.has(role)) await sql.unsafe(`create role ${quoteIdent(role)} nologin`)
-  const setup = input.setup.map((s) => ({ ...s, noTransaction: hasDirective(s.content, 'no-transaction') }))
-  for (const source of [...setup, ...input.history]) {
-    try {
-      await runWhole(sql, source, { noTransaction: source.noTransaction })
-    } catch (e) {
-      const err = e instanceof StrataError ? e : new StrataError('migration', String(e))
-      throw new StrataError('migration', `plan --trace: the applied history does not build on the scratch database: ${err.message}`, {
-        ...err.facts,
-        hint: 'the scratch database needs what the history expects from its platform (schemas, extensions, roles): load stand-ins with --setup FILE, or give a scratch server that has them with --scratch-url',
-      })
-    }
+  const { replayHistory } = await import('../verify/shadow.js')
+  try {
+    await replayHistory(sql, input.history, { roles: input.roles, setup: input.setup })
+  } catch (e) {
+    const err = e instanceof StrataError ? e : new StrataError('migration', String(e))
+    throw new StrataError('migration', `plan --trace: the applied history does not build on the scratch database: ${err.message}`, {
+      ...err.facts,
+      hint: 'the scratch database needs what the history expects from its platform (schemas, extensions, roles): load stand-ins with --setup FILE, or give a scratch server that has them with --scratch-url',
+    })
   }
 }
 

@@ -11,6 +11,7 @@ import { StrataError } from '../errors.js'
 import type { Finding } from '../lint/index.js'
 import { readHistory, type History } from '../runner/files.js'
 import { lintPending, sharedLinter } from '../runner/lint-gate.js'
+import { decideRunModes } from '../runner/run-mode.js'
 import { parseShard, parseTargets, readTargetLines, takeShard, type TargetSource, type TargetSpec } from './list.js'
 import { schedule, type Counts, type TargetResult } from './scheduler.js'
 import { Connections } from './connections.js'
@@ -88,6 +89,7 @@ export class TargetRun<R> implements AsyncIterable<TargetResult<R>> {
       const { cfg, targets, from, of } = await selectTargets({ ...options, connections })
       const history = readHistory(cfg.dir, cfg.cwd, cfg.layout)
       const files = history.files
+      await decideRunModes(files) // which files run without a transaction, before the connections are counted
       const notify = options.onTargets ?? (() => {})
       notify({ type: 'targets', names: targets.map((t) => t.name), of, from, concurrency })
       // A no-transaction file holds a second connection while it runs (its claim): leave room for one.

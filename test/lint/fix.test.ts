@@ -188,6 +188,11 @@ test("another tool's history: a goose file's section is not rewritten; a Flyway 
     ['migrations/001_users.sql:refused', 'migrations/001_users.sql (Down section):refused'],
   )
   for (const fix of report.fixes) assert.match(fix.reason, 'only a section of it')
+  // The Down section is still linted as a down file: dropping there is its point, not a finding.
+  assert.not.ok(
+    report.findings.some((f: { rule: string }) => f.rule === 'drop-table'),
+    JSON.stringify(report.findings.map((f: { file: string; rule: string }) => `${f.file} ${f.rule}`)),
+  )
   assert.is(readFileSync(join(goose, 'migrations/001_users.sql'), 'utf8'), before, 'the Down section is still there')
 
   const db = await freshDatabase()

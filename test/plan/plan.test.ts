@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { migrate, plan, reverse } from '../../src/index.js'
-import { useFreshDatabase } from '../support/db.js'
+import { freshDatabase, useFreshDatabase } from '../support/db.js'
 import { failure } from '../support/failure.js'
 import { project, strata } from '../support/project.js'
 
@@ -101,6 +101,26 @@ test('without a database every file is pending; --sample-rows then is a usage er
   assert.is(result.target, null)
   const err = await failure(plan({ cwd: t.cwd, trace: true, sampleRows: 10 }))
   assert.is(err.exitCode, 2)
+})
+
+test('a file whose only statement cannot run in a transaction is planned, and traced, as migrate runs it: without one', async () => {
+  const t = setup({
+    '001_a.sql': 'create table if not exists plan_cic (id int);',
+    '002_idx.sql': 'create index concurrently if not exists plan_cic_id on plan_cic (id);',
+  })
+  const scratch = await freshDatabase()
+  try {
+    const result = await plan({ cwd: t.cwd, trace: true, scratchUrl: scratch.url })
+    assert.equal(
+      result.files.map((f) => [f.path.split('/').pop(), f.mode, f.error ?? null]),
+      [
+        ['001_a.sql', 'transaction', null],
+        ['002_idx.sql', 'no-transaction', null],
+      ],
+    )
+  } finally {
+    await scratch.drop()
+  }
 })
 
 const hasGit = (() => {
