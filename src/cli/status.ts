@@ -13,7 +13,9 @@ const paint: Record<string, (s: string) => string> = {
 }
 
 export const registerStatus: Register = (prog, wrap) => {
-  targetFlags(prog.command('status', 'One line per migration: applied, pending, changed, missing or failed.')).action(
+  targetFlags(
+    prog.command('status', 'One line per migration: applied, pending, changed, missing, failed, running or out-of-order.'),
+  ).action(
     wrap(async (out, flags) => {
       if (wantsFanOut(flags as Flags)) {
         const { statusTargets } = await import('../commands/targets.js')

@@ -130,7 +130,8 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       matched.map((m) => m.file).filter((f) => !f.repeatable),
       options.from,
     )
-    const config = recordProjectConfig(cfg.cwd, { layout: cfg.layout ? undefined : layout, ...(from ? { enforceFrom: from } : {}) }) ?? null
+    // What package.json already has stays as it is.
+    const config = recordProjectConfig(cfg.cwd, { layout, ...(from ? { enforceFrom: from } : {}) }) ?? null
     return {
       target: target.shown,
       from: options.from,

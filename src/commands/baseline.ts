@@ -61,7 +61,7 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
           forced: drift.forced,
         })
     })
-    // New work starts after the baselined files; a layout read from the folder is made explicit.
+    // New work starts after the baselined files.
     const enforceFrom = String(options.to + 1)
     const config = recordProjectConfig(cfg.cwd, { enforceFrom }) ?? null
     return {
