@@ -5,7 +5,7 @@
  */
 import { connect, type Sql } from '../db/connect.js'
 import { inTransaction } from '../db/transaction.js'
-import { withScratch } from '../db/scratch.js'
+import { createRoles, withScratch } from '../db/scratch.js'
 import type { MigrationFile } from '../runner/file-format.js'
 import { diffSnapshots, snapshotSchema, type SchemaDifference } from '../schema/index.js'
 import { quoteIdent } from '../sql/quote.js'
@@ -93,10 +93,4 @@ async function compareRows(sql: Sql, manifest: FullManifest): Promise<string[]> 
     },
     'begin isolation level repeatable read read only',
   )
-}
-
-/** Roles live outside a database: a scratch server gets the source's as NOLOGIN roles, so grants and policies replay. */
-async function createRoles(sql: Sql, roles: string[]): Promise<void> {
-  const existing = new Set((await sql`select rolname from pg_roles`).map((r) => r.rolname as string))
-  for (const role of roles) if (!existing.has(role)) await sql.unsafe(`create role ${quoteIdent(role)} nologin`)
 }

@@ -9,6 +9,7 @@
 import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Sql } from '../db/connect.js'
+import { targetRoles } from '../db/scratch.js'
 import { inTransaction } from '../db/transaction.js'
 import { maskUrl } from '../db/url.js'
 import { StrataError } from '../errors.js'
@@ -74,7 +75,7 @@ export async function backupAll(options: FullBackupOptions): Promise<FullManifes
           events,
           tables,
           sequences: await sequenceValues(sql, excluded),
-          roles: await roles(sql),
+          roles: await targetRoles(sql),
           excludedSchemas: options.excludeSchemas ?? [],
           notes,
         } satisfies FullManifest
@@ -195,10 +196,4 @@ async function sequenceValues(sql: Sql, excluded: string[]): Promise<FullManifes
     values.push({ sequence: name, lastValue: v.value, isCalled: v.is_called })
   }
   return values
-}
-
-/** Roles other than the built-in ones and the current user: grants and policies in the files may name them. */
-async function roles(sql: Sql): Promise<string[]> {
-  const rows = await sql`select rolname from pg_roles where rolname !~ '^pg_' and rolname <> current_user order by 1`
-  return rows.map((r) => r.rolname as string)
 }

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Sql } from '../db/connect.js'
 import { StrataError } from '../errors.js'
-import { quoteIdent } from '../sql/quote.js'
+import { quoteIdent, quoteLiteral } from '../sql/quote.js'
 import { qualified, tableInfo, tableOid, type ColumnDef, type ObjectStatement, type TableInfo } from './catalog.js'
 import { isFull, readManifest, type BackupTable, type Manifest } from './manifest.js'
 import { copyFromFile, STABLE_TEXT_SQL } from './copy.js'
@@ -348,14 +348,14 @@ async function putBackObjects(sql: Sql, entry: BackupTable): Promise<string[]> {
   // Default privileges (Supabase grants anon and authenticated everything on new tables) are not what the table had.
   const given = await sql.unsafe(
     `select distinct case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end as grantee
-       from pg_class c, aclexplode(c.relacl) a where c.oid = ${literal(qualified(entry))}::regclass and a.grantee <> c.relowner`,
+       from pg_class c, aclexplode(c.relacl) a where c.oid = ${quoteLiteral(qualified(entry))}::regclass and a.grantee <> c.relowner`,
   )
   for (const g of given) await sql.unsafe(`revoke all on table ${qualified(entry)} from ${g.grantee}`)
   for (const c of entry.definition) {
     if (!c.sequence || c.identity) continue
     const onSeq = await sql.unsafe(
       `select distinct case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end as grantee
-         from pg_class c, aclexplode(c.relacl) a where c.oid = ${literal(c.sequence)}::regclass and a.grantee <> c.relowner`,
+         from pg_class c, aclexplode(c.relacl) a where c.oid = ${quoteLiteral(c.sequence)}::regclass and a.grantee <> c.relowner`,
     )
     for (const g of onSeq) await sql.unsafe(`revoke all on sequence ${c.sequence} from ${g.grantee}`)
   }
@@ -405,10 +405,8 @@ async function catchUpSequences(sql: Sql, info: TableInfo): Promise<void> {
   for (const c of info.columns) {
     if (!c.sequence) continue
     await sql.unsafe(
-      `select setval(${literal(c.sequence)}::regclass, m) from (select max(${quoteIdent(c.name)}) as m from ${qualified(info)}) x
-        where m is not null and m > coalesce(pg_sequence_last_value(${literal(c.sequence)}::regclass), 0)`,
+      `select setval(${quoteLiteral(c.sequence)}::regclass, m) from (select max(${quoteIdent(c.name)}) as m from ${qualified(info)}) x
+        where m is not null and m > coalesce(pg_sequence_last_value(${quoteLiteral(c.sequence)}::regclass), 0)`,
     )
   }
 }
-
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`

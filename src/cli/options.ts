@@ -7,6 +7,7 @@ import { parseDuration, type CommonOptions } from '../config/index.js'
 import type sade from 'sade'
 import { makeOut, targetLine, type Out } from './output.js'
 import { StrataError } from '../errors.js'
+import { DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT } from '../runner/lock.js'
 
 export type Flags = Record<string, unknown>
 
@@ -73,9 +74,9 @@ export function withLockFlags<T extends { option(flag: string, description: stri
     .option(
       '--lock-timeout',
       'lock_timeout of each attempt at a file (500ms, 1s, 2min; a bare number is seconds); on a timeout the file is rolled back and tried again; 0 is off',
-      '1s',
+      DEFAULT_LOCK_TIMEOUT,
     )
-    .option('--lock-retries', 'attempts after a lock timeout, after growing pauses, within --wait', '10')
+    .option('--lock-retries', 'attempts after a lock timeout, after growing pauses, within --wait', String(DEFAULT_LOCK_RETRIES))
     .option('--statement-timeout', 'statement_timeout for each file, same units; 0 is off', '0')
     .option('--wait', 'how long to wait for another runner, and for a busy table in all', '60s')
 }

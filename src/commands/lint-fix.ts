@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { StrataError } from '../errors.js'
-import { FIXABLE, fixSources, unifiedDiff, type FixChange, type FixedFile } from '../lint/fix.js'
+import { fixSources, unifiedDiff, type FixChange, type FixedFile } from '../lint/fix.js'
 import type { Finding, LintConfig, Source } from '../lint/index.js'
 
 export interface FixOptions extends CommonOptions {
@@ -180,5 +180,3 @@ function committedAtHead(paths: string[], cwd: string): Set<string> | undefined 
     return undefined
   }
 }
-
-export { FIXABLE }

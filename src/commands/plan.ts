@@ -15,6 +15,7 @@ import { join, relative, resolve } from 'node:path'
 import { resolveFiles, resolveOptions, type CommonOptions } from '../config/index.js'
 import type { Sql } from '../db/connect.js'
 import { openTarget } from '../db/target.js'
+import { targetRoles } from '../db/scratch.js'
 import { inTransaction } from '../db/transaction.js'
 import { StrataError } from '../errors.js'
 import type { Finding } from '../lint/index.js'
@@ -306,11 +307,6 @@ async function rowCount(sql: Sql, oid: number): Promise<{ rows: number; estimate
   if (estimate >= COUNT_LIMIT) return { rows: Math.round(estimate), estimated: true }
   const [{ n }] = await sql.unsafe(`select count(*)::float8 as n from ${name}`)
   return { rows: n, estimated: false }
-}
-
-async function targetRoles(sql: Sql): Promise<string[]> {
-  const { targetRoles } = await import('../verify/shadow.js')
-  return targetRoles(sql)
 }
 
 /** Relations the trace flagged: their size on the target tells how long the lock or rewrite will really take. */

@@ -24,7 +24,7 @@ import {
   removeRow,
   type LedgerRow,
 } from '../runner/ledger.js'
-import { beginLocked, type ApplyContext } from '../runner/apply.js'
+import { beginLocked, type ApplyContext } from '../runner/step.js'
 import { fileQuery, queryFailure, runStatements } from '../runner/execute.js'
 import { locate } from '../runner/locate.js'
 import { checkBeforeRecording } from '../verify/before-recording.js'

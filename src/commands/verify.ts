@@ -6,7 +6,7 @@
  */
 import { resolveOptions, type CommonOptions } from '../config/index.js'
 import { openTarget } from '../db/target.js'
-import { readMigrations } from '../runner/files.js'
+import { readMigrations, type History } from '../runner/files.js'
 import { type MigrationFile } from '../runner/file-format.js'
 import { readLedger } from '../runner/ledger.js'
 import { describeBlocker, makePlan, type EntryState, type PlanEntry } from '../runner/plan.js'
@@ -25,8 +25,8 @@ export interface VerifyOptions extends CommonOptions {
   /** --shadow: an empty database to replay into instead of an embedded scratch Postgres. */
   scratchUrl?: string
   onProgress?: (event: VerifyProgress) => void
-  /** The files, already read (a fan-out over targets reads them once); else read from the directory. */
-  files?: MigrationFile[]
+  /** The history, already read (a fan-out over targets reads it once); else read from the directory. */
+  history?: History
   /** --each-schema: the schemas unqualified names in the files resolve to (the tenant first); else the database's search_path. */
   searchPath?: string[]
   /** --each-schema: schemas to leave out of the object check (the other tenants). */
@@ -63,7 +63,7 @@ export interface VerifyResult {
 
 export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
   const cfg = resolveOptions(options)
-  const files = options.files ?? readMigrations(cfg.dir, cfg.cwd, cfg.layout)
+  const files = options.history?.files ?? readMigrations(cfg.dir, cfg.cwd, cfg.layout)
   const target = await openTarget(cfg)
   try {
     const plan = makePlan(files, await readLedger(target.sql, cfg.schema), { dir: cfg.dir })
@@ -73,7 +73,10 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
     const drift = await findObjectDrift(target.sql, applied, cfg.schema, { searchPath: options.searchPath, skip: options.skipSchemas })
     let shadow: VerifyResult['shadow'] = null
     if (options.shadow) {
-      const { comparisonScope, shadowSnapshot, targetRoles } = await import('../verify/shadow.js')
+      const [{ comparisonScope, shadowSnapshot }, { targetRoles }] = await Promise.all([
+        import('../verify/shadow.js'),
+        import('../db/scratch.js'),
+      ])
       const { readSetupFiles } = await import('../db/setup.js')
       const setup = readSetupFiles(options.setup ?? [], cfg.cwd)
       const scope = await comparisonScope(target.sql, target.url, options)

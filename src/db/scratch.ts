@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StrataError } from '../errors.js'
 import { connect, type Sql } from './connect.js'
-import { maskUrl } from './url.js'
+import { changeUrl, maskUrl } from './url.js'
+import { quoteIdent } from '../sql/quote.js'
 
 export interface Scratch {
   sql: Sql
@@ -92,8 +93,7 @@ export async function refuseNonEmpty(scratch: Scratch, purpose: string, flag = '
 export async function anotherScratchDatabase(scratch: Scratch): Promise<Scratch> {
   const name = `strata_scratch_${randomBytes(5).toString('hex')}`
   await scratch.sql.unsafe(`create database ${name}`)
-  // ?dbname= wins over the path, as in libpq: the URL's hosts, user, password and TLS settings stay as they are.
-  const url = `${scratch.url}${scratch.url.includes('?') ? '&' : '?'}dbname=${name}`
+  const url = changeUrl(scratch.url, { database: name }) // hosts, user, password and TLS settings stay as they are
   const sql = connect({ url })
   return {
     sql,
@@ -104,4 +104,16 @@ export async function anotherScratchDatabase(scratch: Scratch): Promise<Scratch>
       await scratch.sql.unsafe(`drop database if exists ${name} with (force)`).catch(() => {})
     },
   }
+}
+
+/** Every role of the target that a scratch server lacks (pg_* roles and the current user excepted). */
+export async function targetRoles(sql: Sql): Promise<string[]> {
+  const rows = await sql`select rolname from pg_roles where rolname !~ '^pg_' and rolname <> current_user order by 1`
+  return rows.map((r) => r.rolname as string)
+}
+
+/** Roles live outside a database: a scratch server gets the target's as NOLOGIN roles, so grants and policies replay. */
+export async function createRoles(sql: Sql, roles: string[]): Promise<void> {
+  const existing = new Set((await sql`select rolname from pg_roles`).map((r) => r.rolname as string))
+  for (const role of roles) if (!existing.has(role)) await sql.unsafe(`create role ${quoteIdent(role)} nologin`)
 }

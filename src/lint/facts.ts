@@ -16,7 +16,7 @@ import { readDirectives } from '../runner/file-format.js'
 import { type BlockStatement, bodyStatements } from './bodies.js'
 import type { History } from './history.js'
 import { type QualifiedName, listName, stringValues } from './names.js'
-import { type ObjectRef, alterTableCommands, createdObject, droppedObjects, inner, sameName, sameObject } from './objects.js'
+import { type ObjectRef, alterTableCommands, createdObject, droppedObjects, inner, notNullColumn, sameName, sameObject } from './objects.js'
 
 type Parser = Awaited<ReturnType<typeof loadParser>>
 
@@ -281,12 +281,6 @@ export class FileFacts {
 }
 
 /** The column of `CHECK (column IS NOT NULL)`, or undefined for any other check. */
-function notNullColumn(constraint: Constraint): string | undefined {
-  const expression = constraint.raw_expr
-  if (!expression || !('NullTest' in expression) || expression.NullTest.nulltesttype !== 'IS_NOT_NULL') return undefined
-  const arg = expression.NullTest.arg
-  return arg && 'ColumnRef' in arg ? stringValues(arg.ColumnRef.fields).pop() : undefined
-}
 
 function add(map: Map<string, ObjectRef[]>, object: ObjectRef): void {
   const list = map.get(object.name) ?? []

@@ -5,13 +5,12 @@
  * check. Linting stays a pure function of its inputs: the cache (cache.ts) keys such a file's result on the
  * earlier files too.
  */
-import type { AlterTableStmt, Constraint } from '@pgsql/types'
+import type { AlterTableStmt } from '@pgsql/types'
 import type { loadParser } from '../sql/index.js'
 import { statementSpans } from '../sql/boundaries.js'
 import { parseWith } from '../sql/parse.js'
 import type { QualifiedName } from './names.js'
-import { stringValues } from './names.js'
-import { alterTableCommands } from './objects.js'
+import { alterTableCommands, notNullColumn } from './objects.js'
 
 type Parser = Awaited<ReturnType<typeof loadParser>>
 
@@ -113,11 +112,4 @@ function checkEvents(parser: Parser, text: string): CheckEvent[] {
     }
   }
   return events
-}
-
-function notNullColumn(constraint: Constraint): string | undefined {
-  const expression = constraint.raw_expr
-  if (!expression || !('NullTest' in expression) || expression.NullTest.nulltesttype !== 'IS_NOT_NULL') return undefined
-  const arg = expression.NullTest.arg
-  return arg && 'ColumnRef' in arg ? stringValues(arg.ColumnRef.fields).pop() : undefined
 }

@@ -1,5 +1,6 @@
 import type {
   AlterTableCmd,
+  Constraint,
   AlterTableStmt,
   CompositeTypeStmt,
   CreateDomainStmt,
@@ -166,4 +167,12 @@ export function sameName(a: QualifiedName, b: QualifiedName): boolean {
 export function sameObject(a: ObjectRef, b: ObjectRef): boolean {
   if (a.type !== b.type || !sameName(a, b)) return false
   return !a.table || !b.table || sameName(a.table, b.table)
+}
+
+/** The column a CHECK (col IS NOT NULL) constraint proves NOT NULL, when it is one. */
+export function notNullColumn(constraint: Constraint): string | undefined {
+  const expression = constraint.raw_expr
+  if (!expression || !('NullTest' in expression) || expression.NullTest.nulltesttype !== 'IS_NOT_NULL') return undefined
+  const arg = expression.NullTest.arg
+  return arg && 'ColumnRef' in arg ? stringValues(arg.ColumnRef.fields).pop() : undefined
 }

@@ -33,18 +33,7 @@ import { connectionLostFailure, isConnectionLost } from './failure.js'
 import { runWithoutTransaction } from './no-transaction.js'
 
 export type { Timeouts }
-export {
-  beginLocked,
-  beginSql,
-  decide,
-  lockRetryOptions,
-  skipReason,
-  type ApplyContext,
-  type Direction,
-  type Step,
-  type StepDone,
-  type TransactionMode,
-} from './step.js'
+export { type ApplyContext, type Direction, type Step, type StepDone, type TransactionMode } from './step.js'
 import { beginLocked, beginSql, decide, lockRetryOptions, skipReason, type ApplyContext, type Step, type TransactionMode } from './step.js'
 
 /** SQLSTATEs of the guard: the lock is held by another runner; another runner did this step already. */

@@ -25,8 +25,3 @@ export function readHistory(dir: string, cwd = process.cwd(), layout?: LayoutNam
     step = reading.next(step.value === WANTS_LAYOUTS ? readLayout : undefined)
   }
 }
-
-/** `readMigrations` through the event loop (folder.ts). */
-export async function readMigrationsMeanwhile(dir: string, cwd = process.cwd(), layout?: LayoutName): Promise<MigrationFile[]> {
-  return (await readHistoryMeanwhile(dir, cwd, layout)).files
-}

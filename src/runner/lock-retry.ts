@@ -15,7 +15,6 @@ import { caretLines } from '../location.js'
 import { quoteLiteral } from '../sql/quote.js'
 import { normalize } from './file-format.js'
 import { describeSession, sleep, type SessionRow } from './lock.js'
-export { DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT } from './lock.js'
 
 /** lock_not_available: lock_timeout ran out, or a NOWAIT found the lock taken. */
 export const LOCK_TIMEOUT = '55P03'

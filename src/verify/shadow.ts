@@ -4,12 +4,11 @@
  * objects the files use but do not create, such as Supabase's roles and its auth, storage and extensions schemas.
  */
 import type { Sql } from '../db/connect.js'
-import { refuseNonEmpty, withScratch } from '../db/scratch.js'
+import { createRoles, refuseNonEmpty, withScratch } from '../db/scratch.js'
 import { StrataError } from '../errors.js'
 import type { MigrationFile } from '../runner/file-format.js'
 import { runWhole, type Source } from '../runner/execute.js'
 import { decideRunModes } from '../runner/run-mode.js'
-import { quoteIdent } from '../sql/quote.js'
 import { snapshotSchema, type Snapshot, type SnapshotOptions } from '../schema/index.js'
 
 export interface ReplayOptions {
@@ -51,17 +50,6 @@ export async function shadowSnapshot(files: MigrationFile[], opts: ShadowOptions
     await replayHistory(scratch.sql, files, opts)
     return snapshotSchema(scratch.sql, { exclude: opts.exclude, excludeExtensions: opts.excludeExtensions, grants: opts.grants })
   })
-}
-
-/** Every role of the target that a scratch server lacks (pg_* roles and the current user excepted). */
-export async function targetRoles(sql: Sql): Promise<string[]> {
-  const rows = await sql`select rolname from pg_roles where rolname !~ '^pg_' and rolname <> current_user order by 1`
-  return rows.map((r) => r.rolname as string)
-}
-
-async function createRoles(sql: Sql, roles: string[]): Promise<void> {
-  const existing = new Set((await sql`select rolname from pg_roles`).map((r) => r.rolname as string))
-  for (const role of roles) if (!existing.has(role)) await sql.unsafe(`create role ${quoteIdent(role)} nologin`)
 }
 
 function setupFailure(e: unknown, path: string): StrataError {

@@ -1,9 +1,8 @@
 import type { AlterTableStmt, ColumnDef } from '@pgsql/types'
-import { display, rangeVarName, stringValues } from '../names.js'
+import { display, rangeVarName } from '../names.js'
 import { alterTableCommands, inner } from '../objects.js'
 import type { Report, Rule } from '../types.js'
-
-const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2'])
+import { isSerial } from '../../verify/sql-names.js'
 
 export const addColumnNotNull: Rule = {
   id: 'add-column-not-null',
@@ -32,7 +31,7 @@ export const addColumnNotNull: Rule = {
 
 /** NOT NULL (or PRIMARY KEY) and nothing that gives existing rows a value: no default, identity, generated expression or serial. */
 function requiredWithoutValue(column: ColumnDef): boolean {
-  if (SERIAL_TYPES.has(stringValues(column.typeName?.names).pop() ?? '')) return false
+  if (isSerial(column.typeName)) return false
   let required = false
   for (const node of column.constraints ?? []) {
     if (!('Constraint' in node)) continue
